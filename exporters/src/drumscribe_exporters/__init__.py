@@ -1,0 +1,1 @@
+"""drumscribe exporters: checkpoint -> ONNX + sidecar, parity, quantized variants."""

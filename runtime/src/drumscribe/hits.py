@@ -1,0 +1,121 @@
+"""Result records: :class:`DrumHit` and :class:`Transcription`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drumscribe.lanes import LANE_NAMES, LANES, lane_index
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+__all__ = ["DrumHit", "Transcription"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DrumHit:
+    """One drum hit.
+
+    Ordering sorts by time, then lane.
+
+    Attributes
+    ----------
+    time_s : float
+        Onset time in seconds from the start of the audio.
+    drum : str
+        Lane name, one of :data:`drumscribe.LANE_NAMES`.
+    velocity : int
+        MIDI velocity 1..127.
+    """
+
+    time_s: float
+    drum: str
+    velocity: int = 100
+
+    def __post_init__(self) -> None:
+        lane_index(self.drum)  # validates the name
+        if not np.isfinite(self.time_s) or self.time_s < 0:
+            raise ValueError(f"DrumHit time must be a finite number >= 0, got {self.time_s!r}")
+        if not 1 <= int(self.velocity) <= 127:
+            raise ValueError(f"DrumHit velocity must be 1..127, got {self.velocity!r}")
+
+    @property
+    def lane(self) -> int:
+        """Lane index 0..7 of :attr:`drum`."""
+        return lane_index(self.drum)
+
+    @property
+    def gm_note(self) -> int:
+        """General MIDI note of this hit's lane."""
+        return LANES[self.lane].gm_note
+
+
+@dataclass(frozen=True, slots=True)
+class Transcription:
+    """The result of transcribing one piece of audio.
+
+    Attributes
+    ----------
+    hits : tuple of DrumHit
+        Hits sorted by time, then lane.
+    duration_s : float
+        Length of the audio in seconds.
+    model_info : dict
+        What the model's sidecar says about itself (name, sha256, versions).
+    activations : numpy.ndarray or None
+        Onset activations, shape (frames, 8), values in [0, 1], at :attr:`frame_rate`;
+        kept only when asked for.
+    frame_rate : float
+        Frames per second of :attr:`activations`.
+    source : str or None
+        Path of the audio file, when there was one.
+    audio_sha256 : str or None
+        SHA-256 of the audio file's bytes, when there was a file.
+    """
+
+    hits: tuple[DrumHit, ...]
+    duration_s: float
+    model_info: dict[str, Any] = field(default_factory=dict)
+    activations: np.ndarray | None = None
+    frame_rate: float = 100.0
+    source: str | None = None
+    audio_sha256: str | None = None
+
+    def hits_for(self, drum: str | int) -> tuple[DrumHit, ...]:
+        """Hits of one lane, given by name or index."""
+        name = LANE_NAMES[lane_index(drum)]
+        return tuple(h for h in self.hits if h.drum == name)
+
+    def counts(self) -> dict[str, int]:
+        """Number of hits per lane name."""
+        out = dict.fromkeys(LANE_NAMES, 0)
+        for h in self.hits:
+            out[h.drum] += 1
+        return out
+
+    def to_midi(self, path: str | PathLike[str], *, bpm: float | None = None) -> None:
+        """Write a General MIDI drum file (channel 10). See :func:`drumscribe.writers.write_midi`."""
+        from drumscribe.writers import write_midi
+
+        write_midi(self.hits, path, bpm=bpm)
+
+    def to_chart(self, **options: Any) -> dict[str, Any]:
+        """Build the JSON chart v1 as a dict. Options go to :func:`drumscribe.charts.build_chart`."""
+        from drumscribe.charts import build_chart
+
+        return build_chart(self, **options)
+
+    def write(self, path: str | PathLike[str], *, format: str | None = None, **options: Any) -> list[str]:
+        """Write this transcription in a format; ``format`` defaults from the extension.
+
+        Returns
+        -------
+        list of str
+            The paths written.
+        """
+        from drumscribe.writers import write_transcription
+
+        return write_transcription(self, path, format=format, **options)

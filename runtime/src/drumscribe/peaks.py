@@ -1,0 +1,221 @@
+"""Peak picking: onset activations -> drum hits.
+
+The rule, per lane, on activations ``a[t]`` at ``frame_rate`` frames per second:
+
+1. frame ``t`` is a candidate when ``a[t] >= threshold``, ``a[t] > a[t-1]`` and
+   ``a[t] >= a[t+1]`` (a missing neighbour at either end of the signal counts as 0), so a
+   flat top yields its first frame;
+2. its time is refined below one frame by a parabola through ``a[t-1], a[t], a[t+1]``
+   (the shift is clipped to half a frame; none where a neighbour is missing);
+3. candidates are accepted left to right; one closer than ``min_interval_s`` to the last
+   accepted hit of its lane (measured in whole frames) is dropped;
+4. velocity is ``round(127 * v[t])`` from the velocity head when the model has one, else
+   ``round(127 * a[t])``, clipped to 1..127.
+
+The same :class:`PeakPicker` serves offline and streaming use: it needs one frame of
+look-ahead, so a frame is decided as soon as the next one arrives (or the stream ends),
+and streaming gives exactly the offline hits. The TypeScript binding ports this rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from drumscribe.hits import DrumHit
+from drumscribe.lanes import LANE_NAMES
+
+__all__ = ["PeakPicker", "pick_peaks", "resolve_thresholds"]
+
+_EPS = 1e-9
+
+
+def resolve_thresholds(
+    threshold: float | Sequence[float] | dict[str, float], *, n_lanes: int = len(LANE_NAMES)
+) -> np.ndarray:
+    """Turn one threshold, a sequence, or a ``{lane name: value}`` dict into an array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_lanes,), float64, each in (0, 1].
+
+    Raises
+    ------
+    ValueError
+        On a wrong length, an unknown lane name, or a value outside (0, 1].
+    """
+    if isinstance(threshold, dict):
+        unknown = set(threshold) - set(LANE_NAMES[:n_lanes])
+        if unknown:
+            raise ValueError(f"unknown lanes in thresholds: {', '.join(sorted(unknown))}")
+        missing = set(LANE_NAMES[:n_lanes]) - set(threshold)
+        if missing:
+            raise ValueError(f"thresholds missing for lanes: {', '.join(sorted(missing))}")
+        values = np.array([float(threshold[name]) for name in LANE_NAMES[:n_lanes]])
+    elif np.ndim(threshold) == 0:
+        values = np.full(n_lanes, float(threshold))  # type: ignore[arg-type]
+    else:
+        values = np.asarray(threshold, dtype=np.float64)
+        if values.shape != (n_lanes,):
+            raise ValueError(f"expected {n_lanes} thresholds, got {values.size}")
+    if not np.all((values > 0) & (values <= 1)):
+        raise ValueError(f"thresholds must lie in (0, 1], got {values.tolist()}")
+    return values
+
+
+class PeakPicker:
+    """Incremental peak picker; feed activation blocks in order, get hits as they settle.
+
+    Parameters
+    ----------
+    frame_rate : float
+        Frames per second of the activations.
+    threshold : float or sequence of float or dict
+        One threshold for every lane or one per lane (see :func:`resolve_thresholds`).
+    min_interval_s : float
+        Minimum time between two hits of one lane, in seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        frame_rate: float,
+        threshold: float | Sequence[float] | dict[str, float] = 0.5,
+        min_interval_s: float = 0.03,
+    ) -> None:
+        if frame_rate <= 0:
+            raise ValueError(f"frame_rate must be > 0, got {frame_rate}")
+        if min_interval_s < 0:
+            raise ValueError(f"min_interval_s must be >= 0, got {min_interval_s}")
+        self.frame_rate = float(frame_rate)
+        self.thresholds = resolve_thresholds(threshold)
+        self.min_interval_frames = min_interval_s * self.frame_rate
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything; the next block starts a new signal at frame 0."""
+        n = len(self.thresholds)
+        self._frames_seen = 0
+        self._tail_acts = np.zeros((0, n))  # the last <= 2 frames, still undecided context
+        self._tail_vels: np.ndarray | None = None
+        self._last_frame = np.full(n, -np.inf)
+
+    def process(
+        self, onsets: np.ndarray, velocities: np.ndarray | None = None, *, final: bool = False
+    ) -> list[DrumHit]:
+        """Take the next block of frames and return the hits now decided.
+
+        Parameters
+        ----------
+        onsets : numpy.ndarray
+            Shape (frames, lanes), activations in [0, 1].
+        velocities : numpy.ndarray, optional
+            Shape (frames, lanes), velocity head outputs in [0, 1].
+        final : bool
+            True on the last block: the frame after it counts as 0.
+
+        Returns
+        -------
+        list of DrumHit
+            Sorted by time, then lane.
+        """
+        onsets = np.asarray(onsets, dtype=np.float64)
+        n_lanes = len(self.thresholds)
+        if onsets.ndim != 2 or onsets.shape[1] != n_lanes:
+            raise ValueError(f"onsets must have shape (frames, {n_lanes}), got {onsets.shape}")
+        if velocities is not None:
+            velocities = np.asarray(velocities, dtype=np.float64)
+            if velocities.shape != onsets.shape:
+                raise ValueError("velocities must have the same shape as onsets")
+        start = self._frames_seen - len(self._tail_acts)  # absolute index of acts[0]
+        # With two tail frames, the first was decided last time and is only left context.
+        first = 1 if len(self._tail_acts) == 2 else 0
+        acts = np.concatenate([self._tail_acts, onsets])
+        vels = None
+        if velocities is not None:
+            tail_v = self._tail_vels if self._tail_vels is not None else np.zeros_like(self._tail_acts)
+            vels = np.concatenate([tail_v, velocities])
+        self._frames_seen += len(onsets)
+        if len(acts) == 0:
+            return []
+        # Decide frames whose right neighbour is known: all but the last unless final.
+        n_decide = len(acts) if final else len(acts) - 1
+        hits = self._decide(acts, vels, start, first, n_decide) if n_decide > first else []
+        keep = 2 if not final else 0
+        self._tail_acts = acts[-keep:] if keep else acts[:0]
+        self._tail_vels = vels[-keep:] if (vels is not None and keep) else None
+        if final:
+            self.reset()
+        return hits
+
+    def _decide(
+        self, acts: np.ndarray, vels: np.ndarray | None, start: int, first: int, stop: int
+    ) -> list[DrumHit]:
+        zero = np.zeros((1, acts.shape[1]))
+        padded = np.concatenate([zero, acts, zero])  # padded[i + 1] == acts[i]
+        idx = np.arange(first, stop)
+        cur = padded[idx + 1]
+        prev = padded[idx]
+        nxt = padded[idx + 2]
+        is_peak = (cur >= self.thresholds) & (cur > prev) & (cur >= nxt)
+        # neighbours really present (not the zero padding) for sub-frame refinement
+        abs_idx = idx + start
+        left_ok = abs_idx > 0
+        right_ok = idx + 1 < len(acts)
+        events: list[tuple[int, int]] = []
+        for i_rel, lane in zip(*np.nonzero(is_peak), strict=True):
+            events.append((int(idx[i_rel]), int(lane)))
+        events.sort()
+        hits = []
+        for i, lane in events:
+            frame = i + start
+            if frame - self._last_frame[lane] < self.min_interval_frames - _EPS:
+                continue
+            self._last_frame[lane] = frame
+            shift = 0.0
+            i_rel = i - first
+            if left_ok[i_rel] and right_ok[i_rel]:
+                a, b, c = padded[i, lane], padded[i + 1, lane], padded[i + 2, lane]
+                denom = a - 2.0 * b + c
+                if denom < -_EPS:
+                    shift = float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
+            value = vels[i, lane] if vels is not None else acts[i, lane]
+            velocity = int(np.clip(round(127.0 * float(value)), 1, 127))
+            time_s = max(0.0, (frame + shift) / self.frame_rate)
+            hits.append(DrumHit(time_s=time_s, drum=LANE_NAMES[lane], velocity=velocity))
+        hits.sort()
+        return hits
+
+
+def pick_peaks(
+    onsets: np.ndarray,
+    *,
+    frame_rate: float,
+    threshold: float | Sequence[float] | dict[str, float] = 0.5,
+    min_interval_s: float = 0.03,
+    velocities: np.ndarray | None = None,
+) -> list[DrumHit]:
+    """Pick drum hits from a whole activation matrix.
+
+    Parameters
+    ----------
+    onsets : numpy.ndarray
+        Shape (frames, 8), onset activations in [0, 1].
+    frame_rate : float
+        Frames per second.
+    threshold : float or sequence or dict
+        Per-lane or global threshold in (0, 1].
+    min_interval_s : float
+        Minimum seconds between two hits of one lane.
+    velocities : numpy.ndarray, optional
+        Shape (frames, 8), velocity outputs in [0, 1].
+
+    Returns
+    -------
+    list of DrumHit
+        Sorted by time, then lane.
+    """
+    picker = PeakPicker(frame_rate=frame_rate, threshold=threshold, min_interval_s=min_interval_s)
+    return picker.process(onsets, velocities, final=True)

@@ -1,0 +1,1 @@
+"""drumscribe training side: synthetic data, preprocessing, CRNN training, evaluation."""
