@@ -1,0 +1,367 @@
+"""Typed configuration loaded from YAML.
+
+``configs/default_config.yaml`` holds every default. An experiment config may start with
+``base: default_config.yaml`` (a path relative to itself) and override a few keys; the
+merged result must then name exactly the keys of the dataclasses below. An unknown or a
+missing key raises :class:`ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+__all__ = [
+    "REPO_ROOT",
+    "AudioConfig",
+    "AugmentationConfig",
+    "ClassesConfig",
+    "Config",
+    "ConfigError",
+    "DataConfig",
+    "FrontendConfig",
+    "HardwareConfig",
+    "InferenceConfig",
+    "LoggingConfig",
+    "ModelConfig",
+    "PeakPickingConfig",
+    "TrainingConfig",
+    "default_config_path",
+    "load_config",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class ConfigError(ValueError):
+    """A config file with an unknown, missing or ill-typed key."""
+
+
+@dataclass(frozen=True)
+class ClassesConfig:
+    names: tuple[str, ...]
+    note_map: dict[int, str]
+    ignored_notes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    sample_rate: int
+    hop_length: int
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames per second."""
+        return self.sample_rate / self.hop_length
+
+
+@dataclass(frozen=True)
+class FrontendConfig:
+    n_fft: int
+    win_length: int
+    n_mels: int
+    fmin: float
+    fmax: float
+    log_offset: float
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    n_classes: int
+    conv_filters: tuple[int, ...]
+    conv_dropout: float
+    hidden_size: int
+    num_gru_layers: int
+    gru_dropout: float
+    dense_size: int
+    dense_dropout: float
+    velocity_head: bool
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    data_dir: str
+    processed_dir: str
+    splits_dir: str
+    split_mode: Literal["official", "grouped"]
+    grouped_fractions: tuple[float, float, float]
+    split_seed: int
+    shard_hours: float
+    crop_s: float
+    val_crop_s: float
+    target_widening: int
+    widening_value: float
+    rare_lane_oversampling: float
+    on_the_fly_synth: float
+
+
+@dataclass(frozen=True)
+class AugmentationConfig:
+    enabled: bool
+    time_stretch_prob: float
+    time_stretch_range: tuple[float, float]
+    pitch_shift_prob: float
+    pitch_shift_semitones: tuple[float, float]
+    reverb_prob: float
+    noise_prob: float
+    noise_snr_db: tuple[float, float]
+    gain_prob: float
+    gain_db: tuple[float, float]
+    eq_prob: float
+    eq_gain_db: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    batch_size: int
+    num_epochs: int
+    learning_rate: float
+    weight_decay: float
+    lr_schedule: Literal["cosine", "plateau", "none"]
+    warmup_steps: int
+    gradient_clip_val: float
+    early_stopping_patience: int
+    limit_train_batches: int | float | None
+    limit_val_batches: int | float | None
+    onset_pos_weight: float
+    velocity_loss_weight: float
+    seed: int
+    precision: str
+    checkpoint_dir: str
+    log_every_n_steps: int
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    accelerator: str
+    devices: int | list[int] | str
+    num_nodes: int
+    strategy: str
+    num_workers: int
+    prefetch_factor: int
+    pin_memory: bool | str
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    logger: Literal["wandb", "tensorboard", "csv"]
+    log_dir: str
+    wandb_project: str
+    wandb_offline: bool
+
+
+@dataclass(frozen=True)
+class PeakPickingConfig:
+    threshold: float
+    min_interval_s: float
+    match_window_s: float
+
+
+@dataclass(frozen=True)
+class InferenceConfig:
+    chunk_s: float
+    context_s: float
+
+
+@dataclass(frozen=True)
+class Config:
+    classes: ClassesConfig
+    audio: AudioConfig
+    frontend: FrontendConfig
+    model: ModelConfig
+    data: DataConfig
+    augmentation: AugmentationConfig
+    training: TrainingConfig
+    hardware: HardwareConfig
+    logging: LoggingConfig
+    peak_picking: PeakPickingConfig
+    inference: InferenceConfig
+    source: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (YAML/JSON friendly), without ``source``."""
+        out = dataclasses.asdict(self)
+        out.pop("source", None)
+        return _plain(out)
+
+    def replace(self, **sections: dict[str, Any]) -> Config:
+        """Return a copy with some keys of some sections overridden.
+
+        Example: ``cfg.replace(training={"batch_size": 4})``.
+        """
+        merged = _deep_merge(self.to_dict(), sections)
+        return _build(Config, merged, "", self.source)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def default_config_path() -> Path:
+    """``configs/default_config.yaml`` of the repository."""
+    return REPO_ROOT / "configs" / "default_config.yaml"
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "note_map":
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config must be a mapping of sections")
+    base = data.pop("base", None)
+    if base is not None:
+        base_path = (path.parent / str(base)).resolve()
+        data = _deep_merge(_read_yaml(base_path), data)
+    return data
+
+
+def _coerce(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        for arg in args:
+            try:
+                return _coerce(arg, value, key)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(f"{key}: {value!r} does not fit {tp}")
+    if tp is type(None):
+        if value is None:
+            return None
+        raise ConfigError(f"{key}: expected null, got {value!r}")
+    if origin is Literal:
+        if value in args:
+            return value
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(map(repr, args))}")
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(f"{key}: expected {len(args)} values, got {len(value)}")
+        return tuple(_coerce(a, v, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        return [_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping, got {value!r}")
+        return {
+            _coerce(args[0], k, f"{key}.{k}"): _coerce(args[1], v, f"{key}.{k}") for k, v in value.items()
+        }
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, key, "")
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected true/false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lstrip("-").isdigit():
+            return int(value)
+        raise ConfigError(f"{key}: expected an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{key}: expected a string, got {value!r}")
+    raise ConfigError(f"{key}: unsupported type {tp}")  # pragma: no cover
+
+
+def _build(cls: Any, data: Any, prefix: str, source: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix or 'config'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        names = ", ".join(f"{prefix}.{k}" if prefix else str(k) for k in unknown)
+        raise ConfigError(f"{source + ': ' if source else ''}unknown config key {names}")
+    kwargs: dict[str, Any] = {}
+    for name, f in fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if name not in data:
+            raise ConfigError(f"{source + ': ' if source else ''}missing config key {key}")
+        try:
+            kwargs[name] = _coerce(hints[name], data[name], key)
+        except ConfigError as exc:
+            raise ConfigError(f"{source + ': ' if source else ''}{exc}") from None
+    if cls is Config:
+        kwargs["source"] = source
+    return cls(**kwargs)
+
+
+def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None) -> Config:
+    """Load a YAML config (defaults: ``configs/default_config.yaml``).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The config file; it may name ``base:`` to inherit another.
+    overrides : dict, optional
+        Nested ``{section: {key: value}}`` applied last.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown, missing or ill-typed key, naming it.
+    """
+    cfg_path = Path(path) if path is not None else default_config_path()
+    data = _read_yaml(cfg_path)
+    if overrides:
+        data = _deep_merge(data, overrides)
+    cfg: Config = _build(Config, data, "", str(cfg_path))
+    _check(cfg)
+    return cfg
+
+
+def _check(cfg: Config) -> None:
+    from drumscribe.lanes import LANE_NAMES
+
+    if tuple(cfg.classes.names) != LANE_NAMES:
+        raise ConfigError(f"{cfg.source}: classes.names must be {list(LANE_NAMES)} (the runtime's lane order)")
+    if cfg.model.n_classes != len(LANE_NAMES):
+        raise ConfigError(f"{cfg.source}: model.n_classes must be {len(LANE_NAMES)}")
+    bad = sorted({v for v in cfg.classes.note_map.values() if v not in LANE_NAMES})
+    if bad:
+        raise ConfigError(f"{cfg.source}: classes.note_map names unknown lanes {bad}")
+    if cfg.frontend.win_length > cfg.frontend.n_fft:
+        raise ConfigError(f"{cfg.source}: frontend.win_length must be <= frontend.n_fft")
+    if cfg.frontend.fmax > cfg.audio.sample_rate / 2:
+        raise ConfigError(f"{cfg.source}: frontend.fmax exceeds the Nyquist frequency")
