@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["DrumHit", "Transcription"]
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class DrumHit:
     """One drum hit.
 
@@ -46,6 +46,22 @@ class DrumHit:
     def lane(self) -> int:
         """Lane index 0..7 of :attr:`drum`."""
         return lane_index(self.drum)
+
+    def sort_key(self) -> tuple[float, int, int]:
+        """(time, lane index, velocity): the order of hits everywhere in drumscribe."""
+        return (self.time_s, self.lane, self.velocity)
+
+    def __lt__(self, other: DrumHit) -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other: DrumHit) -> bool:
+        return self.sort_key() <= other.sort_key()
+
+    def __gt__(self, other: DrumHit) -> bool:
+        return self.sort_key() > other.sort_key()
+
+    def __ge__(self, other: DrumHit) -> bool:
+        return self.sort_key() >= other.sort_key()
 
     @property
     def gm_note(self) -> int:

@@ -52,7 +52,13 @@ def write_midi(
         stop = start + max(1, round(NOTE_LENGTH_S * ticks_per_s))
         note = hit.gm_note
         # note-offs sort before note-ons at the same tick
-        events.append((start, 1, mido.Message("note_on", channel=GM_DRUM_CHANNEL, note=note, velocity=int(hit.velocity))))
+        events.append(
+            (
+                start,
+                1,
+                mido.Message("note_on", channel=GM_DRUM_CHANNEL, note=note, velocity=int(hit.velocity)),
+            )
+        )
         events.append((stop, 0, mido.Message("note_off", channel=GM_DRUM_CHANNEL, note=note, velocity=0)))
     events.sort(key=lambda e: (e[0], e[1], e[2].note))
     track = mido.MidiTrack()

@@ -1,0 +1,232 @@
+"""The ``drumscribe`` command line.
+
+``drumscribe transcribe IN... [-o OUT | --out-dir DIR] [--format F] [--model M]
+[--threshold T] [--min-interval S]`` transcribes one or many files in one process (one
+onnxruntime session); ``drumscribe info [MODEL]`` prints what a model's sidecar says.
+User errors print one line and give a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from drumscribe.errors import DrumscribeError
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # some inputs failed; the others were written
+EXIT_USAGE = 2
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
+
+
+def _threshold(text: str) -> float | list[float]:
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"threshold must be a number or 8 comma-separated numbers: {text!r}"
+        ) from None
+    if not all(0 < v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"thresholds must lie in (0, 1]: {text!r}")
+    if len(values) == 1:
+        return values[0]
+    if len(values) != 8:
+        raise argparse.ArgumentTypeError(f"give 1 or 8 thresholds, got {len(values)}")
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from drumscribe.writers import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="drumscribe", description="Drum transcription for rhythm-game charts."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("transcribe", help="transcribe audio files to MIDI, JSON charts or game song folders")
+    t.add_argument("inputs", nargs="+", metavar="IN", help="audio files (wav, flac, ogg, mp3)")
+    where = t.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="OUT", help="output file (one input) or song folder")
+    where.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="folder for the outputs of many inputs (created if missing)",
+    )
+    t.add_argument(
+        "--format", choices=FORMATS, help="output format (default: from -o's extension, else midi)"
+    )
+    t.add_argument("--model", metavar="M", help="model.onnx with its sidecar (default: the bundled model)")
+    t.add_argument(
+        "--threshold",
+        type=_threshold,
+        metavar="T",
+        help="peak threshold, one value or 8 comma-separated (default: tuned per lane)",
+    )
+    t.add_argument(
+        "--min-interval",
+        type=_non_negative_float,
+        metavar="S",
+        help="minimum seconds between hits of a lane",
+    )
+    t.add_argument(
+        "--chunk",
+        type=_positive_float,
+        metavar="S",
+        help="chunk length in seconds (default: the sidecar's)",
+    )
+    t.add_argument("--threads", type=int, metavar="N", help="onnxruntime threads")
+    t.add_argument("--bpm", type=_positive_float, help="tempo for charts and MIDI (default: estimated)")
+    t.add_argument(
+        "--offset",
+        type=_non_negative_float,
+        metavar="S",
+        help="time of the first beat for charts, seconds",
+    )
+    t.add_argument("--title", help="song title for song folders")
+    t.add_argument("--artist", help="artist for song folders")
+    t.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary lines")
+    t.set_defaults(func=_cmd_transcribe)
+
+    i = sub.add_parser("info", help="print what a model's sidecar says")
+    i.add_argument("model", nargs="?", help="model.onnx (default: the bundled model)")
+    i.add_argument("--json", action="store_true", help="print the whole sidecar as JSON")
+    i.set_defaults(func=_cmd_info)
+    return parser
+
+
+def _chart_options(args: argparse.Namespace, fmt: str) -> dict[str, object]:
+    opts: dict[str, object] = {}
+    if args.bpm is not None:
+        opts["bpm"] = args.bpm
+    if fmt == "midi":
+        return opts
+    if args.offset is not None:
+        opts["offset_s"] = args.offset
+    if fmt in ("clonehero", "rockband", "yarg"):
+        if args.title:
+            opts["title"] = args.title
+        if args.artist:
+            opts["artist"] = args.artist
+    return opts
+
+
+def _output_for(args: argparse.Namespace, src: Path, fmt: str) -> Path:
+    from drumscribe.writers import FILE_FORMATS
+
+    if args.output:
+        return Path(args.output)
+    folder = Path(args.out_dir) if args.out_dir else src.parent
+    name = Path(src.name).stem or "output"  # a bare file name: cannot leave the folder
+    return folder / (name + FILE_FORMATS[fmt] if fmt in FILE_FORMATS else name)
+
+
+def _cmd_transcribe(args: argparse.Namespace) -> int:
+    from drumscribe.model import load_model
+    from drumscribe.transcribe import transcribe
+    from drumscribe.writers import SONG_FORMATS, format_for_path
+
+    if args.output and len(args.inputs) > 1:
+        raise DrumscribeError("-o names one output; use --out-dir DIR for many inputs")
+    fmt = args.format or (
+        format_for_path(args.output)
+        if args.output and not Path(args.output).is_dir() and Path(args.output).suffix
+        else "midi"
+    )
+    if args.out_dir:
+        try:
+            Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DrumscribeError(f"{args.out_dir}: cannot create output folder ({exc.strerror})") from None
+    model = load_model(args.model, threads=args.threads)
+    failed = 0
+    for text in args.inputs:
+        src = Path(text)
+        try:
+            result = transcribe(
+                src,
+                model=model,
+                thresholds=args.threshold,
+                min_interval_s=args.min_interval,
+                chunk_s=args.chunk,
+                progress=not args.quiet and sys.stderr.isatty(),
+            )
+            out = _output_for(args, src, fmt)
+            opts = _chart_options(args, fmt)
+            if fmt in SONG_FORMATS:
+                opts["audio_path"] = src
+            written = result.write(out, format=fmt, **opts)
+        except DrumscribeError as exc:
+            failed += 1
+            print(f"drumscribe: error: {exc}", file=sys.stderr)
+            continue
+        if not args.quiet:
+            counts = ", ".join(f"{k} {v}" for k, v in result.counts().items() if v)
+            print(
+                f"{src} -> {written[0] if len(written) == 1 else out}: {len(result.hits)} hits ({counts or 'none'})"
+            )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from drumscribe.model import load_model
+
+    model = load_model(args.model)
+    raw = model.spec.raw
+    if args.json:
+        print(json.dumps(raw, indent=2))
+        return EXIT_OK
+    spec = model.spec
+    print(f"model:       {spec.name} ({model.path})")
+    print(f"sha256:      {spec.onnx_sha256}")
+    print(f"audio:       {spec.sample_rate} Hz mono, hop {spec.hop_length} ({spec.frame_rate:g} frames/s)")
+    print(f"outputs:     onsets{' + velocities' if model.has_velocities else ''} x {len(spec.lanes)} lanes")
+    print(f"chunk:       {spec.chunk_s:g} s with {spec.context_s:g} s context each side")
+    print(f"min interval {spec.min_interval_s:g} s")
+    print("thresholds:  " + ", ".join(f"{k} {v:.2f}" for k, v in spec.thresholds.items()))
+    for key in ("training", "metrics", "versions"):
+        if key in raw:
+            print(f"{key + ':':<12} {json.dumps(raw[key])[:400]}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``drumscribe``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DrumscribeError as exc:
+        print(f"drumscribe: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, DrumscribeError) and args.command == "info" else EXIT_FAILED
+    except KeyboardInterrupt:
+        print("drumscribe: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,392 @@
+"""ONNX model + sidecar: load, check the contract, run.
+
+A model is ``model.onnx`` plus ``model.onnx.json`` beside it (the sidecar). The runtime
+refuses a model whose sidecar is missing or malformed, whose sha256 differs from the
+sidecar's, or whose graph does not take ``audio`` float32 [batch, samples] and give
+``onsets`` float32 [batch, frames, 8] (and optionally ``velocities``, same shape).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from drumscribe.audio import file_sha256
+from drumscribe.errors import ModelError
+from drumscribe.lanes import LANE_NAMES, LANES
+
+__all__ = [
+    "INPUT_NAME",
+    "ONSETS_NAME",
+    "SIDECAR_FORMAT",
+    "SIDECAR_VERSION",
+    "Model",
+    "ModelSpec",
+    "default_model_path",
+    "load_model",
+    "sidecar_path",
+    "write_sidecar",
+]
+
+SIDECAR_FORMAT = "drumscribe-model"
+SIDECAR_VERSION = 1
+INPUT_NAME = "audio"
+ONSETS_NAME = "onsets"
+VELOCITIES_NAME = "velocities"
+
+
+def sidecar_path(model_path: str | os.PathLike[str]) -> Path:
+    """``model.onnx`` -> ``model.onnx.json``."""
+    p = Path(model_path)
+    return p.with_name(p.name + ".json")
+
+
+def default_model_path() -> Path:
+    """Path of the default model bundled inside the package."""
+    return Path(str(resources.files("drumscribe") / "models" / "default" / "model.onnx"))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the sidecar promises about a model.
+
+    Attributes
+    ----------
+    name : str
+    sample_rate : int
+        Hz of the ``audio`` input.
+    hop_length : int
+        Samples per output frame.
+    lanes : tuple of str
+        Output lane order; must equal :data:`drumscribe.LANE_NAMES`.
+    thresholds : dict of str to float
+        Per-lane peak-picking thresholds tuned on validation.
+    min_interval_s : float
+        Minimum seconds between two hits of a lane.
+    chunk_s, context_s : float
+        Recommended chunk length and context on each side, seconds.
+    onnx_sha256 : str
+    raw : dict
+        The whole sidecar.
+    """
+
+    name: str
+    sample_rate: int
+    hop_length: int
+    lanes: tuple[str, ...]
+    thresholds: dict[str, float]
+    min_interval_s: float
+    chunk_s: float
+    context_s: float
+    onnx_sha256: str
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames per second."""
+        return self.sample_rate / self.hop_length
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str) -> ModelSpec:
+        """Validate a parsed sidecar; raise :class:`ModelError` naming ``where`` and the key."""
+        if not isinstance(data, dict):
+            raise ModelError(f"{where}: sidecar must be a JSON object")
+
+        def get(
+            key: str, kind: type | tuple[type, ...], parent: dict[str, Any] = data, prefix: str = ""
+        ) -> Any:
+            if key not in parent:
+                raise ModelError(f"{where}: sidecar misses key {prefix}{key}")
+            value = parent[key]
+            if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+                raise ModelError(
+                    f"{where}: sidecar key {prefix}{key} has the wrong type ({type(value).__name__})"
+                )
+            return value
+
+        if get("format", str) != SIDECAR_FORMAT:
+            raise ModelError(f"{where}: not a drumscribe model sidecar (format {data['format']!r})")
+        version = get("format_version", int)
+        if version != SIDECAR_VERSION:
+            raise ModelError(
+                f"{where}: sidecar format_version {version} is not supported (this runtime reads {SIDECAR_VERSION})"
+            )
+        lanes = tuple(get("lanes", list))
+        if lanes != LANE_NAMES:
+            raise ModelError(
+                f"{where}: model lanes {list(lanes)} differ from the runtime's {list(LANE_NAMES)}"
+            )
+        sample_rate = get("sample_rate", int)
+        hop = get("hop_length", int)
+        if sample_rate <= 0 or hop <= 0:
+            raise ModelError(f"{where}: sample_rate and hop_length must be positive")
+        pp = get("peak_picking", dict)
+        thr = get("thresholds", dict, pp, "peak_picking.")
+        if set(thr) != set(LANE_NAMES) or not all(
+            isinstance(v, int | float) and 0 < v <= 1 for v in thr.values()
+        ):
+            raise ModelError(
+                f"{where}: peak_picking.thresholds must give each of the 8 lanes a value in (0, 1]"
+            )
+        min_interval = float(get("min_interval_s", (int, float), pp, "peak_picking."))
+        inf = get("inference", dict)
+        chunk_s = float(get("chunk_s", (int, float), inf, "inference."))
+        context_s = float(get("context_s", (int, float), inf, "inference."))
+        if chunk_s <= 0 or context_s < 0:
+            raise ModelError(f"{where}: inference.chunk_s must be > 0 and context_s >= 0")
+        sha = get("onnx_sha256", str)
+        return cls(
+            name=str(data.get("name", "drumscribe")),
+            sample_rate=sample_rate,
+            hop_length=hop,
+            lanes=lanes,
+            thresholds={k: float(v) for k, v in thr.items()},
+            min_interval_s=min_interval,
+            chunk_s=chunk_s,
+            context_s=context_s,
+            onnx_sha256=sha,
+            raw=data,
+        )
+
+
+class Model:
+    """An ONNX drum model with its sidecar, ready to run.
+
+    Build it with :func:`load_model`; one instance holds one onnxruntime session and is
+    meant to be reused across calls.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    spec : ModelSpec
+    has_velocities : bool
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        threads: int | None = None,
+        providers: list[str] | None = None,
+    ) -> None:
+        import onnxruntime as ort
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ModelError(f"{self.path}: model file not found")
+        side = sidecar_path(self.path)
+        if not side.is_file():
+            raise ModelError(f"{self.path}: sidecar {side.name} not found beside the model")
+        try:
+            data = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{side}: unreadable sidecar ({exc})") from None
+        self.spec = ModelSpec.from_dict(data, where=str(side))
+        actual = file_sha256(self.path)
+        if actual != self.spec.onnx_sha256:
+            raise ModelError(
+                f"{self.path}: sha256 {actual[:12]}… does not match the sidecar's {self.spec.onnx_sha256[:12]}…"
+                " (model and sidecar are from different exports, or the file is damaged)"
+            )
+        options = ort.SessionOptions()
+        if threads is not None:
+            if threads < 1:
+                raise ModelError(f"{self.path}: threads must be >= 1, got {threads}")
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        available = ort.get_available_providers()
+        chosen = [p for p in (providers or ["CPUExecutionProvider"]) if p in available] or [
+            "CPUExecutionProvider"
+        ]
+        try:
+            self.session = ort.InferenceSession(str(self.path), sess_options=options, providers=chosen)
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelError(f"{self.path}: onnxruntime cannot load the model ({_first_line(exc)})") from None
+        self._check_contract()
+
+    def _check_contract(self) -> None:
+        inputs = self.session.get_inputs()
+        if len(inputs) != 1 or inputs[0].name != INPUT_NAME:
+            names = [i.name for i in inputs]
+            raise ModelError(f"{self.path}: expected one input named {INPUT_NAME!r}, found {names}")
+        if inputs[0].type != "tensor(float)" or len(inputs[0].shape) != 2:
+            raise ModelError(
+                f"{self.path}: input 'audio' must be float32 [batch, samples], got {inputs[0].type} {inputs[0].shape}"
+            )
+        outputs = {o.name: o for o in self.session.get_outputs()}
+        if ONSETS_NAME not in outputs:
+            raise ModelError(f"{self.path}: no output named {ONSETS_NAME!r} (found {sorted(outputs)})")
+        for name in (ONSETS_NAME, VELOCITIES_NAME):
+            out = outputs.get(name)
+            if out is None:
+                continue
+            if out.type != "tensor(float)" or len(out.shape) != 3:
+                raise ModelError(f"{self.path}: output {name!r} must be float32 [batch, frames, lanes]")
+            lanes = out.shape[2]
+            if isinstance(lanes, int) and lanes != len(LANE_NAMES):
+                raise ModelError(
+                    f"{self.path}: output {name!r} has {lanes} lanes, expected {len(LANE_NAMES)}"
+                )
+        self.has_velocities = VELOCITIES_NAME in outputs
+        self._output_names = [ONSETS_NAME] + ([VELOCITIES_NAME] if self.has_velocities else [])
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """Short description for results: name, path, sha256, versions."""
+        return {
+            "name": self.spec.name,
+            "path": str(self.path),
+            "sha256": self.spec.onnx_sha256,
+            "versions": self.spec.raw.get("versions", {}),
+        }
+
+    def frames_for(self, samples: int) -> int:
+        """Number of output frames for ``samples`` input samples."""
+        return samples // self.spec.hop_length + 1
+
+    def run(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run the network on raw audio.
+
+        Parameters
+        ----------
+        audio : numpy.ndarray
+            Shape (batch, samples), float32, mono at ``spec.sample_rate``.
+
+        Returns
+        -------
+        onsets : numpy.ndarray
+            Shape (batch, frames, 8), float32 in [0, 1].
+        velocities : numpy.ndarray or None
+            Same shape, when the model has a velocity head.
+        """
+        x = np.ascontiguousarray(audio, dtype=np.float32)
+        if x.ndim != 2:
+            raise ValueError(f"audio must be (batch, samples), got shape {x.shape}")
+        outs = self.session.run(self._output_names, {INPUT_NAME: x})
+        onsets = np.asarray(outs[0], dtype=np.float32)
+        expected = self.frames_for(x.shape[1])
+        if onsets.shape[0] != x.shape[0] or onsets.shape[1] != expected or onsets.shape[2] != len(LANE_NAMES):
+            raise ModelError(
+                f"{self.path}: output 'onsets' has shape {onsets.shape}, expected ({x.shape[0]}, {expected}, {len(LANE_NAMES)})"
+            )
+        velocities = np.asarray(outs[1], dtype=np.float32) if self.has_velocities else None
+        return onsets, velocities
+
+    def __repr__(self) -> str:
+        return f"Model({str(self.path)!r}, name={self.spec.name!r}, sample_rate={self.spec.sample_rate})"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_model(path: str, threads: int | None, providers: tuple[str, ...] | None) -> Model:
+    return Model(path, threads=threads, providers=list(providers) if providers else None)
+
+
+def load_model(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    threads: int | None = None,
+    providers: list[str] | None = None,
+    cache: bool = True,
+) -> Model:
+    """Load a model and its sidecar (the bundled default model when ``path`` is None).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``model.onnx``; its sidecar ``model.onnx.json`` must sit beside it.
+    threads : int, optional
+        onnxruntime intra-op threads (default: onnxruntime's choice).
+    providers : list of str, optional
+        Execution providers in order of preference, e.g. ``["CUDAExecutionProvider"]``
+        with the ``gpu`` extra; unavailable ones are skipped, CPU is the fallback.
+    cache : bool
+        Reuse one loaded model per (path, threads, providers) in this process.
+
+    Raises
+    ------
+    ModelError
+        If the model or sidecar is missing, mismatched or breaks the ONNX contract.
+    """
+    p = Path(path) if path is not None else default_model_path()
+    if path is None and not p.is_file():
+        raise ModelError(f"{p}: the bundled default model is missing from this installation")
+    if not cache:
+        return Model(p, threads=threads, providers=providers)
+    return _cached_model(str(p.resolve()), threads, tuple(providers) if providers else None)
+
+
+def write_sidecar(
+    model_path: str | os.PathLike[str],
+    *,
+    sample_rate: int,
+    hop_length: int,
+    thresholds: float | dict[str, float] = 0.5,
+    min_interval_s: float = 0.03,
+    chunk_s: float = 20.0,
+    context_s: float = 2.0,
+    name: str = "drumscribe",
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model.onnx.json`` beside an ONNX file, with its sha256.
+
+    Parameters
+    ----------
+    model_path : path-like
+        The ``.onnx`` file (must exist: it is hashed).
+    sample_rate, hop_length : int
+        Input rate in Hz and samples per output frame.
+    thresholds : float or dict of str to float
+        One value for all lanes or one per lane.
+    min_interval_s, chunk_s, context_s : float
+        Seconds.
+    name : str
+    extra : dict, optional
+        More top-level keys (frontend, training, metrics, versions, ...).
+
+    Returns
+    -------
+    pathlib.Path
+        The sidecar written (atomically).
+    """
+    from drumscribe._io import atomic_write
+
+    thr = thresholds if isinstance(thresholds, dict) else dict.fromkeys(LANE_NAMES, float(thresholds))
+    data: dict[str, Any] = {
+        "format": SIDECAR_FORMAT,
+        "format_version": SIDECAR_VERSION,
+        "name": name,
+        "lanes": list(LANE_NAMES),
+        "gm_notes": [lane.gm_note for lane in LANES],
+        "sample_rate": int(sample_rate),
+        "hop_length": int(hop_length),
+        "frame_rate": sample_rate / hop_length,
+        "inputs": {INPUT_NAME: "float32 [batch, samples], mono"},
+        "outputs": {ONSETS_NAME: "float32 [batch, frames, 8] in [0, 1]; frames = samples // hop_length + 1"},
+        "peak_picking": {
+            "thresholds": {k: float(thr[k]) for k in LANE_NAMES},
+            "min_interval_s": float(min_interval_s),
+        },
+        "inference": {"chunk_s": float(chunk_s), "context_s": float(context_s)},
+    }
+    if extra:
+        data.update(extra)
+    data["onnx_sha256"] = file_sha256(model_path)
+    side = sidecar_path(model_path)
+    with atomic_write(side) as fh:
+        json.dump(data, fh, indent=2)
+        fh.write("\n")
+    return side

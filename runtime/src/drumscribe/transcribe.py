@@ -1,0 +1,120 @@
+"""``drumscribe.transcribe``: audio (file or array) -> :class:`Transcription`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from drumscribe.audio import file_sha256, iter_array_blocks, iter_file_blocks, probe_audio
+from drumscribe.errors import DrumscribeError
+from drumscribe.hits import DrumHit, Transcription
+from drumscribe.inference import StreamingTranscriber
+from drumscribe.model import Model, load_model
+from drumscribe.progress import Progress
+
+__all__ = ["transcribe"]
+
+AudioInput = str | os.PathLike[str] | np.ndarray
+
+
+def transcribe(
+    audio: AudioInput,
+    *,
+    sample_rate: int | None = None,
+    model: Model | str | os.PathLike[str] | None = None,
+    thresholds: float | Sequence[float] | dict[str, float] | None = None,
+    min_interval_s: float | None = None,
+    chunk_s: float | None = None,
+    context_s: float | None = None,
+    providers: list[str] | None = None,
+    threads: int | None = None,
+    keep_activations: bool = False,
+    progress: bool = False,
+) -> Transcription:
+    """Transcribe drums in a piece of audio.
+
+    Parameters
+    ----------
+    audio : path-like or numpy.ndarray
+        A file libsndfile decodes (wav, flac, ogg, mp3, ...), or an array of shape
+        (samples,) or (channels, samples); arrays need ``sample_rate``.
+    sample_rate : int, optional
+        Rate of an array input in Hz.
+    model : Model or path-like, optional
+        A loaded model or the path of a ``model.onnx``; the bundled default if None.
+    thresholds : float or sequence of 8 floats or dict, optional
+        Peak-picking threshold(s) in (0, 1]; the sidecar's tuned values if None.
+    min_interval_s : float, optional
+        Minimum seconds between two hits of one lane; the sidecar's if None.
+    chunk_s, context_s : float, optional
+        Chunk length and context per side in seconds; the sidecar's if None.
+    providers : list of str, optional
+        onnxruntime execution providers (e.g. CUDA with the ``gpu`` extra).
+    threads : int, optional
+        onnxruntime intra-op threads.
+    keep_activations : bool
+        Keep the (frames, 8) onset activations in the result.
+    progress : bool
+        Draw a progress bar on stderr.
+
+    Returns
+    -------
+    Transcription
+        Hits sorted by time, the duration, model info, optional activations.
+
+    Raises
+    ------
+    AudioError
+        Unreadable, truncated or non-finite audio (the message names the file).
+    ModelError
+        A model that is missing or breaks the ONNX contract.
+    """
+    m = model if isinstance(model, Model) else load_model(model, threads=threads, providers=providers)
+    source: str | None = None
+    digest: str | None = None
+    if isinstance(audio, np.ndarray):
+        if sample_rate is None:
+            raise DrumscribeError("transcribe: an array input needs sample_rate=")
+        rate = int(sample_rate)
+        total_s = audio.shape[-1] / rate if audio.size else 0.0
+        blocks: Iterator[np.ndarray] = iter_array_blocks(
+            audio, sample_rate=rate, target_rate=m.spec.sample_rate
+        )
+        # blocks are already at the model rate
+        stream_rate = m.spec.sample_rate
+    else:
+        path = Path(audio)
+        info = probe_audio(path)
+        source = str(path)
+        total_s = info.duration_s
+        blocks = iter_file_blocks(path, sample_rate=m.spec.sample_rate)
+        stream_rate = m.spec.sample_rate
+        digest = file_sha256(path)
+    stream = StreamingTranscriber(
+        m,
+        sample_rate=stream_rate,
+        threshold=thresholds,
+        min_interval_s=min_interval_s,
+        chunk_s=chunk_s,
+        context_s=context_s,
+        keep_activations=keep_activations,
+    )
+    bar = Progress(total_s, label=Path(source).name if source else "audio", enabled=progress)
+    hits: list[DrumHit] = []
+    for block in blocks:
+        hits += stream.push(block)
+        bar.update(block.size / m.spec.sample_rate)
+    hits += stream.finish()
+    bar.close()
+    return Transcription(
+        hits=tuple(sorted(hits)),
+        duration_s=float(total_s),
+        model_info=m.info,
+        activations=stream.activations,
+        frame_rate=m.spec.frame_rate,
+        source=source,
+        audio_sha256=digest,
+    )
