@@ -314,7 +314,7 @@ def _build(cls: Any, data: Any, prefix: str, source: str) -> Any:
         names = ", ".join(f"{prefix}.{k}" if prefix else str(k) for k in unknown)
         raise ConfigError(f"{source + ': ' if source else ''}unknown config key {names}")
     kwargs: dict[str, Any] = {}
-    for name, f in fields.items():
+    for name in fields:
         key = f"{prefix}.{name}" if prefix else name
         if name not in data:
             raise ConfigError(f"{source + ': ' if source else ''}missing config key {key}")
@@ -355,7 +355,9 @@ def _check(cfg: Config) -> None:
     from drumscribe.lanes import LANE_NAMES
 
     if tuple(cfg.classes.names) != LANE_NAMES:
-        raise ConfigError(f"{cfg.source}: classes.names must be {list(LANE_NAMES)} (the runtime's lane order)")
+        raise ConfigError(
+            f"{cfg.source}: classes.names must be {list(LANE_NAMES)} (the runtime's lane order)"
+        )
     if cfg.model.n_classes != len(LANE_NAMES):
         raise ConfigError(f"{cfg.source}: model.n_classes must be {len(LANE_NAMES)}")
     bad = sorted({v for v in cfg.classes.note_map.values() if v not in LANE_NAMES})

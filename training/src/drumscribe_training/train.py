@@ -1,0 +1,192 @@
+"""Build the Lightning Trainer from a config and fit the model.
+
+Single device, multi-GPU (DDP) and multi-node runs use Lightning's own strategies:
+``hardware.devices`` > 1 (or a list) selects DDP; on CPU DDP uses the gloo backend.
+Resume continues the same run: epoch, optimiser, scheduler, early-stopping state (all in
+the checkpoint) and the logger run (a fixed version folder / W&B run id per experiment).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+
+from drumscribe_training.config import Config
+
+__all__ = ["FitResult", "build_logger", "build_trainer", "fit"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Where a run left its checkpoints and logs."""
+
+    best_checkpoint: str | None
+    last_checkpoint: str | None
+    log_dir: str | None
+    best_score: float | None
+    epochs: int
+
+
+def _use_gpu(cfg: Config) -> bool:
+    acc = cfg.hardware.accelerator
+    return acc == "gpu" or (acc == "auto" and torch.cuda.is_available())
+
+
+def _device_count(devices: int | list[int] | str) -> int:
+    if isinstance(devices, list):
+        return len(devices)
+    if isinstance(devices, int):
+        return devices
+    return 1 if devices in ("auto", "1") else int(devices) if devices.isdigit() else 1
+
+
+def build_logger(cfg: Config, experiment: str) -> Any:
+    """TensorBoard, CSV or W&B logger with one fixed run per experiment (so resume continues it)."""
+    log_dir = cfg.logging.log_dir
+    kind = cfg.logging.logger
+    if kind == "wandb":
+        from lightning.pytorch.loggers import WandbLogger
+
+        if cfg.logging.wandb_offline:
+            os.environ.setdefault("WANDB_MODE", "offline")
+        return WandbLogger(
+            project=cfg.logging.wandb_project,
+            name=experiment,
+            id=experiment,
+            resume="allow",
+            save_dir=log_dir,
+        )
+    if kind == "tensorboard":
+        try:
+            from lightning.pytorch.loggers import TensorBoardLogger
+
+            return TensorBoardLogger(
+                save_dir=log_dir, name=experiment, version="run", default_hp_metric=False
+            )
+        except ModuleNotFoundError:  # tensorboard missing: CSV needs nothing extra
+            pass
+    from lightning.pytorch.loggers import CSVLogger
+
+    return CSVLogger(save_dir=log_dir, name=experiment, version="run")
+
+
+def build_trainer(
+    cfg: Config,
+    *,
+    experiment: str,
+    fast_dev_run: bool | int = False,
+    max_time: str | None = None,
+    enable_progress_bar: bool = True,
+) -> L.Trainer:
+    """A Trainer configured from ``cfg`` (devices, strategy, precision, callbacks, logger)."""
+    tr = cfg.training
+    hw = cfg.hardware
+    gpu = _use_gpu(cfg)
+    n_dev = _device_count(hw.devices)
+    strategy = hw.strategy
+    if strategy == "auto" and (n_dev > 1 or hw.num_nodes > 1):
+        strategy = "ddp"
+    precision = tr.precision if tr.precision != "auto" else ("16-mixed" if gpu else "32-true")
+    ckpt_dir = Path(tr.checkpoint_dir) / experiment
+    callbacks = [
+        ModelCheckpoint(
+            dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min", save_top_k=1, save_last=True
+        ),
+        EarlyStopping(monitor="val/loss", mode="min", patience=tr.early_stopping_patience),
+        LearningRateMonitor(logging_interval="step"),
+    ]
+    return L.Trainer(
+        accelerator="gpu" if gpu else ("cpu" if hw.accelerator in ("auto", "cpu") else hw.accelerator),
+        devices=hw.devices,
+        num_nodes=hw.num_nodes,
+        strategy=strategy,
+        precision=precision,  # type: ignore[arg-type]
+        max_epochs=tr.num_epochs,
+        max_time=max_time,
+        gradient_clip_val=tr.gradient_clip_val,
+        limit_train_batches=tr.limit_train_batches,
+        limit_val_batches=tr.limit_val_batches,
+        log_every_n_steps=tr.log_every_n_steps,
+        callbacks=callbacks,
+        logger=False if fast_dev_run else build_logger(cfg, experiment),
+        fast_dev_run=fast_dev_run,
+        deterministic=False,
+        enable_progress_bar=enable_progress_bar,
+        num_sanity_val_steps=0 if fast_dev_run else 1,
+    )
+
+
+def fit(
+    cfg: Config,
+    *,
+    experiment: str,
+    processed_dir: str | Path | None = None,
+    resume: str | Path | None = None,
+    fast_dev_run: bool | int = False,
+    max_time: str | None = None,
+    datamodule: L.LightningDataModule | None = None,
+    enable_progress_bar: bool = True,
+) -> FitResult:
+    """Train a model from a config.
+
+    Parameters
+    ----------
+    cfg : Config
+    experiment : str
+        Run name: checkpoints go to ``<training.checkpoint_dir>/<experiment>/`` and logs to
+        ``<logging.log_dir>/<experiment>/``.
+    processed_dir : path-like, optional
+        Preprocessed HDF5 data (default ``data.processed_dir``).
+    resume : path-like, optional
+        A checkpoint to continue from; ``"last"`` means this experiment's last.ckpt.
+    fast_dev_run : bool or int
+        Lightning's smoke test: a few batches of train and val, no checkpoints or logs.
+    max_time : str, optional
+        Stop after this long, ``"DD:HH:MM:SS"``.
+    datamodule : LightningDataModule, optional
+        Use this instead of building the E-GMD DataModule.
+    """
+    from drumscribe_training.lightning_module import DrumTranscriberModule
+
+    L.seed_everything(cfg.training.seed, workers=True)
+    if datamodule is None:
+        from drumscribe_training.datamodule import EGMDDataModule
+
+        datamodule = EGMDDataModule(cfg, processed_dir=processed_dir or cfg.data.processed_dir)
+    module = DrumTranscriberModule(cfg.to_dict())
+    trainer = build_trainer(
+        cfg,
+        experiment=experiment,
+        fast_dev_run=fast_dev_run,
+        max_time=max_time,
+        enable_progress_bar=enable_progress_bar,
+    )
+    ckpt_path: str | None = None
+    if resume is not None:
+        ckpt_path = (
+            str(Path(cfg.training.checkpoint_dir) / experiment / "last.ckpt")
+            if str(resume) == "last"
+            else str(resume)
+        )
+        if not Path(ckpt_path).is_file():
+            raise FileNotFoundError(f"{ckpt_path}: checkpoint to resume from not found")
+    # weights_only: a checkpoint is data (tensors, numbers, strings), never code to unpickle
+    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+    ckpt_cb = next((c for c in trainer.callbacks if isinstance(c, ModelCheckpoint)), None)  # type: ignore[attr-defined]
+    best = ckpt_cb.best_model_path if ckpt_cb and ckpt_cb.best_model_path else None
+    last = ckpt_cb.last_model_path if ckpt_cb and ckpt_cb.last_model_path else None
+    score = float(ckpt_cb.best_model_score) if ckpt_cb and ckpt_cb.best_model_score is not None else None
+    log_dir = trainer.logger.log_dir if trainer.logger is not None else None  # type: ignore[union-attr]
+    return FitResult(
+        best_checkpoint=best,
+        last_checkpoint=last,
+        log_dir=log_dir,
+        best_score=score,
+        epochs=trainer.current_epoch,
+    )
