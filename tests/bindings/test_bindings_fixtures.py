@@ -1,0 +1,92 @@
+"""The shared chart fixtures against chart.schema.json (jsonschema) and the extra rules."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import jsonschema
+import pytest
+from bindings_chart_rules import (
+    SCHEMA_PATH,
+    ChartRuleError,
+    check_chart_bytes,
+    parse_strict,
+    rule_errors,
+    schema_errors,
+)
+from conftest import EXPECTED_ERRORS, FIXTURES, FixtureSet, run
+
+VALID = sorted((FIXTURES / "valid").glob("*.json"))
+INVALID = sorted((FIXTURES / "invalid").glob("*.json"))
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["version"] == {"const": 1}
+
+
+def test_committed_fixtures_are_what_make_fixtures_writes() -> None:
+    proc = run([sys.executable, str(FIXTURES / "make_fixtures.py"), "--check"])
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_fixture_sets_are_complete() -> None:
+    assert len(VALID) >= 8
+    assert {p.stem for p in INVALID} == set(EXPECTED_ERRORS)
+    kinds = {e["kind"] for e in EXPECTED_ERRORS.values()}
+    assert kinds == {"parse", "type", "missing", "unknown", "value", "version", "range", "count", "order"}
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_fixture_passes_schema_and_rules(path) -> None:
+    assert check_chart_bytes(path.read_bytes()) == []
+
+
+def test_generated_large_fixture_is_valid(fixture_set: FixtureSet) -> None:
+    large = fixture_set.valid[-1]
+    assert large.name == "large.json"
+    data = large.read_bytes()
+    assert check_chart_bytes(data) == []
+    chart = parse_strict(data)
+    assert len(chart["difficulties"]["expert"]["hits"]) == 20_000
+    assert set(chart["difficulties"]) == {"expert", "hard", "medium", "easy"}
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
+def test_invalid_fixture_fails_with_the_documented_error(path) -> None:
+    expected = EXPECTED_ERRORS[path.stem]
+    data = path.read_bytes()
+    errors = check_chart_bytes(data)
+    assert errors, "accepted"
+    if expected["kind"] == "parse":
+        assert [e.kind for e in errors] == ["parse"]
+        return
+    obj = parse_strict(data)
+    found_schema = {(e.kind, e.path) for e in schema_errors(obj)}
+    if expected["kind"] == "order" or path.stem == "lane_index_mismatch":
+        # rules JSON Schema cannot express: the schema passes, the extra rules catch it
+        assert found_schema == set()
+        assert [(e.kind, e.path) for e in rule_errors(obj)] == [(expected["kind"], expected["path"])]
+    else:
+        assert (expected["kind"], expected["path"]) in found_schema, found_schema
+
+
+def test_readme_table_lists_every_invalid_fixture() -> None:
+    readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    for name, e in EXPECTED_ERRORS.items():
+        assert f"| `invalid/{name}.json` | `{e['kind']}` |" in readme
+
+
+def test_rule_checker_catches_what_it_claims() -> None:
+    good = (FIXTURES / "valid" / "one_hit.json").read_bytes()
+    assert check_chart_bytes(good) == []
+    with pytest.raises(ChartRuleError, match="duplicate"):
+        parse_strict(b'{"a": 1, "a": 2}')
+    with pytest.raises(ChartRuleError, match="NaN"):
+        parse_strict(b'{"a": NaN}')
+    with pytest.raises(ChartRuleError, match="deeper"):
+        parse_strict(b"[" * 65 + b"]" * 65)
+    assert parse_strict(b"[" * 64 + b"]" * 64) is not None
+    assert parse_strict(b"\xef\xbb\xbf{}") == {}
