@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from support.tiny_model import SAMPLE_RATE, build_tiny_model, drum_like_audio
 
 import drumscribe
+from support.tiny_model import SAMPLE_RATE, build_tiny_model, drum_like_audio
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,12 @@ def test_chunked_activations_equal_whole_file(
     audio, _ = drums_5s
     whole, whole_vel = tiny_model.run(audio[None, :])
     result = drumscribe.transcribe(
-        audio, sample_rate=16000, model=tiny_model, chunk_s=chunk_s, context_s=context_s, keep_activations=True
+        audio,
+        sample_rate=16000,
+        model=tiny_model,
+        chunk_s=chunk_s,
+        context_s=context_s,
+        keep_activations=True,
     )
     assert result.activations is not None
     assert result.activations.shape == whole[0].shape == (len(audio) // 160 + 1, 8)
@@ -33,7 +38,9 @@ def test_chunked_activations_equal_whole_file(
     _same_hits(result.hits, offline)
 
 
-def test_too_little_context_differs(tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]) -> None:
+def test_too_little_context_differs(
+    tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]
+) -> None:
     """The equality above is not vacuous: without context the chunk edges differ."""
     audio, _ = drums_5s
     whole, _ = tiny_model.run(audio[None, :])
@@ -45,7 +52,9 @@ def test_too_little_context_differs(tiny_model: drumscribe.Model, drums_5s: tupl
 
 
 @pytest.mark.parametrize("block", [1, 159, 160, 1000, 16000, 100_000])
-def test_stream_equals_offline(tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray], block: int) -> None:
+def test_stream_equals_offline(
+    tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray], block: int
+) -> None:
     audio, _ = drums_5s
     offline = drumscribe.transcribe(audio, sample_rate=16000, model=tiny_model, chunk_s=0.5, context_s=0.05)
     stream = StreamingTranscriber(tiny_model, sample_rate=16000, chunk_s=0.5, context_s=0.05)
@@ -57,7 +66,9 @@ def test_stream_equals_offline(tiny_model: drumscribe.Model, drums_5s: tuple[np.
     assert hits == list(offline.hits)
 
 
-def test_stream_emits_hits_before_the_end(tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]) -> None:
+def test_stream_emits_hits_before_the_end(
+    tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]
+) -> None:
     audio, _ = drums_5s
     stream = StreamingTranscriber(tiny_model, sample_rate=16000, chunk_s=0.5, context_s=0.05)
     early = stream.push(audio[: 3 * 16000])

@@ -57,14 +57,18 @@ def test_plateau_gives_first_frame_and_edges_count() -> None:
     assert [h.time_s * FPS for h in hits] == pytest.approx([0.0, 3.5, 9.0])
 
 
-@pytest.mark.parametrize("bad", [0.0, 1.5, [0.5] * 7, {"kick": 0.5}, {**dict.fromkeys(LANE_NAMES, 0.5), "cowbell": 0.5}])
+@pytest.mark.parametrize(
+    "bad", [0.0, 1.5, [0.5] * 7, {"kick": 0.5}, {**dict.fromkeys(LANE_NAMES, 0.5), "cowbell": 0.5}]
+)
 def test_bad_thresholds_rejected(bad: object) -> None:
     with pytest.raises(ValueError):
         resolve_thresholds(bad)  # type: ignore[arg-type]
 
 
 acts_strategy = arrays(
-    np.float64, st.tuples(st.integers(0, 120), st.just(8)), elements=st.floats(0, 1, allow_nan=False, width=32)
+    np.float64,
+    st.tuples(st.integers(0, 120), st.just(8)),
+    elements=st.floats(0, 1, allow_nan=False, width=32),
 )
 
 
@@ -95,7 +99,9 @@ def test_properties_of_picked_hits(acts: np.ndarray, thr: float, interval: float
     thr=st.floats(0.05, 1.0),
     interval=st.floats(0.0, 0.2),
 )
-def test_streaming_blocks_equal_offline(acts: np.ndarray, cuts: list[int], thr: float, interval: float) -> None:
+def test_streaming_blocks_equal_offline(
+    acts: np.ndarray, cuts: list[int], thr: float, interval: float
+) -> None:
     offline = pick_peaks(acts, frame_rate=FPS, threshold=thr, min_interval_s=interval)
     picker = PeakPicker(frame_rate=FPS, threshold=thr, min_interval_s=interval)
     bounds = sorted({0, len(acts), *[c for c in cuts if c <= len(acts)]})

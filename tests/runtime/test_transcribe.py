@@ -26,7 +26,9 @@ def test_file_and_array_agree(tiny_model: drumscribe.Model, drums_wav_44k: Path)
     assert from_file.model_info["sha256"] == tiny_model.spec.onnx_sha256
 
 
-def test_hits_land_near_the_bursts(tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]) -> None:
+def test_hits_land_near_the_bursts(
+    tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]
+) -> None:
     audio, onset_times = drums_5s
     result = drumscribe.transcribe(audio, sample_rate=16000, model=tiny_model)
     kicks = np.array([h.time_s for h in result.hits_for("kick")])
@@ -48,7 +50,9 @@ def test_block_decoding_matches_whole_read(drums_wav_44k: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["FLAC", "OGG", "MP3"])
-def test_other_formats(tmp_path: Path, tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray], fmt: str) -> None:
+def test_other_formats(
+    tmp_path: Path, tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray], fmt: str
+) -> None:
     audio, _ = drums_5s
     path = tmp_path / f"drums.{fmt.lower()}"
     sf.write(path, audio, 16000, format=fmt)
@@ -57,7 +61,9 @@ def test_other_formats(tmp_path: Path, tiny_model: drumscribe.Model, drums_5s: t
     assert abs(len(result.hits) - len(reference.hits)) <= max(2, len(reference.hits) // 5)
 
 
-def test_thresholds_override_sidecar(tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]) -> None:
+def test_thresholds_override_sidecar(
+    tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]
+) -> None:
     audio, _ = drums_5s
     default = drumscribe.transcribe(audio, sample_rate=16000, model=tiny_model)
     strict = drumscribe.transcribe(audio, sample_rate=16000, model=tiny_model, thresholds=0.9)
@@ -84,7 +90,9 @@ def test_drumhit_validation() -> None:
         hit.time_s = 2.0  # type: ignore[misc]
 
 
-def test_midi_round_trip(tmp_path: Path, tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]) -> None:
+def test_midi_round_trip(
+    tmp_path: Path, tiny_model: drumscribe.Model, drums_5s: tuple[np.ndarray, np.ndarray]
+) -> None:
     import mido
 
     from drumscribe.midi import read_midi

@@ -75,7 +75,9 @@ def build_tiny_model(
             helper.make_node("Tanh", ["soft"], ["vel_t"]),
             helper.make_node("Transpose", ["vel_t"], ["velocities"], perm=[0, 2, 1]),
         ]
-        outputs.append(helper.make_tensor_value_info("velocities", TensorProto.FLOAT, ["batch", "frames", n_lanes]))
+        outputs.append(
+            helper.make_tensor_value_info("velocities", TensorProto.FLOAT, ["batch", "frames", n_lanes])
+        )
     graph = helper.make_graph(
         nodes,
         "drumscribe_tiny",
@@ -83,7 +85,9 @@ def build_tiny_model(
         outputs,
         inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="drumscribe-tests")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="drumscribe-tests"
+    )
     model.ir_version = 8
     onnx.checker.check_model(model)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,74 @@
+"""``drumscribe-export CKPT -o model.onnx``: checkpoint -> ONNX + sidecar, parity, variants."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="drumscribe-export", description="Export a drumscribe checkpoint to ONNX."
+    )
+    p.add_argument("checkpoint", help="a .ckpt written by drumscribe-train fit")
+    p.add_argument("-o", "--output", required=True, help="model.onnx to write (sidecar: model.onnx.json)")
+    p.add_argument("--name", default="drumscribe", help="model name in the sidecar")
+    p.add_argument("--thresholds", help="JSON file {lane: threshold} or one number (default: config)")
+    p.add_argument("--min-interval", type=float, help="seconds (default: config)")
+    p.add_argument("--no-parity", action="store_true", help="skip the torch vs onnxruntime parity check")
+    p.add_argument("--int8", action="store_true", help="also write model.int8.onnx (dynamic int8)")
+    p.add_argument("--fp16", action="store_true", help="also write model.fp16.onnx")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from drumscribe.errors import DrumscribeError
+
+    try:
+        return _run(args)
+    except DrumscribeError as exc:
+        print(f"drumscribe-export: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from drumscribe_exporters.onnx_export import export_checkpoint
+    from drumscribe_exporters.parity import check_parity
+    from drumscribe_exporters.quantize import to_fp16, to_int8
+    from drumscribe_training.checkpoint import load_checkpoint
+
+    thresholds: float | dict[str, float] | None = None
+    if args.thresholds:
+        try:
+            thresholds = float(args.thresholds)
+        except ValueError:
+            thresholds = json.loads(Path(args.thresholds).read_text(encoding="utf-8"))
+    loaded = load_checkpoint(args.checkpoint)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = export_checkpoint(
+        loaded, out, thresholds=thresholds, min_interval_s=args.min_interval, name=args.name
+    )
+    print(f"wrote {result.onnx_path} and {result.sidecar_path.name}")
+    status = 0
+    if not args.no_parity:
+        report = check_parity(loaded.model, out)
+        print(report.table())
+        if not report.ok:
+            print(f"drumscribe-export: parity FAILED (atol {report.atol})", file=sys.stderr)
+            status = 1
+    if args.int8:
+        print(f"wrote {to_int8(out, out.with_name(out.stem + '.int8.onnx'))}")
+    if args.fp16:
+        print(f"wrote {to_fp16(out, out.with_name(out.stem + '.fp16.onnx'))}")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
