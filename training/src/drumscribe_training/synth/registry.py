@@ -1,0 +1,590 @@
+"""The kit registry: which sampled kits exist, how their sounds map to Roland notes,
+which split hears which kit, and building/caching their one-shot banks.
+
+Splits (see DATA.md): the *test* split renders only kits never heard in training, each
+from a different source (ForzeeStereo, AVL Red Zeppelin, BJA_Pacific, Audiophob,
+FluidR3 TR-808); *validation* uses other held-out kits; *train* gets the rest. Where two
+kits share recordings (the AVL SoundFonts share their hi-hats; FluidR3's TR-808 preset
+shares its cymbals and cross-stick with every FluidR3 kit), the held-out kit drops those
+pieces (``exclude``) and borrows them at render time from another kit of its own split,
+so no one-shot heard in training is ever heard in validation or test
+(``tests/training/synth/test_kits.py`` checks the sample identities).
+
+Notes a kit lacks are filled in this order: a derived tom (a neighbouring tom resampled
+3-7 semitones), a fallback within the kit (closed edge -> closed bow, rims -> heads,
+crash 2 -> crash 1 pitched down, ...), a *donor* kit of the same split (at render time),
+and only then dropped from the labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drumscribe_training.synth.kitmodel import (
+    Kit,
+    RawLayer,
+    RawVoice,
+    load_bank,
+    pack_kit,
+    pitch_shift,
+    save_bank,
+)
+from drumscribe_training.synth.tinykit import TINY_KIT_NAME, build_tiny_kit
+
+__all__ = [
+    "KIT_NAMES",
+    "KIT_SPECS",
+    "SPLITS",
+    "KitError",
+    "KitSpec",
+    "kit_cache_dir",
+    "kit_names",
+    "kits_for_split",
+    "load_kit",
+    "missing_kits",
+    "resolve_kits",
+]
+
+SPLITS = ("train", "validation", "test")
+
+HYDROGEN_DIR = Path("/usr/share/hydrogen/data/drumkits")
+SF2_DIR = Path("/usr/share/sounds/sf2")
+
+CYMBAL_NOTES = frozenset({49, 55, 57, 52, 51, 59, 53, 46, 26})
+
+#: Roland note -> General MIDI drum key of a GM SoundFont preset.
+GM_KEYS: dict[int, int] = {
+    36: 36, 38: 38, 40: 40, 37: 37, 42: 42, 22: 42, 46: 46, 26: 46, 44: 44,
+    48: 48, 50: 50, 45: 45, 47: 47, 43: 43, 58: 41,
+    49: 49, 55: 49, 57: 57, 52: 57, 51: 51, 59: 59, 53: 53,
+}  # fmt: skip
+
+#: Roland note -> key of the AVL drumkits SoundFonts (4-piece: 12" tom and 16" floor).
+AVL_KEYS: dict[int, int] = {
+    36: 36, 38: 38, 40: 40, 37: 37, 42: 42, 22: 42, 46: 46, 26: 48, 44: 44,
+    48: 45, 50: 47, 43: 41, 58: 43,
+    49: 49, 55: 49, 57: 57, 52: 57, 51: 51, 59: 59, 53: 53,
+}  # fmt: skip
+
+# Fallbacks inside one kit: note -> notes whose voice may stand in (same lane).
+FALLBACKS: dict[int, tuple[int, ...]] = {
+    22: (42,), 26: (46,), 44: (42,), 40: (38,), 37: (40, 38),
+    50: (48,), 47: (45,), 58: (43,),
+    55: (49,), 52: (57,), 59: (51,), 53: (51,),
+}  # fmt: skip
+
+# Missing toms: derive from a neighbour, shifted by semitones in this range (sign: up/down).
+TOM_DERIVATION: dict[int, tuple[tuple[int, float, float], ...]] = {
+    48: ((45, 3.0, 7.0), (43, 6.0, 10.0)),
+    45: ((48, -5.0, -3.0), (43, 3.0, 5.0)),
+    43: ((45, -7.0, -3.0), (48, -10.0, -6.0)),
+}
+
+
+class KitError(RuntimeError):
+    """A kit that is unknown or whose package is not installed (the message says which)."""
+
+
+@dataclass(frozen=True)
+class KitSpec:
+    """One kit of the registry.
+
+    ``mapping`` is Roland note -> instrument names (Hydrogen, eXaDrums; alternatives a
+    clip chooses between) or SoundFont key (SoundFonts).
+    """
+
+    name: str
+    kind: str  # "hydrogen" | "sf2" | "exadrums" | "tiny"
+    split: str | None  # None: any split (the tiny kit)
+    package: str
+    licence: str
+    path: str = ""  # a folder (hydrogen/exadrums, relative to its root) or a file name
+    bank: int = 128
+    preset: int = 0
+    family: str = ""
+    mapping: dict[int, tuple[str, ...]] | dict[int, int] = field(default_factory=dict)
+    exclude: frozenset[int] = frozenset()
+    weight: float = 1.0
+    attribution: str = ""
+
+    def source_path(self) -> Path:
+        if self.kind == "hydrogen":
+            return HYDROGEN_DIR / self.path
+        if self.kind == "sf2":
+            return SF2_DIR / self.path
+        if self.kind == "exadrums":
+            return kit_cache_dir() / "exadrums" / "usr" / "share" / "exadrums"
+        return Path()
+
+    def installed(self) -> bool:
+        if self.kind == "tiny":
+            return True
+        p = self.source_path()
+        if self.kind == "sf2":
+            return p.is_file()
+        marker = "drumkit.xml" if self.kind == "hydrogen" else "Default.xml"
+        return (p / marker).is_file()
+
+
+def _h2(
+    name: str,
+    split: str,
+    mapping: dict[int, tuple[str, ...]],
+    *,
+    licence: str,
+    package: str = "hydrogen-drumkits",
+    path: str | None = None,
+    weight: float = 1.0,
+    attribution: str = "",
+) -> KitSpec:
+    return KitSpec(
+        name, "hydrogen", split, package, licence, path or name,
+        mapping=mapping, weight=weight, attribution=attribution,
+    )  # fmt: skip
+
+
+_GM_FLUID = "fluid-soundfont-gm"
+_FLUID_PRESETS = {  # distinct FluidR3 drum presets (identical ones left out)
+    0: "Standard", 1: "Standard 1", 2: "Standard 2", 3: "Standard 3", 4: "Standard 4",
+    6: "Standard 6", 7: "Standard 7", 9: "Room 1", 10: "Room 2", 11: "Room 3",
+    13: "Room 5", 14: "Room 6", 15: "Room 7", 16: "Power", 17: "Power 1", 18: "Power 2",
+    19: "Power 3", 24: "Electronic", 32: "Jazz", 33: "Jazz 1", 34: "Jazz 2", 35: "Jazz 3",
+    40: "Brush", 41: "Brush 1", 42: "Brush 2",
+}  # fmt: skip
+_TIMGM_PRESETS = {0: "Standard", 8: "Room", 16: "Power", 24: "Electronic", 25: "TR 808",
+                  32: "Jazz", 40: "Brush"}  # fmt: skip
+
+KIT_SPECS: tuple[KitSpec, ...] = (
+    # ---------------------------------------------------------------- test (held out)
+    _h2("ForzeeStereo", "test", {
+        36: ('Kick (Tama Superstar 22")',),
+        38: ("Snare (Pearl Free Floating Maple 14x3.5)", "Snare 2 (Pearl Free Floating Maple 14x3.5)"),
+        40: ("Snare Rimshot (Pearl Free Floating Maple 14x3.5)",
+             "Snare 2 Rimshot (Pearl Free Floating Maple 14x3.5)"),
+        37: ("Rim Click (Pearl Free Floating Maple 14x3.5)",),
+        42: ('Hi-Hat Closed (Paiste Alpha Metal edge 14")',),
+        46: ('Hi-Hat Open (Paiste Alpha Metal edge 14")',),
+        26: ('Hi-Hat Semiopen (Paiste Alpha Metal edge 14")',),
+        44: ('Hi-Hat Pedal (Paiste Alpha Metal edge 14")',),
+        48: ('Tom High (Tama Superstar 12")',), 45: ('Tom Mid (Tama Superstar 13")',),
+        43: ('Tom Low (Tama Superstar 16")',),
+        49: ('Crash (Paiste Rude Thin 18")',),
+        57: ('Crash/Ride (Paiste Rude Crash/Ride 18")',),
+        52: ('Crash/Ride Bow (Paiste Rude Crash/Ride 18")',),
+        51: ('Ride (Custom, Zagrebin 22")', 'Ride Bow (Custom, Zagrebin 22")'),
+        53: ('Ride Bell (Custom, Zagrebin 22")',),
+    }, licence="GPL-2", attribution="ForzeeStereo Hydrogen drumkit"),
+    KitSpec("AVL Red Zeppelin", "sf2", "test", "avldrums.lv2-soundfont",
+            "GPL-2+ (the SF2 says CC-BY-SA)", "Red_Zeppelin_4_LV2.sf2", bank=0, preset=0,
+            family="avl", mapping=AVL_KEYS,
+            # hi-hats (and splash/china, unused) are the same recordings as AVL Black Pearl
+            exclude=frozenset({42, 22, 46, 26, 44}),
+            attribution="AVL Drumkits, Glen MacArthur (AV Linux)"),
+    _h2("BJA_Pacific", "test", {
+        36: ("BassDrum",), 38: ("Snare", "Snare Dry"), 42: ("Hi Hat Closed",),
+        46: ("Hi Hat Opened",), 26: ("Hi Hat Free",), 45: ("Tom",), 43: ("Floor Tom",),
+        49: ("Crash Left",), 57: ("Crash Right",), 51: ("Ride", "Ride 2"), 53: ("Ride Bell",),
+    }, licence="CC-BY-SA-3.0",
+        attribution="Pacific set sampled by Bransin James Anderson; Hydrogen kit by Luc Tanguay"),
+    _h2("Audiophob", "test", {
+        36: ("Kick",), 38: ("Snare Rock", "Snare Jazz"), 37: ("Stick",), 42: ("Closed HH",),
+        44: ("Pedal HH",), 46: ("Open HH",), 48: ("Tom Hi",), 45: ("Tom Mid",),
+        43: ("Tom Low",), 49: ("Crash",), 51: ("Ride Jazz",),
+    }, licence="CC0", attribution="Audiophob Hydrogen drumkit (CC0)"),
+    KitSpec("FluidR3 TR-808", "sf2", "test", _GM_FLUID, "MIT", "FluidR3_GM.sf2",
+            bank=128, preset=25, family="fluidr3", mapping=GM_KEYS,
+            # its cymbals and rim tap are the acoustic FluidR3 samples every FluidR3 kit plays
+            exclude=frozenset({37, 49, 55, 57, 52, 51, 59, 53}),
+            attribution="FluidR3_GM, Frank Wen"),
+    # ---------------------------------------------------------------- validation
+    _h2("ColomboAcousticDrumkit", "validation", {
+        36: ("BassDrum",), 38: ("Snare1", "Snare Rock"), 37: ("Stick",), 42: ("Closed HH",),
+        46: ("Open HH",), 26: ("Pedal HH",), 48: ("Tom Hi",), 45: ("Tom Mid",),
+        43: ("Tom Low",), 49: ("crash16inch",), 57: ("crash20inch--2",),
+        51: ("ride-crash20inch",), 53: ("ride-cup",),
+    }, licence="GPL-2+ with exception", attribution="Colombo Acoustic Drumkit (Hydrogen)"),
+    _h2("Millo_MultiLayered3", "validation", {
+        36: ("Kick",), 38: ("Snare Rock",), 37: ("Stick",), 42: ("Closed HH",),
+        44: ("Pedal HH",), 46: ("Open HH",), 48: ("Tom Hi",), 45: ("Tom Mid",),
+        43: ("Tom Low",), 49: ("Crash",), 51: ("Ride Jazz",),
+    }, licence="GPL-2", attribution="Millo MultiLayered 3 (Hydrogen)"),
+    KitSpec("eXaDrums Default", "exadrums", "validation", "exadrums (apt-get download + dpkg -x)",
+            "BSD-3-Clause", mapping={
+                36: ("BD_Acou_01.wav",), 38: ("Snr_Acou_01.wav",), 42: ("HiHat.wav",),
+                48: ("Tom01.wav",), 43: ("Tom03.wav",), 49: ("Crash_High.wav",),
+                51: ("RideEdge.wav",), 53: ("RideBell.wav",),
+            }, attribution="eXaDrums default kit, sounds recorded by Phill Mason"),
+    *(
+        KitSpec(f"TimGM6mb {n}", "sf2", "validation", "timgm6mb-soundfont", "GPL-2",
+                "TimGM6mb.sf2", bank=128, preset=p, family="timgm6mb", mapping=GM_KEYS,
+                weight=1.0 / len(_TIMGM_PRESETS), attribution="TimGM6mb, Tim Brechbill")
+        for p, n in _TIMGM_PRESETS.items()
+    ),
+    # ---------------------------------------------------------------- train
+    _h2("The Black Pearl 1.0", "train", {
+        36: ("Pearl Kick",), 38: ("Pearl Snare",), 40: ("Pearl Snare Rimshot",),
+        37: ("Pearl Side Stick",), 42: ("Sabian Hat Closed",), 44: ("Sabian Hat Pedal",),
+        46: ("Sabian Hat Open",), 26: ("Sabian Hat Semi-Open", "Sabian Hat Swish"),
+        48: ("Pearl Tom 1",), 45: ("Pearl Tom 2",), 43: ("Pearl Tom Floor",),
+        49: ("Sabian Crash",), 57: ("Sabian Crash Flink",), 51: ("Paiste Ride",),
+        59: ("Paiste Ride Flink",), 53: ("Paiste Bell",),
+    }, licence="GPL-2", attribution="The Black Pearl, Glen MacArthur (Hydrogen)"),
+    _h2("Millo_MultiLayered2", "train", {
+        36: ("Kick",), 38: ("Snare Rock", "Snare Jazz"), 37: ("Stick",), 42: ("Closed HH",),
+        44: ("Pedal HH",), 46: ("Open HH",), 48: ("Tom Hi",), 45: ("Tom Mid",),
+        43: ("Tom Low",), 49: ("Crash",), 57: ("Crash Jazz",), 51: ("Ride Rock", "Ride Jazz"),
+    }, licence="GPL-2", attribution="Millo MultiLayered 2 (Hydrogen)"),
+    _h2("Millo-Drums_v.1", "train", {
+        36: ("Kick",), 38: ("Snare Rock", "Snare Jazz"), 37: ("Stick",), 42: ("Closed HH",),
+        44: ("Pedal HH",), 46: ("Open HH",), 48: ("Tom Hi",), 45: ("Tom Mid",),
+        43: ("Tom Low",), 49: ("Crash",), 57: ("Crash Jazz",), 51: ("Ride Jazz", "Ride Rock"),
+    }, licence="GPL-2", attribution="Millo Drums v.1 (Hydrogen)"),
+    _h2("rumpf_kit_z01_h2", "train", {
+        36: ("c3 - bass drum 1", "f3 - bass drum 2", "g3 - bass drum 3", "a3 - bass drum 4"),
+        38: ("d3 - snare 1", "e3 - snare 2"), 37: ("c#3 - stick",),
+        42: ("f#3 - hi-hat closed",), 44: ("g#3 - hi-hat pedal",), 46: ("a#3 - hi-hat open",),
+        48: ("d4 - high tom",), 45: ("c4 - middle tom",), 43: ("b3 - low tom",),
+        49: ("c#4 - crash",), 57: ("d#4 - cymbal 1",), 52: ("e4 - cymbal 2",),
+        53: ("f4 - ride bell",),
+    }, licence="CC-BY-3.0", attribution="rumpf kit z01 (Hydrogen), CC BY 3.0"),
+    _h2("TR808EmulationKit", "train", {
+        36: ("Kick Long", "Kick Short"), 38: ("Snare 1", "Snare 2"), 42: ("Closed Hat",),
+        44: ("Pedal Hat",), 46: ("Open Hat",), 48: ("Tom Hi",), 45: ("Tom Mid",),
+        43: ("Tom Low",), 49: ("Cymbal",),
+    }, licence="GPL", package="hydrogen-data", weight=0.5,
+        attribution="TR808 Emulation Kit (Hydrogen)"),
+    _h2("VariBreaks", "train", {
+        36: ("VariBreaks Kick 1", "VariBreaks Kick 2", "VariBreaks Kick 3"),
+        38: ("VariBreaks Snare 1", "VariBreaks Snare 2", "VariBreaks Snare 3"),
+        42: ("VariBreaks Hat 1 Cl", "VariBreaks Hat 2 Cl", "VariBreaks Hat 3 Cl"),
+        44: ("VariBreaks Hat 1 Pd",), 46: ("VariBreaks Hat 1 Op",),
+        48: ("VariBreaks Tom Hi",), 45: ("VariBreaks Tom Mid",), 43: ("VariBreaks Tom Low",),
+    }, licence="GPL-2+", weight=0.4, attribution="VariBreaks (Hydrogen)"),
+    _h2("ElectricEmpireKit", "train", {
+        36: ("Kick Lite 1", "Kick Low 1", "Kick Power", "Kick Hard 1", "Kick Ring"),
+        38: ("Snare 1", "Snare 2", "Snare 3", "Snare Ring"),
+        42: ("Hat Closed Bs", "Hat Closed Dirty"), 46: ("Hat Op Dirty",),
+        48: ("Drum 1",), 43: ("Drum 2",),
+    }, licence="GPL-2+", weight=0.3, attribution="Electric Empire Kit (Hydrogen)"),
+    _h2("HardElectro1", "train", {
+        36: ("Kick 1", "Kick 2", "Kick 3"), 38: ("Snare",),
+        42: ("Closed HH 1", "Closed HH 2", "Closed HH 3", "Closed HH 4"), 46: ("Open HH",),
+    }, licence="GPL-2+", weight=0.3, attribution="Hard Electro 1 (Hydrogen)"),
+    KitSpec("AVL Black Pearl", "sf2", "train", "avldrums.lv2-soundfont",
+            "GPL-2+ (the SF2 says CC-BY-SA)", "Black_Pearl_4_LV2.sf2", bank=0, preset=0,
+            family="avl", mapping=AVL_KEYS,
+            attribution="AVL Drumkits, Glen MacArthur (AV Linux)"),
+    *(
+        KitSpec(f"FluidR3 {n}", "sf2", "train", _GM_FLUID, "MIT", "FluidR3_GM.sf2",
+                bank=128, preset=p, family="fluidr3", mapping=GM_KEYS,
+                weight=4.0 / len(_FLUID_PRESETS), attribution="FluidR3_GM, Frank Wen")
+        for p, n in _FLUID_PRESETS.items()
+    ),
+    # ---------------------------------------------------------------- any split
+    KitSpec(TINY_KIT_NAME, "tiny", None, "(none: synthesised in code)", "MIT"),
+)
+
+_BY_NAME = {s.name: s for s in KIT_SPECS}
+
+#: Names of every registered kit (sampled kits and the in-code ``tiny`` kit).
+KIT_NAMES: tuple[str, ...] = tuple(s.name for s in KIT_SPECS)
+
+
+def kit_names(split: str | None = None) -> tuple[str, ...]:
+    """Registered kit names, all or those of one split (``tiny`` belongs to none)."""
+    if split is None:
+        return KIT_NAMES
+    _check_split(split)
+    return tuple(s.name for s in KIT_SPECS if s.split == split)
+
+
+def kits_for_split(split: str) -> tuple[str, ...]:
+    """The sampled kits a split renders with by default."""
+    return kit_names(split)
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+
+
+def get_spec(name: str) -> KitSpec:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        close = [n for n in KIT_NAMES if n.lower().replace(" ", "") == name.lower().replace(" ", "")]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KitError(
+            f"unknown kit {name!r}{hint}; known kits: {', '.join(KIT_NAMES)}"
+        ) from None
+
+
+def _missing_message(specs: Sequence[KitSpec]) -> str:
+    pkgs = sorted({s.package for s in specs})
+    names = ", ".join(repr(s.name) for s in specs)
+    return (
+        f"kit {names} not found; run scripts/setup_kits.sh "
+        f"(needs Debian package{'s' if len(pkgs) > 1 else ''} {', '.join(pkgs)})"
+    )
+
+
+def missing_kits(names: Iterable[str]) -> list[str]:
+    """The kits among ``names`` whose sounds are not installed."""
+    return [n for n in names if not get_spec(n).installed()]
+
+
+def resolve_kits(split: str, kits: Sequence[str] | None, *, split_kits: bool = True) -> tuple[str, ...]:
+    """The kit names a split renders with.
+
+    ``kits=None`` gives the split's registered kits. An explicit list is checked (unknown
+    names raise :class:`KitError`); with ``split_kits`` the split keeps only the listed
+    kits registered to it (plus ``tiny``, which belongs to every split), and an empty
+    result is an error; without it every listed kit is used in every split.
+    """
+    _check_split(split)
+    if kits is None:
+        names = kit_names(split)
+    else:
+        specs = [get_spec(k) for k in kits]
+        names = tuple(
+            s.name for s in specs if not split_kits or s.split is None or s.split == split
+        )
+        if not names:
+            raise KitError(
+                f"none of the kits {list(kits)} belongs to the {split} split "
+                f"(its kits: {', '.join(kit_names(split))}); pass kits of that split, "
+                "'tiny', or disable the kit split"
+            )
+    missing = [get_spec(n) for n in missing_kits(names)]
+    if missing:
+        raise KitError(_missing_message(missing))
+    return tuple(dict.fromkeys(names))
+
+
+def kit_cache_dir() -> Path:
+    """Where one-shot banks (and the unpacked eXaDrums kit) live.
+
+    ``$DRUMSCRIBE_KIT_CACHE``, else ``$XDG_CACHE_HOME/drumscribe/kits``, else
+    ``~/.cache/drumscribe/kits``.
+    """
+    env = os.environ.get("DRUMSCRIBE_KIT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "drumscribe" / "kits"
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def _signature(spec: KitSpec) -> str:
+    from drumscribe_training.synth.kitmodel import BANK_FORMAT
+
+    src = spec.source_path()
+    parts = [str(BANK_FORMAT), repr(spec)]
+    files = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file())
+    for f in files:
+        st = f.stat()
+        parts.append(f"{f.name}:{st.st_size}:{int(st.st_mtime)}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _stable_rng_value(name: str, lo: float, hi: float) -> float:
+    u = (zlib.crc32(name.encode()) % 10_000) / 10_000.0
+    return lo + (hi - lo) * u
+
+
+def _build_hydrogen(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]]:
+    from drumscribe_training.synth.hydrogen import load_sample, read_drumkit
+
+    kit_dir = spec.source_path()
+    instruments = read_drumkit(kit_dir)
+    voices: list[RawVoice] = []
+    by_name: dict[str, int] = {}
+    notes: dict[int, list[int]] = {}
+    for note, names in spec.mapping.items():
+        assert isinstance(names, tuple)
+        for iname in names:
+            if iname not in by_name:
+                ins = instruments.get(iname)
+                if ins is None:
+                    raise KitError(f"kit {spec.name!r}: {kit_dir}/drumkit.xml has no instrument {iname!r}")
+                layers: dict[tuple[float, float], RawLayer] = {}
+                ids: set[str] = set()
+                for la in ins.layers:
+                    x, md5 = load_sample(la.path)
+                    if not (abs(x).max() > 1e-6):
+                        continue
+                    ids.add(f"md5:{md5}")
+                    x = x * float(la.gain)
+                    if la.pitch:
+                        x = pitch_shift(x, la.pitch)
+                    key = (max(0.0, la.lo), min(1.0, la.hi))
+                    layers.setdefault(key, RawLayer(key[0], key[1], [])).shots.append(x)
+                if not layers:
+                    raise KitError(f"kit {spec.name!r}: instrument {iname!r} has only silent samples")
+                by_name[iname] = len(voices)
+                voices.append(
+                    RawVoice(iname, list(layers.values()), ids,
+                             max_s=4.0 if note in CYMBAL_NOTES else 2.5)
+                )  # fmt: skip
+            notes.setdefault(note, []).append(by_name[iname])
+    return voices, notes
+
+
+def _build_exadrums(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]]:
+    from drumscribe_training.synth.hydrogen import load_sample
+
+    root = spec.source_path()
+    voices: list[RawVoice] = []
+    notes: dict[int, list[int]] = {}
+    for note, names in spec.mapping.items():
+        assert isinstance(names, tuple)
+        for fname in names:
+            x, md5 = load_sample(root / fname)
+            notes.setdefault(note, []).append(len(voices))
+            voices.append(
+                RawVoice(fname, [RawLayer(0.0, 1.0, [x])], {f"md5:{md5}"},
+                         max_s=4.0 if note in CYMBAL_NOTES else 2.5)
+            )  # fmt: skip
+    return voices, notes
+
+
+def _build_sf2(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]]:
+    from drumscribe_training.synth.soundfont import render_preset
+
+    mapping = {n: k for n, k in spec.mapping.items() if n not in spec.exclude}
+    keys: dict[int, float] = {}
+    for note, key in mapping.items():
+        assert isinstance(key, int)
+        keys[key] = max(keys.get(key, 0.0), 4.0 if note in CYMBAL_NOTES else 2.0)
+    rendered = render_preset(spec.source_path(), spec.bank, spec.preset, keys, spec.family)
+    voices: list[RawVoice] = []
+    by_key: dict[int, int] = {}
+    notes: dict[int, list[int]] = {}
+    for note, key in sorted(mapping.items()):
+        assert isinstance(key, int)
+        if key not in rendered:
+            continue
+        if key not in by_key:
+            layers, ids = rendered[key]
+            by_key[key] = len(voices)
+            voices.append(
+                RawVoice(f"key {key}", [RawLayer(lo, hi, [x]) for lo, hi, x in layers], ids,
+                         relative_velocity=True, max_s=4.0 if note in CYMBAL_NOTES else 2.5)
+            )  # fmt: skip
+        notes[note] = [by_key[key]]
+    return voices, notes
+
+
+def _complete(spec: KitSpec, voices: list[RawVoice], notes: dict[int, list[int]]) -> dict[str, object]:
+    """Derive missing toms and crash 2, then apply in-kit fallbacks. Returns what was done."""
+    done: dict[str, object] = {}
+    for note in spec.exclude:
+        notes.pop(note, None)
+    for tom, sources in TOM_DERIVATION.items():
+        if tom in notes or tom in spec.exclude:
+            continue
+        for src, lo, hi in sources:
+            if src in notes and src not in spec.exclude:
+                st = round(_stable_rng_value(f"{spec.name}/{tom}", lo, hi), 2)
+                base = voices[notes[src][0]]
+                layers = [
+                    RawLayer(la.lo, la.hi, [pitch_shift(x, st) for x in la.shots]) for la in base.layers
+                ]
+                notes[tom] = [len(voices)]
+                voices.append(
+                    RawVoice(f"{base.name} {st:+.2f} st", layers, set(base.ids),
+                             base.relative_velocity, base.max_s)
+                )  # fmt: skip
+                done[f"derived {tom}"] = f"from {src} shifted {st:+.2f} semitones"
+                break
+    for a, b, st in ((57, 49, -1.5), (49, 57, 1.5)):
+        if a not in notes and a not in spec.exclude and b in notes:
+            base = voices[notes[b][0]]
+            layers = [RawLayer(la.lo, la.hi, [pitch_shift(x, st) for x in la.shots]) for la in base.layers]
+            notes[a] = [len(voices)]
+            voices.append(
+                RawVoice(f"{base.name} {st:+.1f} st", layers, set(base.ids),
+                         base.relative_velocity, base.max_s)
+            )  # fmt: skip
+            done[f"derived {a}"] = f"from {b} shifted {st:+.1f} semitones"
+    for note, subs in FALLBACKS.items():
+        if note in notes or note in spec.exclude:
+            continue
+        for s in subs:
+            if s in notes:
+                notes[note] = list(notes[s])
+                done[f"fallback {note}"] = s
+                break
+    return done
+
+
+def build_kit(spec: KitSpec) -> Kit:
+    """Build a kit from its source files (slow for SoundFonts: seconds)."""
+    if spec.kind == "tiny":
+        return build_tiny_kit()
+    if not spec.installed():
+        raise KitError(_missing_message([spec]))
+    if spec.kind == "hydrogen":
+        voices, notes = _build_hydrogen(spec)
+    elif spec.kind == "sf2":
+        voices, notes = _build_sf2(spec)
+    elif spec.kind == "exadrums":
+        voices, notes = _build_exadrums(spec)
+    else:  # pragma: no cover
+        raise KitError(f"kit {spec.name!r}: unknown kind {spec.kind!r}")
+    done = _complete(spec, voices, notes)
+    info = {
+        "source": str(spec.source_path()),
+        "kind": spec.kind,
+        "licence": spec.licence,
+        "package": spec.package,
+        "split": spec.split,
+        "completed": done,
+    }
+    return pack_kit(spec.name, voices, notes, info)
+
+
+_LOADED: dict[str, Kit] = {}
+_LOCK = threading.Lock()
+
+
+def load_kit(name: str) -> Kit:
+    """Load a kit (cached per process; the bank is built once per machine into the cache).
+
+    Raises
+    ------
+    KitError
+        If the kit is unknown or not installed; the message names the package.
+    """
+    with _LOCK:
+        kit = _LOADED.get(name)
+        if kit is not None:
+            return kit
+        spec = get_spec(name)
+        if spec.kind == "tiny":
+            kit = build_tiny_kit()
+        else:
+            if not spec.installed():
+                raise KitError(_missing_message([spec]))
+            stem = kit_cache_dir() / "banks" / _slug(spec.name)
+            sig = _signature(spec)
+            kit = load_bank(stem, sig)
+            if kit is None:
+                save_bank(build_kit(spec), stem, sig)
+                kit = load_bank(stem, sig)
+                if kit is None:  # pragma: no cover
+                    raise KitError(f"kit {name!r}: could not read back its bank from {stem}")
+        _LOADED[name] = kit
+        return kit
