@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * drumscribe-ts: command line for the TypeScript bindings.
+ *
+ *   drumscribe-ts chart FILE...                  check charts; one line per file
+ *   drumscribe-ts transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S]
+ *                                                hits as JSON on stdout
+ *   drumscribe-ts peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]
+ *                                                peak picking on raw float32 [frames, 8] files;
+ *                                                PARAMS: {frames, frame_rate, thresholds, min_interval_s}
+ *
+ * Exit status: 0 done, 1 a file was bad (message on stderr), 2 usage.
+ */
+
+import { readFileSync } from "node:fs";
+
+import { ChartError } from "./chart";
+import { loadChart } from "./node";
+import { PickedHit, pickPeaks } from "./peaks";
+
+function usage(message: string): never {
+  process.stderr.write(`drumscribe-ts: ${message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
+  process.exit(2);
+}
+
+function printHits(hits: PickedHit[]): void {
+  process.stdout.write(JSON.stringify({ hits }) + "\n");
+}
+
+function readFloat32(path: string): Float32Array {
+  const buf = readFileSync(path);
+  if (buf.byteLength % 4 !== 0) throw new Error(`${path}: size is not a multiple of 4 bytes`);
+  const copy = new Uint8Array(buf.byteLength);
+  copy.set(buf);
+  return new Float32Array(copy.buffer);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "chart") {
+    if (rest.length === 0) usage("chart needs at least one file");
+    let bad = 0;
+    for (const file of rest) {
+      try {
+        const c = loadChart(file);
+        const counts = Object.entries(c.difficulties).map(([k, t]) => `${k} ${t!.hits.length}`);
+        process.stdout.write(`${file}: ok (${counts.join(", ")} hits; ${c.durationS} s)\n`);
+      } catch (e) {
+        if (!(e instanceof ChartError)) throw e;
+        process.stderr.write(`${file}: ${e.kind} error: ${e.message}\n`);
+        bad++;
+      }
+    }
+    return bad ? 1 : 0;
+  }
+  if (command === "transcribe") {
+    const positional: string[] = [];
+    const opts: { threads?: number; threshold?: number; minInterval?: number } = {};
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i];
+      const value = (): number => {
+        const v = Number(rest[++i]);
+        if (rest[i] === undefined || !Number.isFinite(v)) usage(`${a} needs a number`);
+        return v;
+      };
+      if (a === "--threads") opts.threads = value();
+      else if (a === "--threshold") opts.threshold = value();
+      else if (a === "--min-interval") opts.minInterval = value();
+      else if (a.startsWith("--")) usage(`unknown option ${a}`);
+      else positional.push(a);
+    }
+    if (positional.length !== 2) usage("transcribe needs MODEL.onnx and AUDIO.wav");
+    const { DrumscribeModel, ModelError } = await import("./model");
+    try {
+      const model = await DrumscribeModel.load(positional[0], { threads: opts.threads });
+      const hits = await model.transcribeWav(positional[1], {
+        thresholds: opts.threshold,
+        minIntervalS: opts.minInterval,
+      });
+      await model.release();
+      printHits(hits);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      process.stderr.write(`drumscribe-ts: ${e.message}\n`);
+      return 1;
+    }
+  }
+  if (command === "peaks") {
+    if (rest.length < 2 || rest.length > 3) usage("peaks needs PARAMS.json ONSETS.f32 [VELOCITIES.f32]");
+    const params = JSON.parse(readFileSync(rest[0], "utf-8"));
+    const onsets = readFloat32(rest[1]);
+    const velocities = rest[2] ? readFloat32(rest[2]) : undefined;
+    printHits(pickPeaks(onsets, params.frames, 8, {
+      frameRate: params.frame_rate,
+      thresholds: params.thresholds,
+      minIntervalS: params.min_interval_s,
+      velocities,
+    }));
+    return 0;
+  }
+  return usage(command === undefined ? "no command" : `unknown command ${command}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`drumscribe-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

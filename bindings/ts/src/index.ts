@@ -1,0 +1,15 @@
+/**
+ * drumscribe bindings for TypeScript/JavaScript.
+ *
+ * - chart loading: `parseChart(text)`, `parseChartBytes(bytes)` (no Node APIs) and
+ *   `loadChart(path)` (Node);
+ * - peak picking and WAV decoding used by the model runner;
+ * - the model runner itself lives in "./model" (it loads onnxruntime-node).
+ */
+
+export * from "./chart";
+export { loadChart } from "./node";
+export { pickPeaks, resolveThresholds, roundHalfEven } from "./peaks";
+export type { PeakOptions, PickedHit } from "./peaks";
+export { decodeWav, WavError } from "./wav";
+export type { DecodedAudio } from "./wav";
