@@ -15,7 +15,7 @@ from bindings_chart_rules import (
     rule_errors,
     schema_errors,
 )
-from conftest import EXPECTED_ERRORS, FIXTURES, FixtureSet, run
+from bindings_harness import EXPECTED_ERRORS, FIXTURES, FixtureSet, run
 
 VALID = sorted((FIXTURES / "valid").glob("*.json"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.json"))

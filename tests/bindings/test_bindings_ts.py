@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from conftest import BINDINGS, FIXTURES, FixtureSet, check_ok, check_program_output, need, run
-
-TS = BINDINGS / "ts"
+from bindings_harness import FIXTURES, FixtureSet, check_ok, check_program_output, node_env, run
 
 pytestmark = pytest.mark.bindings
-
-
-@pytest.fixture(scope="session")
-def ts_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Compile bindings/ts (src, test, tools) once into a temporary folder."""
-    from conftest import need_executable
-
-    need_executable("node")
-    tsc = TS / "node_modules" / "typescript" / "bin" / "tsc"
-    need(tsc.is_file(), "bindings/ts/node_modules (npm ci)")
-    out = tmp_path_factory.mktemp("ts_build")
-    proc = run(["node", str(tsc), "-p", str(TS), "--outDir", str(out)], timeout=300)
-    check_ok(proc, "tsc")
-    return out
-
-
-def node_env() -> dict[str, str]:
-    """The compiled files live outside bindings/ts: let require() find its node_modules."""
-    env = dict(os.environ)
-    env["NODE_PATH"] = str(TS / "node_modules")
-    return env
 
 
 def test_ts_node_test_suite(ts_build: Path, fixture_set: FixtureSet) -> None:

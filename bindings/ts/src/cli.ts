@@ -18,9 +18,10 @@ import { ChartError } from "./chart";
 import { loadChart } from "./node";
 import { PickedHit, pickPeaks } from "./peaks";
 
+class UsageError extends Error {}
+
 function usage(message: string): never {
-  process.stderr.write(`drumscribe-ts: ${message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
-  process.exit(2);
+  throw new UsageError(message);
 }
 
 function printHits(hits: PickedHit[]): void {
@@ -102,10 +103,19 @@ async function main(argv: string[]): Promise<number> {
   return usage(command === undefined ? "no command" : `unknown command ${command}`);
 }
 
+// Set exitCode rather than calling process.exit(): exit() can cut off output still
+// queued for a pipe.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
-    process.stderr.write(`drumscribe-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-    process.exit(1);
+    if (e instanceof UsageError) {
+      process.stderr.write(`drumscribe-ts: ${e.message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`drumscribe-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    }
   },
 );
