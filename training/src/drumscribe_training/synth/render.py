@@ -1,0 +1,213 @@
+"""Rendering note events through a kit and a mix; the on-the-fly :class:`ClipRenderer`.
+
+The on-disk writer (:mod:`drumscribe_training.synth.writer`) and :class:`ClipRenderer`
+share :func:`render_events`: the same kit players, mixer and mix chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent
+from drumscribe_training.synth.mixer import KitPlayer, apply_mix, draw_mix, render_dry
+from drumscribe_training.synth.registry import get_spec, load_kit, resolve_kits
+
+__all__ = [
+    "DEFAULT_BLEND",
+    "ClipRenderer",
+    "RenderedClip",
+    "choose_kit",
+    "render_events",
+]
+
+#: Chance per piece of blending two kits' one-shots, by split (held-out splits: none, so
+#: their kit_name is the kit heard).
+DEFAULT_BLEND = {"train": 0.25, "validation": 0.0, "test": 0.0}
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    """A rendered example.
+
+    Attributes
+    ----------
+    audio : np.ndarray
+        float32, shape (samples,), mono at ``sample_rate``, peak <= 1.
+    sample_rate : int
+    events : tuple of NoteEvent
+        Every hit heard in ``audio`` (times in seconds from its start), sorted by time.
+    kit_name : str
+        The clip's kit (pieces it lacks are borrowed from another kit of the split).
+    """
+
+    audio: np.ndarray
+    sample_rate: int
+    events: tuple[NoteEvent, ...]
+    kit_name: str
+
+
+def choose_kit(names: Sequence[str], rng: np.random.Generator) -> str:
+    """A kit drawn with the registry's weights (FluidR3's many presets share a weight)."""
+    w = np.array([get_spec(n).weight for n in names], dtype=np.float64)
+    return names[int(rng.choice(len(names), p=w / w.sum()))]
+
+
+def render_events(
+    events: Sequence[NoteEvent],
+    kit: str,
+    split_kits: Sequence[str],
+    rng: np.random.Generator,
+    *,
+    n_samples: int,
+    offset_s: float = 0.0,
+    blend_probability: float = 0.0,
+    realism: float = 1.0,
+) -> tuple[np.ndarray, tuple[NoteEvent, ...]]:
+    """Render events at 44.1 kHz through ``kit`` and a random mix.
+
+    Returns the mono float32 audio (``n_samples`` long, peak <= 1) and the events that
+    were heard (those the kit and its donors can play), in time order.
+    """
+    primary = load_kit(kit)
+    others = [load_kit(n) for n in split_kits if n != kit]
+    player = KitPlayer.create(primary, others, rng, blend_probability=blend_probability)
+    played = tuple(sorted(e for e in events if player.playable(e.note)))
+    dry = render_dry(played, player, n_samples, rng, offset_s=offset_s)
+    mix = draw_mix(rng, realism=realism)
+    return apply_mix(dry, mix, rng), played
+
+
+class ClipRenderer:
+    """Render random training examples on the fly (no disk), e.g. in loader workers.
+
+    Parameters
+    ----------
+    split : {"train", "validation", "test"}
+        Decides the kits (the split's own, never another split's) and the Groove MIDI
+        performances drawn from (GMD's split column).
+    sample_rate : int
+        Output rate; rendering runs at 44.1 kHz and is resampled with soxr.
+    seed : int
+        Seeds the generator :meth:`render` uses when given no ``rng``.
+    kits : sequence of str, optional
+        Kit names; None gives the split's registered kits. ``["tiny"]`` uses the kit
+        synthesised in code (no Debian packages needed).
+    procedural_fraction : float
+        Share of examples from the procedural generator; the rest are random windows of
+        Groove MIDI performances of the split.
+    realism : float
+        Scales the probability of each mix effect (0: dry mix, normalised).
+    blend_probability : float, optional
+        Chance per piece of blending two kits' one-shots; default by split
+        (:data:`DEFAULT_BLEND`).
+    split_kits : bool
+        With explicit ``kits``, keep only those registered to ``split`` (and ``tiny``).
+
+    Construction only checks the kit names and packages; kits (memory-mapped banks) and
+    the Groove MIDI index load on the first :meth:`render` and are cached per process.
+    """
+
+    PREROLL_S = 1.5
+
+    def __init__(
+        self,
+        split: str = "train",
+        sample_rate: int = 16000,
+        seed: int = 0,
+        kits: Sequence[str] | None = None,
+        *,
+        procedural_fraction: float = 0.5,
+        realism: float = 1.0,
+        blend_probability: float | None = None,
+        split_kits: bool = True,
+    ) -> None:
+        if sample_rate <= 0:
+            raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+        if not 0.0 <= procedural_fraction <= 1.0:
+            raise ValueError("procedural_fraction must be within 0..1")
+        self.split = split
+        self.sample_rate = int(sample_rate)
+        self.kit_names = resolve_kits(split, kits, split_kits=split_kits)
+        self.procedural_fraction = float(procedural_fraction)
+        self.realism = float(realism)
+        self.blend_probability = (
+            DEFAULT_BLEND[split] if blend_probability is None else float(blend_probability)
+        )
+        self._rng = np.random.default_rng(seed)
+        self._gmd: list[tuple[NoteEvent, ...]] | None = None
+        if self.procedural_fraction < 1.0:
+            from drumscribe_training.synth.gmd import load_gmd_index
+
+            load_gmd_index()  # fail early with a clear error when GMD is missing
+
+    def _gmd_events(self) -> list[tuple[NoteEvent, ...]]:
+        if self._gmd is None:
+            from drumscribe_training.synth.gmd import load_gmd_index, read_performance
+
+            perfs = [p for p in load_gmd_index() if p.split == self.split]
+            self._gmd = [read_performance(p.midi_path)[0] for p in perfs]
+            self._gmd = [e for e in self._gmd if e]
+        return self._gmd
+
+    def _groove(self, duration_s: float, rng: np.random.Generator) -> list[NoteEvent]:
+        """Events from -PREROLL_S to duration_s (times relative to the window start)."""
+        total = duration_s + self.PREROLL_S
+        if rng.random() < self.procedural_fraction or not self._gmd_events():
+            from drumscribe_training.synth.procedural import generate_groove
+
+            g = generate_groove(rng, total + 2.0, fill_clip=bool(rng.random() < 0.1))
+            shift = float(rng.uniform(0.0, max(0.0, g.duration_s - total)))
+            return [
+                NoteEvent(e.time_s - shift - self.PREROLL_S, e.note, e.velocity) for e in g.events
+            ]
+        perfs = self._gmd_events()
+        ev = perfs[int(rng.integers(len(perfs)))]
+        end = ev[-1].time_s
+        t0 = float(rng.uniform(-0.5, max(-0.5, end - duration_s * 0.5)))
+        return [
+            NoteEvent(e.time_s - t0, e.note, e.velocity)
+            for e in ev
+            if t0 - self.PREROLL_S <= e.time_s < t0 + duration_s
+        ]
+
+    def render(self, duration_s: float = 4.0, rng: np.random.Generator | None = None) -> RenderedClip:
+        """Render one example of ``duration_s`` seconds.
+
+        A random groove (procedural, or a random window of a Groove MIDI performance of
+        the split), a random kit of the split and a random mix. Hits that started before
+        the window are heard (ringing cymbals) but not labelled, as in a crop of a song.
+        """
+        if duration_s <= 0:
+            raise ValueError(f"duration_s must be positive, got {duration_s}")
+        rng = self._rng if rng is None else rng
+        events = self._groove(duration_s, rng)
+        kit = choose_kit(self.kit_names, rng)
+        n_pre = int(round(self.PREROLL_S * SAMPLE_RATE))
+        n_win = int(round(duration_s * SAMPLE_RATE))
+        audio, played = render_events(
+            events,
+            kit,
+            self.kit_names,
+            rng,
+            n_samples=n_pre + n_win,
+            offset_s=-self.PREROLL_S,
+            blend_probability=self.blend_probability,
+            realism=self.realism,
+        )
+        audio = audio[n_pre:]
+        if self.sample_rate != SAMPLE_RATE:
+            import soxr
+
+            audio = soxr.resample(audio, SAMPLE_RATE, self.sample_rate, quality="HQ")
+        n_out = int(round(duration_s * self.sample_rate))
+        audio = np.asarray(audio[:n_out], dtype=np.float32)
+        if audio.shape[0] < n_out:
+            audio = np.pad(audio, (0, n_out - audio.shape[0]))
+        pk = float(np.abs(audio).max()) if audio.size else 0.0
+        if pk > 1.0:
+            audio = audio / np.float32(pk)
+        labels = tuple(e for e in played if 0.0 <= e.time_s < duration_s)
+        return RenderedClip(audio=audio, sample_rate=self.sample_rate, events=labels, kit_name=kit)

@@ -1,0 +1,420 @@
+"""Write a synthetic data set in E-GMD's exact on-disk layout.
+
+``DIR/e-gmd-v1.0.0.csv`` (E-GMD's header) and ``DIR/drummerN/<session>/<n>_<style>_<bpm>_
+<beat_type>_<ts>_<k>.wav`` + ``.midi``: 44.1 kHz 16-bit mono WAV, MIDI with Roland notes
+on channel 10. Groove MIDI performances keep their drummer, session, id, style, bpm and
+split (and their MIDI ticks/tempo); procedural grooves live under ``drummer11``. The same
+groove appears through several kits with different ``k``.
+
+Every file is written to a temporary name and renamed, the CSV last, so an interrupted
+run leaves no half files; re-running with the same arguments skips finished clips.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent, lane_of_note
+
+__all__ = [
+    "CSV_HEADER",
+    "CSV_NAME",
+    "WRITER_VERSION",
+    "Job",
+    "SynthSettings",
+    "plan_jobs",
+    "write_dataset",
+]
+
+CSV_NAME = "e-gmd-v1.0.0.csv"
+CSV_HEADER = (
+    "drummer", "session", "id", "style", "bpm", "beat_type", "time_signature", "duration",
+    "split", "midi_filename", "audio_filename", "kit_name",
+)  # fmt: skip
+META_NAME = "synth_settings.json"
+SUMMARY_NAME = "synth_summary.json"
+#: Bump when the same settings would render different audio.
+WRITER_VERSION = 1
+SPLIT_SHARE = {"train": 0.8, "validation": 0.1, "test": 0.1}
+PROC_DRUMMER = "drummer11"
+MAX_GMD_S = 300.0  # longer GMD performances are left out (one would fill a held-out split)
+TAIL_S = 1.5
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    """Everything that decides the rendered bytes (stored in ``synth_settings.json``)."""
+
+    hours: float
+    seed: int
+    kits: tuple[str, ...] | None
+    split_kits: bool
+    procedural_fraction: float
+    realism: float
+    clip_seconds: tuple[float, float] = (15.0, 60.0)  # procedural clip lengths
+    version: int = WRITER_VERSION
+
+
+@dataclass(frozen=True)
+class Job:
+    """One clip to render."""
+
+    index: int
+    split: str
+    source: str  # "gmd" | "procedural"
+    gmd_midi: str  # GMD .mid path (source gmd)
+    groove_seed: int  # procedural
+    groove_duration: float
+    fill_clip: bool
+    kit: str
+    split_kits: tuple[str, ...]
+    render_seed: int
+    drummer: str
+    session: str
+    id: str
+    style: str
+    bpm: int
+    beat_type: str
+    time_signature: str
+    stem: str  # relative path without extension
+    length_s: float
+
+
+def _procedural(job: Job):  # type: ignore[no-untyped-def]
+    from drumscribe_training.synth.procedural import generate_groove
+
+    return generate_groove(
+        np.random.default_rng(job.groove_seed), job.groove_duration, fill_clip=job.fill_clip
+    )
+
+
+def plan_jobs(settings: SynthSettings) -> list[Job]:
+    """The clips of a data set, deterministic for the settings (no audio rendered)."""
+    from drumscribe_training.synth.gmd import load_gmd_index
+    from drumscribe_training.synth.procedural import generate_groove
+    from drumscribe_training.synth.registry import resolve_kits
+    from drumscribe_training.synth.render import choose_kit
+
+    root = np.random.SeedSequence([settings.seed, 0x5EED])
+    rng = np.random.default_rng(root)
+    gmd = load_gmd_index() if settings.procedural_fraction < 1.0 else ()
+    jobs: list[Job] = []
+    proc_counter: Counter[str] = Counter()
+
+    def seed() -> int:
+        return int(rng.integers(0, 2**63 - 1))
+
+    for split in ("train", "validation", "test"):
+        kits = resolve_kits(split, settings.kits, split_kits=settings.split_kits)
+        budget = settings.hours * 3600.0 * SPLIT_SHARE[split]
+        gmd_budget = budget * (1.0 - settings.procedural_fraction)
+        used = 0.0
+        perfs = [p for p in gmd if p.split == split and p.duration <= MAX_GMD_S]
+        passes = 0
+        kit_done: dict[str, set[str]] = {}
+        renders: Counter[str] = Counter()
+        while perfs and used < gmd_budget and passes < 20:
+            order = rng.permutation(len(perfs))
+            for i in order:
+                if used >= gmd_budget:
+                    break
+                p = perfs[int(i)]
+                n_kits = 2 if split != "train" else (2 if rng.random() < 0.3 else 1)
+                done = kit_done.setdefault(p.id, set())
+                for _ in range(n_kits):
+                    if used >= gmd_budget:
+                        break
+                    fresh = [k for k in kits if k not in done] or list(kits)
+                    kit = choose_kit(fresh, rng)
+                    done.add(kit)
+                    renders[p.id] += 1
+                    k = renders[p.id]
+                    style = p.style.replace("/", "-")
+                    stem = f"{p.session}/{p.number}_{style}_{p.bpm}_{p.beat_type}_{p.time_signature}_{k}"
+                    length = p.duration + TAIL_S
+                    jobs.append(
+                        Job(len(jobs), split, "gmd", str(p.midi_path), 0, 0.0, False, kit,
+                            kits, seed(), p.drummer, p.session, p.id, p.style, p.bpm,
+                            p.beat_type, p.time_signature, stem, length)
+                    )  # fmt: skip
+                    used += length
+            passes += 1
+        # procedural grooves fill the rest of the split's budget
+        session_idx = 0
+        while used < budget:
+            fill = bool(rng.random() < 0.12)
+            lo, hi = settings.clip_seconds
+            dur = float(rng.uniform(lo, min(hi, max(lo, 12.0))) if fill else rng.uniform(lo, hi))
+            gseed = seed()
+            g = generate_groove(np.random.default_rng(gseed), dur, fill_clip=fill)
+            if split == "test":
+                session = f"{PROC_DRUMMER}/eval_session"
+            else:
+                session = f"{PROC_DRUMMER}/session{session_idx // 100 + 1}"
+                session_idx += 1
+            proc_counter[session] += 1
+            number = proc_counter[session]
+            style = f"{g.style}/synth{number}"
+            gid = f"{session}/{number}"
+            n_kits = 2 if split != "train" else (2 if rng.random() < 0.2 else 1)
+            chosen: list[str] = []
+            for k in range(1, n_kits + 1):
+                fresh = [x for x in kits if x not in chosen] or list(kits)
+                kit = choose_kit(fresh, rng)
+                chosen.append(kit)
+                stem = (
+                    f"{session}/{number}_{style.replace('/', '-')}_{g.bpm}_{g.beat_type}_"
+                    f"{g.time_signature}_{k}"
+                )
+                length = g.duration_s + TAIL_S
+                jobs.append(
+                    Job(len(jobs), split, "procedural", "", gseed, dur, fill, kit, kits, seed(),
+                        PROC_DRUMMER, session, gid, style, g.bpm, g.beat_type, g.time_signature,
+                        stem, length)
+                )  # fmt: skip
+                used += length
+    return jobs
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _filter_midi(midi: bytes, keep: set[int]) -> bytes:
+    """Drop note events whose note is not in ``keep`` (timing of the rest unchanged)."""
+    import mido
+
+    mid = mido.MidiFile(file=io.BytesIO(midi))
+    out = mido.MidiFile(type=mid.type, ticks_per_beat=mid.ticks_per_beat)
+    for track in mid.tracks:
+        new = mido.MidiTrack()
+        carry = 0
+        for msg in track:
+            if msg.type in ("note_on", "note_off") and msg.note not in keep:
+                carry += msg.time
+                continue
+            new.append(msg.copy(time=msg.time + carry))
+            carry = 0
+        out.tracks.append(new)
+    buf = io.BytesIO()
+    out.save(file=buf)
+    return buf.getvalue()
+
+
+def _midi_counts(midi: bytes) -> Counter[str]:
+    import mido
+
+    mid = mido.MidiFile(file=io.BytesIO(midi))
+    c: Counter[str] = Counter()
+    for msg in mid:
+        if msg.type == "note_on" and msg.velocity > 0:
+            c[lane_of_note(msg.note) or "other"] += 1
+    return c
+
+
+def render_job(job: Job, out_dir: str) -> dict[str, object]:
+    """Render one clip (skipped when both files exist); returns its CSV row and counts."""
+    import soundfile as sf
+
+    from drumscribe_training.synth.render import DEFAULT_BLEND, render_events
+
+    root = Path(out_dir)
+    wav, mid = root / f"{job.stem}.wav", root / f"{job.stem}.midi"
+    if wav.is_file() and mid.is_file():
+        frames = sf.info(str(wav)).frames
+        counts = _midi_counts(mid.read_bytes())
+        skipped = True
+    else:
+        events: Sequence[NoteEvent]
+        if job.source == "gmd":
+            from drumscribe_training.synth.gmd import read_performance
+
+            events, midi_bytes, _ = read_performance(Path(job.gmd_midi))
+        else:
+            from drumscribe_training.synth.procedural import groove_midi
+
+            g = _procedural(job)
+            events, midi_bytes = g.events, groove_midi(g)
+        last = max((e.time_s for e in events), default=0.0)
+        frames = int(round(max(job.length_s, last + TAIL_S) * SAMPLE_RATE))
+        rng = np.random.default_rng(job.render_seed)
+        audio, played = render_events(
+            events, job.kit, job.split_kits, rng, n_samples=frames,
+            blend_probability=DEFAULT_BLEND[job.split],
+        )  # fmt: skip
+        if len(played) != len(events):
+            midi_bytes = _filter_midi(midi_bytes, {e.note for e in played})
+        pcm = io.BytesIO()
+        sf.write(pcm, audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
+        _atomic_write(mid, midi_bytes)
+        _atomic_write(wav, pcm.getvalue())  # the wav last: its presence marks the clip done
+        counts = Counter(lane_of_note(e.note) or "other" for e in played)
+        skipped = False
+    row = {
+        "drummer": job.drummer,
+        "session": job.session,
+        "id": job.id,
+        "style": job.style,
+        "bpm": str(job.bpm),
+        "beat_type": job.beat_type,
+        "time_signature": job.time_signature,
+        "duration": f"{frames / SAMPLE_RATE:.6f}",
+        "split": job.split,
+        "midi_filename": f"{job.stem}.midi",
+        "audio_filename": f"{job.stem}.wav",
+        "kit_name": job.kit,
+    }
+    return {"row": row, "counts": dict(counts), "seconds": frames / SAMPLE_RATE, "skipped": skipped,
+            "source": job.source}  # fmt: skip
+
+
+def _render_star(args: tuple[Job, str]) -> dict[str, object]:
+    return render_job(*args)
+
+
+def _check_settings(out: Path, settings: SynthSettings) -> None:
+    meta = out / META_NAME
+    want = asdict(settings)
+    want["kits"] = list(settings.kits) if settings.kits is not None else None
+    want["clip_seconds"] = list(settings.clip_seconds)
+    if meta.is_file():
+        have = json.loads(meta.read_text())
+        if have != want:
+            diff = sorted(k for k in want if have.get(k) != want[k])
+            raise FileExistsError(
+                f"{out} holds a data set rendered with other settings ({', '.join(diff)} "
+                "differ); use another --out or delete it"
+            )
+    else:
+        if out.exists() and any(p.name.startswith("drummer") for p in out.iterdir()):
+            raise FileExistsError(
+                f"{out} already holds drummer folders not written by drumscribe-train synth; "
+                "use another --out"
+            )
+        _atomic_write(meta, (json.dumps(want, indent=1, sort_keys=True) + "\n").encode())
+
+
+def write_dataset(
+    out: str | Path,
+    settings: SynthSettings,
+    *,
+    num_workers: int = 1,
+    progress: bool = True,
+) -> dict[str, object]:
+    """Render (or finish) a data set; returns the summary also written to synth_summary.json.
+
+    Raises
+    ------
+    FileExistsError
+        If ``out`` holds a data set made with other settings.
+    KitError, GmdError
+        If a kit or the Groove MIDI folder is missing (the message says what to install).
+    """
+    from drumscribe_training.synth.registry import load_kit
+
+    out = Path(out)
+    t0 = time.perf_counter()
+    jobs = plan_jobs(settings)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_settings(out, settings)
+    # build kit banks once, here, before workers start
+    for name in sorted({k for j in jobs for k in j.split_kits}):
+        load_kit(name)
+    t_plan = time.perf_counter() - t0
+    results: list[dict[str, object]] = []
+    work = [(j, str(out)) for j in jobs]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), unit="clip", desc="synth", file=sys.stderr)
+    t1 = time.perf_counter()
+    if num_workers <= 1:
+        for w in work:
+            results.append(_render_star(w))
+            if bar:
+                bar.update(1)
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(num_workers) as pool:
+            for r in pool.imap(_render_star, work, chunksize=1):
+                results.append(r)
+                if bar:
+                    bar.update(1)
+    if bar:
+        bar.close()
+    t_render = time.perf_counter() - t1
+    rows = [r["row"] for r in results]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(CSV_HEADER), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)  # type: ignore[arg-type]
+    _atomic_write(out / CSV_NAME, buf.getvalue().encode())
+    summary = _summarise(results, settings)
+    rendered_s = sum(float(r["seconds"]) for r in results if not r["skipped"])  # type: ignore[arg-type]
+    summary["timing"] = {
+        "num_workers": num_workers,
+        "plan_and_kits_s": round(t_plan, 2),
+        "render_s": round(t_render, 2),
+        "rendered_audio_s": round(rendered_s, 1),
+        "audio_s_per_wall_s": round(rendered_s / t_render, 1) if t_render > 0 and rendered_s else None,
+        "clips_skipped": sum(1 for r in results if r["skipped"]),
+    }
+    _atomic_write(out / SUMMARY_NAME, (json.dumps(summary, indent=1) + "\n").encode())
+    return summary
+
+
+def _summarise(results: list[dict[str, object]], settings: SynthSettings) -> dict[str, object]:
+    from drumscribe.lanes import LANE_NAMES
+
+    per_split: dict[str, dict[str, object]] = {}
+    total_hits: Counter[str] = Counter()
+    lane_hours: Counter[str] = Counter()
+    for r in results:
+        split = r["row"]["split"]  # type: ignore[index]
+        s = per_split.setdefault(split, {"clips": 0, "hours": 0.0, "gmd_hours": 0.0, "kits": Counter()})
+        s["clips"] += 1  # type: ignore[operator]
+        hours = float(r["seconds"]) / 3600.0  # type: ignore[arg-type]
+        s["hours"] += hours  # type: ignore[operator]
+        if r["source"] == "gmd":
+            s["gmd_hours"] += hours  # type: ignore[operator]
+        s["kits"][r["row"]["kit_name"]] += 1  # type: ignore[index]
+        counts = r["counts"]
+        assert isinstance(counts, dict)
+        for lane, n in counts.items():
+            total_hits[lane] += n
+            if n:
+                lane_hours[lane] += hours
+    for s in per_split.values():
+        s["hours"] = round(float(s["hours"]), 3)  # type: ignore[arg-type]
+        s["gmd_hours"] = round(float(s["gmd_hours"]), 3)  # type: ignore[arg-type]
+        s["kits"] = dict(sorted(s["kits"].items()))  # type: ignore[union-attr]
+    return {
+        "settings": asdict(settings),
+        "splits": per_split,
+        "hours": round(sum(float(s["hours"]) for s in per_split.values()), 3),  # type: ignore[arg-type]
+        "hits_per_lane": {lane: total_hits.get(lane, 0) for lane in LANE_NAMES},
+        "hours_with_lane": {lane: round(lane_hours.get(lane, 0.0), 3) for lane in LANE_NAMES},
+    }
