@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mido
 
@@ -12,6 +13,10 @@ from drumscribe._io import atomic_path
 from drumscribe.errors import DrumscribeError
 from drumscribe.hits import DrumHit
 from drumscribe.lanes import GM_DRUM_CHANNEL, LANES
+
+if TYPE_CHECKING:
+    from drumscribe.charts.records import Beat, TempoSegment
+    from drumscribe.charts.tempo import TempoMap
 
 __all__ = ["DEFAULT_BPM", "NOTE_LENGTH_S", "TICKS_PER_BEAT", "read_midi", "write_midi"]
 
@@ -28,6 +33,8 @@ def write_midi(
     path: str | os.PathLike[str],
     *,
     bpm: float | None = None,
+    tempo_map: TempoMap | Sequence[TempoSegment] | None = None,
+    beats: Sequence[Beat] = (),
 ) -> None:
     """Write hits as a General MIDI drum track.
 
@@ -40,7 +47,18 @@ def write_midi(
     bpm : float, optional
         Tempo written into the file (it sets the tick grid, not the hit times, which are
         kept in seconds). Defaults to :data:`DEFAULT_BPM`.
+    tempo_map : TempoMap or sequence of TempoSegment, optional
+        Write this tempo map instead of one tempo (excludes ``bpm``): tempo changes at
+        its segments, beats on whole-beat ticks after a lead-in from 0 s to the first beat
+        (see :mod:`drumscribe.charts.timeline`). Hit times are kept in seconds either way.
+    beats : sequence of Beat
+        With ``tempo_map``: the beat grid whose downbeats place the bar lines.
     """
+    if tempo_map is not None:
+        if bpm is not None:
+            raise DrumscribeError(f"{path}: give either bpm or tempo_map, not both")
+        _write_midi_tempo_map(list(hits), path, tempo_map, beats)
+        return
     tempo_bpm = DEFAULT_BPM if bpm is None else float(bpm)
     if not 1.0 <= tempo_bpm <= 1000.0:
         raise DrumscribeError(f"{path}: tempo {tempo_bpm} bpm is outside 1..1000")
@@ -67,6 +85,54 @@ def write_midi(
     track.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
     now = 0
     for tick, _, msg in events:
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    mid = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_BEAT)
+    mid.tracks.append(track)
+    with atomic_path(path) as tmp:
+        mid.save(tmp)
+
+
+def _write_midi_tempo_map(
+    hits: list[DrumHit],
+    path: str | os.PathLike[str],
+    tempo_map: TempoMap | Sequence[TempoSegment],
+    beats: Sequence[Beat],
+) -> None:
+    from drumscribe.charts.tempo import tempo_map_from
+    from drumscribe.charts.timeline import build_timeline, round_bpm_midi
+
+    timeline = build_timeline(
+        tempo_map_from(tempo_map), resolution=TICKS_PER_BEAT, round_bpm=round_bpm_midi, beats=beats
+    )
+    events: list[tuple[int, int, int, mido.Message | mido.MetaMessage]] = []
+    for ts in timeline.time_signatures:
+        msg = mido.MetaMessage("time_signature", numerator=ts.numerator, denominator=ts.denominator)
+        events.append((ts.tick, 0, 0, msg))
+    for tp in timeline.tempos:
+        events.append((tp.tick, 0, 1, mido.MetaMessage("set_tempo", tempo=round(60_000_000 / tp.bpm))))
+    # per note: the loudest hit per tick, each ending before the next hit of that note
+    starts: dict[int, dict[int, int]] = {}
+    for hit in hits:
+        tick = timeline.tick_at(hit.time_s)
+        per_tick = starts.setdefault(hit.gm_note, {})
+        per_tick[tick] = max(per_tick.get(tick, 0), int(hit.velocity))
+    for note, per_tick in starts.items():
+        ticks = sorted(per_tick)
+        for i, start in enumerate(ticks):
+            stop = start + max(1, round(NOTE_LENGTH_S / timeline.seconds_per_tick(start)))
+            if i + 1 < len(ticks):
+                stop = min(stop, ticks[i + 1])
+            on = mido.Message("note_on", channel=GM_DRUM_CHANNEL, note=note, velocity=per_tick[start])
+            off = mido.Message("note_off", channel=GM_DRUM_CHANNEL, note=note, velocity=0)
+            events.append((start, 2, note, on))
+            events.append((max(stop, start + 1), 1, note, off))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name="drumscribe drums", time=0))
+    now = 0
+    for tick, _, _, msg in events:
         track.append(msg.copy(time=tick - now))
         now = tick
     track.append(mido.MetaMessage("end_of_track", time=0))

@@ -1,0 +1,661 @@
+"""Tempo and beat estimation from a transcription, with numpy only.
+
+The method, step by step:
+
+1. **Onset strength** ``o(t)`` at 100 frames per second: from the model's activations when
+   the transcription kept them (a weighted sum of the 8 lanes), else from the hits (each an
+   impulse weighted by lane and velocity, split between the two nearest frames and smoothed
+   by a 10 ms Gaussian). Lane weights: kick and snare 1.0, crash 0.8, toms 0.7, hi-hat and
+   ride 0.6.
+2. **Global tempo**: the autocorrelation of ``o`` (mean removed) is read at the lag of each
+   candidate tempo in ``bpm_range`` and at its 2nd, 3rd and 4th multiples (weights 1, 1/2,
+   1/3, 1/4, a comb that sharpens the peak); the sum is weighted by a log-normal prior of one
+   octave around ``start_bpm`` (120), which settles octave ambiguity the way listeners do
+   (Ellis 2007). The best candidate is refined by a parabola through its neighbours.
+3. **Tempo changes**: the same estimate over 8 s windows (hop 2 s), with the prior centred on
+   the global tempo; a median filter and grouping (tempo within 4 %) give sections of steady
+   tempo. Where two sections meet, both tempi are allowed.
+4. **Beat tracking** by dynamic programming (Ellis 2007): ``C(t) = o(t) + max_p [C(p) -
+   alpha * log((t - p) / tau(t))^2]`` over ``p`` in ``[t - 2 tau, t - tau / 2]``, tightness
+   ``alpha`` 100, then backtracking from the best end; beat times are refined below one frame
+   by a parabola through the onset strength.
+5. **Tempo map**: beat times are split greedily into runs that one straight line (constant
+   tempo) fits within ``max_error_s`` (25 ms; a single stray beat may be off by 3x that), each split moved to where the two lines fit
+   best; a continuous piecewise-linear least-squares fit through the split points gives each
+   segment's start time and bpm. The grid is then extended back to the earliest beat at or
+   after 0 s (the first-beat offset).
+6. **Downbeats**: the bar phase (beat index modulo ``beats_per_bar``) whose beats carry the
+   most kick (+1) and crash (+1.5) and the least snare (-0.5), by velocity.
+
+User overrides: ``bpm`` (constant tempo; the phase is still fitted to the onsets),
+``offset_s`` (the first beat; the estimated map is moved by less than a beat to put a beat
+there), ``tempo_map`` (a :class:`~drumscribe.charts.tempo.TempoMap`, a list of segments or a
+JSON/CSV file). With fewer than 4 onsets the tempo defaults to ``start_bpm`` with the first
+beat on the first hit.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from drumscribe.charts.records import Beat, TempoSegment
+from drumscribe.charts.tempo import TempoMap, tempo_map_from
+from drumscribe.hits import Transcription
+from drumscribe.lanes import LANE_NAMES
+
+__all__ = [
+    "LANE_TEMPO_WEIGHTS",
+    "TempoEstimate",
+    "estimate_tempo",
+    "fit_tempo_map",
+    "global_tempo",
+    "onset_envelope",
+    "track_beats",
+]
+
+#: Weight of each lane (in lane order) in the onset strength used for tempo.
+LANE_TEMPO_WEIGHTS = np.array([1.0, 1.0, 0.6, 0.7, 0.7, 0.7, 0.8, 0.6])
+#: Weight of each lane when finding the downbeat (kick and crash mark bar starts).
+LANE_DOWNBEAT_WEIGHTS = np.array([1.0, -0.5, 0.0, 0.0, 0.0, 0.0, 1.5, 0.0])
+
+ENVELOPE_FPS = 100.0
+_MIN_ONSETS = 4
+_TIGHTNESS = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class TempoEstimate:
+    """Result of :func:`estimate_tempo`.
+
+    Attributes
+    ----------
+    tempo_map : TempoMap
+        The tempo map; its first segment starts on the first beat.
+    beats : tuple of Beat
+        The beat grid from the first beat to the end of the audio, downbeats marked.
+    bpm : float
+        The dominant tempo (of the longest segment), beats per minute.
+    beats_per_bar : int
+        Bar length used for downbeats.
+    downbeat_phase : int
+        Index of the first downbeat in :attr:`beats`, 0..beats_per_bar-1.
+    tracked_beats_s : tuple of float
+        Beat times the tracker found (before the tempo-map fit), seconds; empty when the
+        tempo was given.
+    method : str
+        ``"activations"``, ``"hits"``, ``"bpm"`` (given tempo, fitted phase), ``"offset"``,
+        ``"tempo_map"`` (given) or ``"default"`` (too few onsets).
+    """
+
+    tempo_map: TempoMap
+    beats: tuple[Beat, ...]
+    bpm: float
+    beats_per_bar: int
+    downbeat_phase: int
+    tracked_beats_s: tuple[float, ...]
+    method: str
+
+
+# -- onset strength ----------------------------------------------------------------------
+def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
+    if sigma_frames <= 0:
+        return x
+    half = max(1, math.ceil(3 * sigma_frames))
+    k = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma_frames) ** 2)
+    k /= k.sum()
+    return np.convolve(x, k, mode="same")
+
+
+def onset_envelope(
+    transcription: Transcription,
+    *,
+    source: Literal["auto", "hits", "activations"] = "auto",
+    frame_rate: float = ENVELOPE_FPS,
+) -> tuple[np.ndarray, float, str]:
+    """Onset strength of a transcription, for tempo estimation.
+
+    Parameters
+    ----------
+    transcription : Transcription
+        Hits and, optionally, activations.
+    source : {"auto", "hits", "activations"}
+        ``"auto"`` uses the activations when present, else the hits.
+    frame_rate : float
+        Frames per second of the envelope built from hits (activations keep their rate).
+
+    Returns
+    -------
+    envelope : numpy.ndarray
+        Shape (frames,), float64, >= 0.
+    fps : float
+        Frames per second of ``envelope``.
+    used : str
+        ``"activations"`` or ``"hits"``.
+    """
+    acts = transcription.activations
+    use_acts = source == "activations" or (source == "auto" and acts is not None)
+    if use_acts:
+        if acts is None:
+            raise ValueError("source='activations' but the transcription kept no activations")
+        a = np.asarray(acts, dtype=np.float64)
+        if a.ndim != 2 or a.shape[1] != len(LANE_NAMES):
+            raise ValueError(f"activations must have shape (frames, {len(LANE_NAMES)}), got {a.shape}")
+        env = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0).clip(0.0, None) @ LANE_TEMPO_WEIGHTS
+        return env, float(transcription.frame_rate), "activations"
+    fps = float(frame_rate)
+    last = max([transcription.duration_s, *(h.time_s for h in transcription.hits)], default=0.0)
+    n = math.ceil(last * fps) + 2
+    env = np.zeros(n, dtype=np.float64)
+    for h in transcription.hits:
+        pos = h.time_s * fps
+        i = math.floor(pos)
+        frac = pos - i
+        w = LANE_TEMPO_WEIGHTS[h.lane] * (0.3 + 0.7 * h.velocity / 127.0)
+        env[i] += w * (1.0 - frac)
+        env[i + 1] += w * frac
+    return _smooth(env, 0.010 * fps), fps, "hits"
+
+
+# -- tempo strength ----------------------------------------------------------------------
+def _autocorrelation(x: np.ndarray) -> np.ndarray:
+    x = x - x.mean()
+    n = len(x)
+    if n < 2:
+        return np.zeros(max(n, 1))
+    nfft = 1 << (2 * n - 1).bit_length()
+    spec = np.fft.rfft(x, nfft)
+    ac = np.fft.irfft(spec * np.conj(spec), nfft)[:n]
+    if ac[0] <= 1e-12:
+        return np.zeros(n)
+    return np.asarray(ac / ac[0])
+
+
+def _tempo_scores(
+    env: np.ndarray, fps: float, bpms: np.ndarray, *, prior_bpm: float, prior_octaves: float
+) -> np.ndarray:
+    ac = _autocorrelation(env)
+    n = len(ac)
+    lags = 60.0 * fps / bpms
+    grid = np.arange(n, dtype=np.float64)
+    strength = np.zeros_like(bpms)
+    for mult, weight in ((1, 1.0), (2, 0.5), (3, 1.0 / 3.0), (4, 0.25)):
+        lag = lags * mult
+        vals = np.interp(lag, grid, ac, right=0.0)
+        strength += weight * np.where(lag < n - 1, vals, 0.0)
+    prior = np.exp(-0.5 * (np.log2(bpms / prior_bpm) / prior_octaves) ** 2)
+    out: np.ndarray = np.clip(strength, 0.0, None) * prior
+    return out
+
+
+def _best_bpm(scores: np.ndarray, bpms: np.ndarray) -> float:
+    i = int(np.argmax(scores))
+    if 0 < i < len(bpms) - 1:
+        a, b, c = scores[i - 1], scores[i], scores[i + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            shift = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+            lo, hi = (bpms[i - 1], bpms[i]) if shift < 0 else (bpms[i], bpms[i + 1])
+            return float(math.exp(math.log(bpms[i]) + shift * math.log(hi / lo)))
+    return float(bpms[i])
+
+
+def global_tempo(
+    env: np.ndarray,
+    fps: float,
+    *,
+    bpm_range: tuple[float, float] = (60.0, 200.0),
+    start_bpm: float = 120.0,
+    prior_octaves: float = 1.0,
+) -> float:
+    """The dominant tempo of an onset-strength envelope, beats per minute.
+
+    Parameters
+    ----------
+    env : numpy.ndarray
+        Onset strength, shape (frames,).
+    fps : float
+        Frames per second of ``env``.
+    bpm_range : (float, float)
+        Lowest and highest tempo considered, bpm.
+    start_bpm : float
+        Centre of the log-normal tempo prior, bpm.
+    prior_octaves : float
+        Width (standard deviation) of the prior, octaves.
+    """
+    lo, hi = bpm_range
+    if not 0 < lo < hi:
+        raise ValueError(f"bpm_range must be 0 < low < high, got {bpm_range}")
+    bpms = np.geomspace(lo, hi, math.ceil(math.log(hi / lo) / math.log(1.002)) + 1)
+    scores = _tempo_scores(env, fps, bpms, prior_bpm=start_bpm, prior_octaves=prior_octaves)
+    if not np.any(scores > 0):
+        return float(start_bpm)
+    return _best_bpm(scores, bpms)
+
+
+def _local_tempi(
+    env: np.ndarray,
+    fps: float,
+    global_bpm: float,
+    *,
+    bpm_range: tuple[float, float],
+    window_s: float,
+    hop_s: float,
+) -> list[tuple[float, float, float]]:
+    """Sections of steady tempo: (start_s, end_s, bpm)."""
+    n = len(env)
+    duration = n / fps
+    if duration < 2 * window_s:
+        return [(0.0, duration, global_bpm)]
+    win = round(window_s * fps)
+    hop = round(hop_s * fps)
+    lo, hi = bpm_range
+    bpms = np.geomspace(lo, hi, math.ceil(math.log(hi / lo) / math.log(1.004)) + 1)
+    centres: list[float] = []
+    values: list[float] = []
+    total = float(env.sum())
+    for start in range(0, max(1, n - win + 1), hop):
+        seg = env[start : start + win]
+        if seg.sum() < 0.02 * total * win / n or np.count_nonzero(seg > 0.1 * seg.max()) < 4:
+            est = float("nan")
+        else:
+            sc = _tempo_scores(seg, fps, bpms, prior_bpm=global_bpm, prior_octaves=1.0)
+            est = _best_bpm(sc, bpms) if np.any(sc > 0) else float("nan")
+        centres.append((start + win / 2) / fps)
+        values.append(est)
+    v = np.array(values)
+    if np.all(np.isnan(v)):
+        return [(0.0, duration, global_bpm)]
+    # fill gaps with the nearest estimate, then a 3-point median filter
+    idx = np.arange(len(v))
+    good = ~np.isnan(v)
+    v = np.interp(idx, idx[good], v[good])
+    if len(v) >= 3:
+        padded = np.concatenate([v[:1], v, v[-1:]])
+        v = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
+    # group consecutive windows within 4 %
+    groups: list[list[int]] = [[0]]
+    for i in range(1, len(v)):
+        med = float(np.median(v[groups[-1]]))
+        if abs(math.log(v[i] / med)) < math.log(1.04):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    # single-window groups are transitions: give them to the closer neighbour
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        for g in range(len(groups)):
+            if len(groups[g]) == 1:
+                here = v[groups[g][0]]
+                cands = [k for k in (g - 1, g + 1) if 0 <= k < len(groups)]
+                best = min(cands, key=lambda k: abs(math.log(here / float(np.median(v[groups[k]])))))
+                if best < g:
+                    groups[best].extend(groups[g])
+                else:
+                    groups[best][:0] = groups[g]
+                del groups[g]
+                changed = True
+                break
+    sections: list[tuple[float, float, float]] = []
+    for g, members in enumerate(groups):
+        start_s = 0.0 if g == 0 else centres[members[0]] - window_s / 2
+        end_s = duration if g == len(groups) - 1 else centres[members[-1]] + window_s / 2
+        sections.append((start_s, end_s, float(np.median(v[members]))))
+    return sections
+
+
+# -- beat tracking -----------------------------------------------------------------------
+def track_beats(
+    env: np.ndarray,
+    fps: float,
+    periods: np.ndarray,
+    alt_periods: np.ndarray | None = None,
+    *,
+    tightness: float = _TIGHTNESS,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+) -> np.ndarray:
+    """Beat times by dynamic programming (Ellis 2007).
+
+    Parameters
+    ----------
+    env : numpy.ndarray
+        Onset strength, shape (frames,).
+    fps : float
+        Frames per second.
+    periods : numpy.ndarray
+        Expected beat period at each frame, in frames, shape (frames,).
+    alt_periods : numpy.ndarray, optional
+        A second allowed period per frame (where two tempo sections meet).
+    tightness : float
+        Weight of the squared log deviation from the expected period.
+    start_s, end_s : float
+        Region (seconds) where beats are kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        Beat times in seconds, increasing, refined below one frame.
+    """
+    n = len(env)
+    if n == 0:
+        return np.zeros(0)
+    std = float(env.std())
+    o = env / std if std > 0 else env.copy()
+    alt = periods if alt_periods is None else alt_periods
+    score = np.zeros(n)
+    back = np.full(n, -1, dtype=np.int64)
+    for t in range(n):
+        tau_a, tau_b = periods[t], alt[t]
+        lo = t - round(2 * max(tau_a, tau_b))
+        hi = t - round(min(tau_a, tau_b) / 2)
+        lo = max(lo, 0)
+        best = 0.0
+        if hi >= lo and hi >= 0:
+            p = np.arange(lo, hi + 1)
+            d = np.log((t - p) / tau_a) ** 2
+            if tau_b != tau_a:
+                d = np.minimum(d, np.log((t - p) / tau_b) ** 2)
+            cand = score[p] - tightness * d
+            j = int(np.argmax(cand))
+            if cand[j] > 0:
+                best = float(cand[j])
+                back[t] = p[j]
+        score[t] = o[t] + best
+    end_frame = n - 1 if end_s is None else min(n - 1, round(end_s * fps))
+    tail_lo = max(0, end_frame - round(2 * periods[end_frame]))
+    t = tail_lo + int(np.argmax(score[tail_lo : end_frame + 1]))
+    frames = []
+    while t >= 0:
+        frames.append(t)
+        t = int(back[t])
+    frames.reverse()
+    f = np.array(frames, dtype=np.float64)
+    # sub-frame refinement on local peaks of the onset strength
+    for k, i in enumerate(frames):
+        if 0 < i < n - 1 and env[i] >= env[i - 1] and env[i] >= env[i + 1]:
+            a, b, c = env[i - 1], env[i], env[i + 1]
+            den = a - 2 * b + c
+            if den < 0:
+                f[k] = i + float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+    times = f / fps
+    return times[times >= start_s - 1e-9]
+
+
+def _repair_beats(times: np.ndarray) -> np.ndarray:
+    """Fill single skipped beats and drop doubled ones (by the local median interval)."""
+    if len(times) < 4:
+        return times
+    out = [float(times[0])]
+    ibis = np.diff(times)
+    for k in range(1, len(times)):
+        lo, hi = max(0, k - 5), min(len(ibis), k + 4)
+        med = float(np.median(ibis[lo:hi]))
+        gap = float(times[k]) - out[-1]
+        if gap < 0.6 * med:
+            continue  # a doubled beat
+        steps = round(gap / med)
+        if steps >= 2 and abs(gap / steps - med) < 0.15 * med:
+            out.extend(out[-1] + gap * j / steps for j in range(1, steps))
+        out.append(float(times[k]))
+    return np.array(out)
+
+
+def _linefit(idx: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
+    """Residuals and SSE of the least-squares line t ~ a + b idx."""
+    if len(idx) < 3:
+        return np.zeros(len(idx)), 0.0
+    a_mat = np.stack([np.ones_like(idx), idx], axis=1)
+    coef, *_ = np.linalg.lstsq(a_mat, t, rcond=None)
+    r = t - a_mat @ coef
+    return r, float(r @ r)
+
+
+def _breaks(r: np.ndarray, tol: float) -> bool:
+    """A line stops fitting when its two newest residuals exceed ``tol`` on the same side,
+    or any residual exceeds ``3 tol`` (one stray beat is not a tempo change)."""
+    if len(r) < 3:
+        return False
+    if float(np.abs(r).max()) > 3 * tol:
+        return True
+    return bool((r[-1] > tol and r[-2] > tol) or (r[-1] < -tol and r[-2] < -tol))
+
+
+def fit_tempo_map(beat_times_s: Sequence[float] | np.ndarray, *, max_error_s: float = 0.025) -> TempoMap:
+    """Piecewise-constant tempo map through tracked beat times.
+
+    Parameters
+    ----------
+    beat_times_s : sequence of float
+        Beat times in seconds, increasing, at least 2.
+    max_error_s : float
+        Tolerance in seconds: a new tempo segment starts when two consecutive tracked
+        beats lie farther than this on the same side of the current segment's straight
+        line, or one lies farther than three times this.
+
+    Returns
+    -------
+    TempoMap
+        Starting at the first beat time (beat 0), one segment per steady stretch.
+    """
+    t = np.asarray(beat_times_s, dtype=np.float64)
+    if t.ndim != 1 or len(t) < 2 or np.any(np.diff(t) <= 0):
+        raise ValueError("fit_tempo_map needs at least 2 increasing beat times")
+    n = len(t)
+    idx = np.arange(n, dtype=np.float64)
+    knots = [0]
+    s = 0
+    e = s + 2
+    while e < n:
+        r, _ = _linefit(idx[s : e + 1], t[s : e + 1])
+        if not _breaks(r, max_error_s):
+            e += 1
+            continue
+        # the line through s..e-1 fits, s..e does not: split where two lines fit best
+        best_b, best_cost = e - 1, math.inf
+        for b in range(s + 1, e):
+            _, c1 = _linefit(idx[s : b + 1], t[s : b + 1])
+            _, c2 = _linefit(idx[b : e + 1], t[b : e + 1])
+            if c1 + c2 < best_cost:
+                best_b, best_cost = b, c1 + c2
+        knots.append(best_b)
+        s = best_b
+        e = s + 2
+    knots.append(n - 1)
+    knots = sorted(set(knots))
+    # continuous piecewise-linear least squares through the knots
+    m = len(knots)
+    design = np.zeros((n, m))
+    for i in range(m - 1):
+        k0, k1 = knots[i], knots[i + 1]
+        j = np.arange(k0, k1 + 1)
+        u = (j - k0) / (k1 - k0)
+        design[j, i] = 1.0 - u
+        design[j, i + 1] = u
+    knot_t, *_ = np.linalg.lstsq(design, t, rcond=None)
+    segs = []
+    for i in range(m - 1):
+        bpm = 60.0 * (knots[i + 1] - knots[i]) / float(knot_t[i + 1] - knot_t[i])
+        segs.append((float(knot_t[i]), bpm, float(knots[i])))
+    # merge neighbours whose tempo differs by less than 0.2 %
+    merged: list[tuple[float, float, float]] = [segs[0]]
+    for seg in segs[1:]:
+        if abs(math.log(seg[1] / merged[-1][1])) < math.log(1.002):
+            continue
+        merged.append(seg)
+    origin = merged[0][0]
+    if origin < 0:  # cannot happen for beats >= 0 but keep the map valid
+        merged = [(0.0, merged[0][1], merged[0][2] - origin * merged[0][1] / 60.0), *merged[1:]]
+    return TempoMap.from_points([s_[0] for s_ in merged], [s_[1] for s_ in merged])
+
+
+def _extend_back(tmap: TempoMap) -> TempoMap:
+    """Add whole beats before the first one, down to the earliest at or after 0 s."""
+    first = tmap.segments[0]
+    extra = math.floor(first.time_s / first.period_s + 1e-9)
+    if extra <= 0:
+        return tmap
+    start = max(0.0, first.time_s - extra * first.period_s)
+    segs = [TempoSegment(time_s=start, bpm=first.bpm, beat=0.0)]
+    segs.extend(TempoSegment(time_s=s.time_s, bpm=s.bpm, beat=s.beat + extra) for s in tmap.segments[1:])
+    return TempoMap(tuple(segs))
+
+
+def _fit_phase(env: np.ndarray, fps: float, bpm: float) -> float:
+    """Offset in [0, period) of a constant-tempo grid that best matches the onsets."""
+    period = 60.0 / bpm
+    n = len(env)
+    duration = n / fps
+    steps = max(1, math.ceil(period * fps * 2))
+    phases = np.arange(steps) * period / steps
+    ks = np.arange(int(duration / period) + 1)
+    pos = (phases[:, None] + ks[None, :] * period) * fps
+    vals = np.interp(pos, np.arange(n), env, right=0.0).sum(axis=1)
+    return float(phases[int(np.argmax(vals))])
+
+
+def _downbeat_phase(transcription: Transcription, tmap: TempoMap, n_beats: int, beats_per_bar: int) -> int:
+    if beats_per_bar <= 1 or not transcription.hits or n_beats == 0:
+        return 0
+    strength = np.zeros(n_beats)
+    for h in transcription.hits:
+        b = float(tmap.beat_at(h.time_s)) - tmap.segments[0].beat
+        k = round(b)
+        if 0 <= k < n_beats and abs(b - k) < 0.15:
+            strength[k] += LANE_DOWNBEAT_WEIGHTS[h.lane] * h.velocity / 127.0
+    scores = [float(strength[p::beats_per_bar].sum()) for p in range(beats_per_bar)]
+    return int(np.argmax(scores))
+
+
+def estimate_tempo(
+    transcription: Transcription,
+    *,
+    bpm: float | None = None,
+    offset_s: float | None = None,
+    tempo_map: TempoMap | Sequence[TempoSegment] | str | os.PathLike[str] | None = None,
+    beats_per_bar: int = 4,
+    bpm_range: tuple[float, float] = (60.0, 200.0),
+    start_bpm: float = 120.0,
+    source: Literal["auto", "hits", "activations"] = "auto",
+    max_error_s: float = 0.025,
+) -> TempoEstimate:
+    """Estimate (or take from the user) the tempo map, beat grid and downbeats.
+
+    Parameters
+    ----------
+    transcription : Transcription
+        Hits and optionally activations; ``duration_s`` bounds the beat grid.
+    bpm : float, optional
+        Constant tempo to use instead of estimating, beats per minute.
+    offset_s : float, optional
+        Time of the first beat, seconds.
+    tempo_map : TempoMap, sequence of TempoSegment or path, optional
+        A complete tempo map (excludes ``bpm`` and ``offset_s``).
+    beats_per_bar : int
+        Beats per bar for downbeats (4 for 4/4).
+    bpm_range : (float, float)
+        Tempo search range, bpm.
+    start_bpm : float
+        Centre of the tempo prior, bpm.
+    source : {"auto", "hits", "activations"}
+        What the onset strength is built from.
+    max_error_s : float
+        Tolerance of the tempo-map fit, seconds (see :func:`fit_tempo_map`).
+
+    Returns
+    -------
+    TempoEstimate
+    """
+    if tempo_map is not None and (bpm is not None or offset_s is not None):
+        raise ValueError("give either tempo_map or bpm/offset_s, not both")
+    if not 1 <= beats_per_bar <= 32:
+        raise ValueError(f"beats_per_bar must be 1..32, got {beats_per_bar}")
+    if bpm is not None and not 0 < bpm <= 1000:
+        raise ValueError(f"bpm must be in (0, 1000], got {bpm}")
+    if offset_s is not None and not 0 <= offset_s <= 86400:
+        raise ValueError(f"offset_s must be in 0..86400 s, got {offset_s}")
+    end_s = max([transcription.duration_s, *(h.time_s for h in transcription.hits)], default=0.0)
+    tracked: tuple[float, ...] = ()
+
+    if tempo_map is not None:
+        tmap = tempo_map_from(tempo_map)
+        method = "tempo_map"
+    else:
+        env, fps, used = onset_envelope(transcription, source=source)
+        n_onsets = (
+            len(transcription.hits)
+            if used == "hits"
+            else int(np.count_nonzero(env > 0.5 * env.max()))
+            if env.size and env.max() > 0
+            else 0
+        )
+        if bpm is not None:
+            offset = offset_s if offset_s is not None else _fit_phase(env, fps, bpm)
+            tmap = TempoMap.constant(bpm, offset_s=offset)
+            method = "bpm"
+        elif n_onsets < _MIN_ONSETS or env.size == 0 or env.max() <= 0:
+            period = 60.0 / start_bpm
+            first = transcription.hits[0].time_s if transcription.hits else 0.0
+            start = offset_s if offset_s is not None else first - math.floor(first / period) * period
+            tmap = TempoMap.constant(start_bpm, offset_s=start)
+            method = "default"
+        else:
+            g_bpm = global_tempo(env, fps, bpm_range=bpm_range, start_bpm=start_bpm)
+            sections = _local_tempi(env, fps, g_bpm, bpm_range=bpm_range, window_s=8.0, hop_s=2.0)
+            periods = np.empty(len(env))
+            alt = np.empty(len(env))
+            frame_t = np.arange(len(env)) / fps
+            for k, (s0, _s1, b) in enumerate(sections):
+                mask = (frame_t >= s0) if k else np.ones(len(env), dtype=bool)
+                periods[mask] = 60.0 * fps / b
+                alt[mask] = 60.0 * fps / b
+                if k:
+                    prev_b = sections[k - 1][2]
+                    zone = (frame_t >= s0) & (frame_t < sections[k - 1][1])
+                    alt[zone] = 60.0 * fps / prev_b
+            onset_times = _onset_times(transcription, env, fps, used)
+            first_on, last_on = float(onset_times[0]), float(onset_times[-1])
+            half = 0.5 * 60.0 / max(b for _, _, b in sections)
+            beats_t = track_beats(env, fps, periods, alt, start_s=first_on - half, end_s=last_on + half)
+            beats_t = _repair_beats(beats_t[beats_t <= last_on + half])
+            tracked = tuple(float(x) for x in beats_t)
+            if len(beats_t) >= 2:
+                tmap = fit_tempo_map(beats_t, max_error_s=max_error_s)
+            else:
+                tmap = TempoMap.constant(g_bpm, offset_s=first_on)
+            method = used
+            if offset_s is not None:
+                tmap = tmap.shifted_to(offset_s)
+                method = "offset"
+        if offset_s is None:
+            tmap = _extend_back(tmap)
+
+    n_beats = len(tmap.beat_times(end_s))
+    phase = _downbeat_phase(transcription, tmap, n_beats, beats_per_bar)
+    beats = tmap.beats(end_s, beats_per_bar=beats_per_bar, downbeat_phase=phase)
+    # dominant tempo = the segment covering the most time within the audio
+    seg_times = [s.time_s for s in tmap.segments] + [max(end_s, tmap.segments[-1].time_s)]
+    spans = [seg_times[i + 1] - seg_times[i] for i in range(len(tmap.segments))]
+    dominant = tmap.segments[int(np.argmax(spans))].bpm
+    return TempoEstimate(
+        tempo_map=tmap,
+        beats=beats,
+        bpm=float(dominant),
+        beats_per_bar=beats_per_bar,
+        downbeat_phase=phase,
+        tracked_beats_s=tracked,
+        method=method,
+    )
+
+
+def _onset_times(transcription: Transcription, env: np.ndarray, fps: float, used: str) -> np.ndarray:
+    if used == "hits" and transcription.hits:
+        return np.array([h.time_s for h in transcription.hits])
+    strong = np.flatnonzero(env > 0.3 * env.max())
+    return strong / fps
