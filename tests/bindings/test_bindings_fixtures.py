@@ -90,3 +90,30 @@ def test_rule_checker_catches_what_it_claims() -> None:
         parse_strict(b"[" * 65 + b"]" * 65)
     assert parse_strict(b"[" * 64 + b"]" * 64) is not None
     assert parse_strict(b"\xef\xbb\xbf{}") == {}
+
+
+def test_protocol_checker_is_not_vacuous(fixture_set: FixtureSet) -> None:
+    """check_program_output must catch a wrong summary, a wrong kind, a missing line."""
+    from bindings_harness import EXPECTED_ERRORS, check_program_output
+
+    def line_ok(path, **change):
+        fields = dict(fixture_set.expected_summary[path.name], **change)
+        return "OK\t" + path.name + "\t" + " ".join(f"{k}={v}" for k, v in fields.items())
+
+    def line_err(path, kind=None):
+        e = EXPECTED_ERRORS[path.stem]
+        return f"ERR\t{path.name}\t{kind or e['kind']}\t{e['path'] or '(json)'}: problem"
+
+    good = [line_ok(p) for p in fixture_set.valid] + [line_err(p) for p in fixture_set.invalid]
+    good.append("CHECK\tsomething\tPASS\t")
+    check_program_output("\n".join(good), fixture_set, "reference")
+    bad_sets = [
+        good[1:],  # a missing result
+        [line_ok(fixture_set.valid[0], duration="123.5"), *good[1:]],  # wrong value
+        [*good[:-2], line_err(fixture_set.invalid[-1], kind="type"), good[-1]],  # wrong kind
+        [*good[:-1], "CHECK\tsomething\tFAIL\twhy"],  # a failed self-check
+        good[:-1],  # no self-checks at all
+    ]
+    for lines in bad_sets:
+        with pytest.raises(AssertionError):
+            check_program_output("\n".join(lines), fixture_set, "broken")
