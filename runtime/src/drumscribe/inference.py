@@ -20,14 +20,14 @@ import numpy as np
 
 from drumscribe.audio import Resampler
 from drumscribe.hits import DrumHit
-from drumscribe.model import Model
+from drumscribe.model import InferenceModel
 from drumscribe.peaks import PeakPicker
 
 __all__ = ["ActivationStream", "StreamingTranscriber", "chunk_geometry"]
 
 
 def chunk_geometry(
-    model: Model, *, chunk_s: float | None = None, context_s: float | None = None
+    model: InferenceModel, *, chunk_s: float | None = None, context_s: float | None = None
 ) -> tuple[int, int]:
     """Chunk and context lengths in samples, rounded to whole hops.
 
@@ -59,7 +59,9 @@ class ActivationStream:
         Chunk length and context on each side in seconds (default: the sidecar's).
     """
 
-    def __init__(self, model: Model, *, chunk_s: float | None = None, context_s: float | None = None) -> None:
+    def __init__(
+        self, model: InferenceModel, *, chunk_s: float | None = None, context_s: float | None = None
+    ) -> None:
         self.model = model
         self.chunk, self.context = chunk_geometry(model, chunk_s=chunk_s, context_s=context_s)
         self.hop = model.spec.hop_length
@@ -153,7 +155,7 @@ class StreamingTranscriber:
 
     def __init__(
         self,
-        model: Model,
+        model: InferenceModel,
         *,
         sample_rate: int,
         threshold: float | Sequence[float] | dict[str, float] | None = None,

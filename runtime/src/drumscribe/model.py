@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,6 +27,7 @@ __all__ = [
     "ONSETS_NAME",
     "SIDECAR_FORMAT",
     "SIDECAR_VERSION",
+    "InferenceModel",
     "Model",
     "ModelSpec",
     "default_model_path",
@@ -154,6 +155,22 @@ class ModelSpec:
             onnx_sha256=sha,
             raw=data,
         )
+
+
+@runtime_checkable
+class InferenceModel(Protocol):
+    """What inference needs of a model: its sidecar spec and a ``run``.
+
+    :class:`Model` (ONNX) is the runtime's implementation; the training side adapts torch
+    checkpoints to it, so both go through the same chunking and peak picking.
+    """
+
+    spec: ModelSpec
+
+    @property
+    def info(self) -> dict[str, Any]: ...
+
+    def run(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]: ...
 
 
 class Model:

@@ -12,7 +12,7 @@ from drumscribe.audio import file_sha256, iter_array_blocks, iter_file_blocks, p
 from drumscribe.errors import DrumscribeError
 from drumscribe.hits import DrumHit, Transcription
 from drumscribe.inference import StreamingTranscriber
-from drumscribe.model import Model, load_model
+from drumscribe.model import InferenceModel, Model, load_model
 from drumscribe.progress import Progress
 
 __all__ = ["transcribe"]
@@ -24,7 +24,7 @@ def transcribe(
     audio: AudioInput,
     *,
     sample_rate: int | None = None,
-    model: Model | str | os.PathLike[str] | None = None,
+    model: InferenceModel | str | os.PathLike[str] | None = None,
     thresholds: float | Sequence[float] | dict[str, float] | None = None,
     min_interval_s: float | None = None,
     chunk_s: float | None = None,
@@ -44,7 +44,9 @@ def transcribe(
     sample_rate : int, optional
         Rate of an array input in Hz.
     model : Model or path-like, optional
-        A loaded model or the path of a ``model.onnx``; the bundled default if None.
+        A loaded model (anything with ``spec`` and ``run``, see
+        :class:`~drumscribe.model.InferenceModel`) or the path of a ``model.onnx``; the
+        bundled default if None.
     thresholds : float or sequence of 8 floats or dict, optional
         Peak-picking threshold(s) in (0, 1]; the sidecar's tuned values if None.
     min_interval_s : float, optional
@@ -72,7 +74,11 @@ def transcribe(
     ModelError
         A model that is missing or breaks the ONNX contract.
     """
-    m = model if isinstance(model, Model) else load_model(model, threads=threads, providers=providers)
+    m: InferenceModel = (
+        model
+        if isinstance(model, Model | InferenceModel)
+        else load_model(model, threads=threads, providers=providers)
+    )
     source: str | None = None
     digest: str | None = None
     if isinstance(audio, np.ndarray):

@@ -108,8 +108,9 @@ def build_trainer(
             dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min", save_top_k=1, save_last=True
         ),
         EarlyStopping(monitor="val/loss", mode="min", patience=tr.early_stopping_patience),
-        LearningRateMonitor(logging_interval="step"),
     ]
+    if not fast_dev_run:  # fast_dev_run has no logger to send the learning rate to
+        callbacks.append(LearningRateMonitor(logging_interval="step"))
     return L.Trainer(
         accelerator="gpu" if gpu else ("cpu" if hw.accelerator in ("auto", "cpu") else hw.accelerator),
         devices=hw.devices,
