@@ -1,0 +1,422 @@
+"""Torch datasets over preprocessed HDF5 shards: random training crops, fixed eval crops.
+
+Each dataset indexes its split in the main process (offsets and the times of rare-lane
+hits only) and opens the shard files lazily, once per process: the first item a
+DataLoader worker loads opens the files it needs and keeps them open; a process that
+inherited open handles through ``fork`` reopens its own.
+
+Items are dicts of tensors (see :class:`~drumscribe_training.datamodule.EGMDDataModule`
+for the batch format): ``audio`` float32 ``(N,)``, ``onsets`` and ``velocities`` float32
+``(F, 8)`` with ``N = round(crop_s * sample_rate)`` and ``F = N // hop_length + 1``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from drumscribe.errors import DrumscribeError
+from drumscribe.lanes import LANE_NAMES
+from drumscribe_training.preprocess import FORMAT_VERSION, shard_paths
+from drumscribe_training.targets import frame_count, make_targets
+
+__all__ = [
+    "RARE_LANES",
+    "CropDataset",
+    "DataError",
+    "FixedCropDataset",
+    "ShardIndex",
+    "TargetSpec",
+]
+
+#: Lanes that rare-lane oversampling favours.
+RARE_LANES: tuple[str, ...] = ("hi_tom", "mid_tom", "low_tom", "crash", "ride")
+#: int16 -> float scale.
+INT16_SCALE = 32768.0
+#: HDF5 chunk cache per open shard (bytes); small, since reads are random crops.
+CHUNK_CACHE_BYTES = 1 << 18
+
+
+class DataError(DrumscribeError):
+    """Missing or unusable preprocessed data; the message names the path."""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """How audio crops and frame targets are shaped."""
+
+    sample_rate: int
+    hop_length: int
+    widening: int = 0
+    widening_value: float = 0.5
+
+    @property
+    def frame_rate(self) -> float:
+        return self.sample_rate / self.hop_length
+
+
+class ShardIndex:
+    """Where every example of one split lives in its shards.
+
+    Attributes
+    ----------
+    paths : tuple of Path
+        Shard files of the split.
+    shard, audio_start, audio_length, event_start, event_count : (n,) int64 arrays
+        Per example: its shard and its offsets in that shard's ``/audio`` and ``/events``.
+    rare_times : list of (k,) float64 arrays
+        Per example, times (s) of its hits on :data:`RARE_LANES`.
+    lane_hits : (n, 8) int64
+        Hits per lane per example.
+    audio_filename : tuple of str
+        Source file of each example (relative to the E-GMD root).
+    sample_rate : int
+    """
+
+    def __init__(self, paths: Sequence[Path], *, sample_rate: int) -> None:
+        import h5py
+
+        self.paths = tuple(Path(p) for p in paths)
+        self.sample_rate = sample_rate
+        rare_ids = np.array([LANE_NAMES.index(n) for n in RARE_LANES], dtype=np.int8)
+        cols: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("shard", "audio_start", "audio_length", "event_start", "event_count")
+        }
+        hits: list[np.ndarray] = []
+        names: list[str] = []
+        self.rare_times: list[np.ndarray] = []
+        for k, path in enumerate(self.paths):
+            try:
+                with h5py.File(path, "r", locking=False) as f:
+                    _check_shard(f, path, sample_rate)
+                    ex = f["examples"]
+                    n = int(f.attrs["num_examples"])
+                    starts = ex["event_start"][:].astype(np.int64)
+                    counts = ex["event_count"][:].astype(np.int64)
+                    cols["shard"].append(np.full(n, k, dtype=np.int64))
+                    cols["audio_start"].append(ex["audio_start"][:].astype(np.int64))
+                    cols["audio_length"].append(ex["audio_length"][:].astype(np.int64))
+                    cols["event_start"].append(starts)
+                    cols["event_count"].append(counts)
+                    hits.append(ex["lane_hits"][:].astype(np.int64).reshape(n, len(LANE_NAMES)))
+                    names.extend(s.decode("utf-8") for s in ex["audio_filename"][:])
+                    events = f["events"][:]
+            except OSError as exc:
+                raise DataError(f"{path}: cannot read shard ({exc})") from None
+            rare = np.isin(events["lane"], rare_ids)
+            for s, c in zip(starts, counts, strict=True):
+                sel = rare[s : s + c]
+                self.rare_times.append(events["time_s"][s : s + c][sel].astype(np.float64))
+
+        def cat(key: str) -> np.ndarray:
+            return np.concatenate(cols[key]) if cols[key] else np.zeros(0, dtype=np.int64)
+
+        self.shard = cat("shard")
+        self.audio_start = cat("audio_start")
+        self.audio_length = cat("audio_length")
+        self.event_start = cat("event_start")
+        self.event_count = cat("event_count")
+        self.audio_filename: tuple[str, ...] = tuple(names)
+        self.lane_hits = np.concatenate(hits) if hits else np.zeros((0, len(LANE_NAMES)), dtype=np.int64)
+
+    @classmethod
+    def for_split(cls, processed_dir: str | Path, split: str, *, sample_rate: int) -> ShardIndex:
+        """Index the ``{split}_*.h5`` shards of ``processed_dir``.
+
+        Raises
+        ------
+        DataError
+            If there is no shard for the split.
+        """
+        folder = Path(processed_dir)
+        paths = shard_paths(folder, split)
+        if not paths:
+            raise DataError(
+                f"{folder}: no {split}_*.h5 shards; run `drumscribe-train preprocess --out {folder}` first"
+            )
+        return cls(paths, sample_rate=sample_rate)
+
+    def __len__(self) -> int:
+        return int(self.shard.shape[0])
+
+    @property
+    def hours(self) -> float:
+        return float(self.audio_length.sum()) / self.sample_rate / 3600.0
+
+
+def _check_shard(f: Any, path: Path, sample_rate: int) -> None:
+    if not f.attrs.get("complete", False):
+        raise DataError(f"{path}: shard is incomplete")
+    version = int(f.attrs.get("format_version", -1))
+    if version != FORMAT_VERSION:
+        raise DataError(f"{path}: shard format {version}, expected {FORMAT_VERSION}; rerun preprocess")
+    sr = int(f.attrs["sample_rate"])
+    if sr != sample_rate:
+        raise DataError(
+            f"{path}: shard audio is at {sr} Hz but the config's audio.sample_rate is "
+            f"{sample_rate}; rerun preprocess with this config"
+        )
+    names = tuple(json.loads(f.attrs["lane_names"]))
+    if names != LANE_NAMES:
+        raise DataError(f"{path}: shard lanes {names} differ from {LANE_NAMES}")
+
+
+class _ShardReader:
+    """Per-process handles on the shards of one index (opened lazily, reopened after fork)."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = tuple(paths)
+        self._files: dict[int, Any] = {}
+        self._pid = -1
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"paths": self.paths, "_files": {}, "_pid": -1}
+
+    def file(self, k: int) -> Any:
+        import h5py
+
+        if self._pid != os.getpid():
+            self._files = {}  # handles inherited through fork are not ours to use
+            self._pid = os.getpid()
+        f = self._files.get(k)
+        if f is None:
+            f = h5py.File(self.paths[k], "r", locking=False, rdcc_nbytes=CHUNK_CACHE_BYTES)
+            self._files[k] = f
+        return f
+
+    @property
+    def open_count(self) -> int:
+        return len(self._files) if self._pid == os.getpid() else 0
+
+    def read(self, index: ShardIndex, i: int, start: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+        """``length`` samples of example ``i`` from ``start`` (zero-padded past its end) as
+        float32, and the example's events with times relative to ``start``."""
+        f = self.file(int(index.shard[i]))
+        a0 = int(index.audio_start[i])
+        n = int(index.audio_length[i])
+        lo = min(max(start, 0), n)
+        hi = min(max(start + length, 0), n)
+        out = np.zeros(length, dtype=np.float32)
+        if hi > lo:
+            chunk = f["audio"][a0 + lo : a0 + hi]
+            out[lo - start : hi - start] = chunk.astype(np.float32) / INT16_SCALE
+        e0, ec = int(index.event_start[i]), int(index.event_count[i])
+        events = f["events"][e0 : e0 + ec] if ec else np.zeros(0, dtype=f["events"].dtype)
+        return out, events
+
+
+def _targets(
+    times_s: np.ndarray, lanes: np.ndarray, velocities: np.ndarray, n_samples: int, spec: TargetSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    return make_targets(
+        times_s,
+        lanes,
+        velocities,
+        n_frames=frame_count(n_samples, spec.hop_length),
+        frame_rate=spec.frame_rate,
+        widening=spec.widening,
+        widening_value=spec.widening_value,
+    )
+
+
+def _item(audio: np.ndarray, onsets: np.ndarray, velocities: np.ndarray) -> dict[str, torch.Tensor]:
+    return {
+        "audio": torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)),
+        "onsets": torch.from_numpy(onsets),
+        "velocities": torch.from_numpy(velocities),
+    }
+
+
+class CropDataset(Dataset[dict[str, torch.Tensor]]):
+    """Random training crops.
+
+    The split is cut into candidate windows every ``crop_s / 2`` seconds; item ``i`` is a
+    crop of ``crop_s`` starting at a random point of window ``i`` (uniform within the stride),
+    so each epoch sees different cuts. :attr:`weights` gives windows whose guaranteed span
+    (the part every crop from the window covers) holds a rare-lane hit the weight
+    ``rare_lane_oversampling`` and the others 1, for a weighted sampler.
+
+    Parameters
+    ----------
+    index : ShardIndex
+    crop_s : float
+        Crop length in seconds.
+    spec : TargetSpec
+    rare_lane_oversampling : float
+        Weight of windows holding a tom/crash/ride hit (1 = off).
+    augmenter : object, optional
+        Has ``sample(rng) -> params`` (params with ``stretch_rate``) and
+        ``apply(audio, params) -> audio``; run in the loader workers. None = no augmentation.
+    synth_fraction : float
+        Probability that an item is rendered on the fly (``drumscribe_training.synth``).
+    note_map : dict, optional
+        Roland note -> lane name, for rendered clips (needed when ``synth_fraction > 0``).
+    seed : int
+        Mixed with the worker's torch seed to seed each worker's numpy RNG.
+    """
+
+    def __init__(
+        self,
+        index: ShardIndex,
+        *,
+        crop_s: float,
+        spec: TargetSpec,
+        rare_lane_oversampling: float = 1.0,
+        augmenter: Any = None,
+        synth_fraction: float = 0.0,
+        note_map: dict[int, str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        if crop_s <= 0:
+            raise ValueError(f"crop_s must be > 0, got {crop_s}")
+        if not 0.0 <= synth_fraction <= 1.0:
+            raise ValueError(f"on_the_fly_synth must be within [0, 1], got {synth_fraction}")
+        self.index = index
+        self.spec = spec
+        self.crop_s = crop_s
+        self.crop_n = round(crop_s * spec.sample_rate)
+        self.stride_n = max(self.crop_n // 2, 1)
+        self.augmenter = augmenter
+        self.synth_fraction = synth_fraction
+        self.note_map = dict(note_map or {})
+        self.seed = seed
+        self.reader = _ShardReader(index.paths)
+        ex_ids: list[np.ndarray] = []
+        win_starts: list[np.ndarray] = []
+        rare: list[np.ndarray] = []
+        sr = spec.sample_rate
+        for i in range(len(index)):
+            n = int(index.audio_length[i])
+            starts = np.arange(0, max(n - self.crop_n, 0) + 1, self.stride_n, dtype=np.int64)
+            ex_ids.append(np.full(starts.shape, i, dtype=np.int64))
+            win_starts.append(starts)
+            times = index.rare_times[i] * sr
+            lo = np.minimum(starts + self.stride_n, max(n - self.crop_n, 0))
+            hi = starts + self.crop_n
+            if times.size:
+                left = np.searchsorted(times, lo, side="left")
+                right = np.searchsorted(times, hi, side="left")
+                rare.append(right > left)
+            else:
+                rare.append(np.zeros(starts.shape, dtype=bool))
+        self.window_example = np.concatenate(ex_ids) if ex_ids else np.zeros(0, dtype=np.int64)
+        self.window_start = np.concatenate(win_starts) if win_starts else np.zeros(0, dtype=np.int64)
+        self.window_rare = np.concatenate(rare) if rare else np.zeros(0, dtype=bool)
+        self.weights = np.where(self.window_rare, float(rare_lane_oversampling), 1.0)
+        self._rng: np.random.Generator | None = None
+        self._rng_pid = -1
+        self._renderer: Any = None
+
+    def __len__(self) -> int:
+        return int(self.window_example.shape[0])
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_rng"] = None
+        state["_rng_pid"] = -1
+        state["_renderer"] = None
+        return state
+
+    def rng(self) -> np.random.Generator:
+        """This process's generator, seeded from ``seed`` and torch's (per-worker) seed."""
+        if self._rng is None or self._rng_pid != os.getpid():
+            self._rng = np.random.default_rng([self.seed, torch.initial_seed() % (1 << 63)])
+            self._rng_pid = os.getpid()
+        return self._rng
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        rng = self.rng()
+        if self.synth_fraction > 0 and rng.random() < self.synth_fraction:
+            return self._rendered(rng)
+        params = self.augmenter.sample(rng) if self.augmenter is not None else None
+        rate = float(getattr(params, "stretch_rate", 1.0)) if params is not None else 1.0
+        need = math.ceil(self.crop_n * rate)
+        ex = int(self.window_example[i])
+        n = int(self.index.audio_length[ex])
+        start = int(self.window_start[i]) + int(rng.integers(0, self.stride_n))
+        start = min(start, max(n - need, 0))
+        audio, events = self.reader.read(self.index, ex, start, need)
+        times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
+        if params is not None:
+            audio = self.augmenter.apply(audio, params)
+            times = times / rate
+        audio = _fix_length(audio, self.crop_n)
+        onsets, vel = _targets(times, events["lane"], events["velocity"], self.crop_n, self.spec)
+        return _item(audio, onsets, vel)
+
+    def _rendered(self, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        from drumscribe.lanes import lane_index
+
+        if self._renderer is None:
+            from drumscribe_training.synth import ClipRenderer
+
+            self._renderer = ClipRenderer(
+                split="train", sample_rate=self.spec.sample_rate, seed=int(rng.integers(1 << 31))
+            )
+        clip = self._renderer.render(duration_s=self.crop_s, rng=rng)
+        if int(clip.sample_rate) != self.spec.sample_rate:
+            raise DataError(f"rendered clip at {clip.sample_rate} Hz, expected {self.spec.sample_rate}")
+        audio = np.asarray(clip.audio, dtype=np.float32).reshape(-1)
+        kept = [
+            (e.time_s, lane_index(self.note_map[e.note]), e.velocity)
+            for e in clip.events
+            if e.note in self.note_map
+        ]
+        times = np.array([k[0] for k in kept], dtype=np.float64)
+        lanes = np.array([k[1] for k in kept], dtype=np.int64)
+        vels = np.array([k[2] for k in kept], dtype=np.float32)
+        if self.augmenter is not None:
+            params = self.augmenter.sample(rng)
+            audio = self.augmenter.apply(audio, params)
+            times = times / float(getattr(params, "stretch_rate", 1.0))
+        audio = _fix_length(audio, self.crop_n)
+        onsets, vel = _targets(times, lanes, vels, self.crop_n, self.spec)
+        return _item(audio, onsets, vel)
+
+
+def _fix_length(audio: np.ndarray, n: int) -> np.ndarray:
+    if audio.shape[0] == n:
+        return audio
+    if audio.shape[0] > n:
+        return audio[:n]
+    return np.pad(audio, (0, n - audio.shape[0]))
+
+
+class FixedCropDataset(Dataset[dict[str, torch.Tensor]]):
+    """Deterministic crops for validation and test: each example cut into consecutive
+    ``crop_s`` windows from its start (the last one zero-padded). No augmentation."""
+
+    def __init__(self, index: ShardIndex, *, crop_s: float, spec: TargetSpec) -> None:
+        if crop_s <= 0:
+            raise ValueError(f"crop_s must be > 0, got {crop_s}")
+        self.index = index
+        self.spec = spec
+        self.crop_n = round(crop_s * spec.sample_rate)
+        self.reader = _ShardReader(index.paths)
+        ex_ids, starts = [], []
+        for i in range(len(index)):
+            n = int(index.audio_length[i])
+            s = np.arange(0, max(n, 1), self.crop_n, dtype=np.int64)
+            ex_ids.append(np.full(s.shape, i, dtype=np.int64))
+            starts.append(s)
+        self.window_example = np.concatenate(ex_ids) if ex_ids else np.zeros(0, dtype=np.int64)
+        self.window_start = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.window_example.shape[0])
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        ex, start = int(self.window_example[i]), int(self.window_start[i])
+        audio, events = self.reader.read(self.index, ex, start, self.crop_n)
+        times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
+        onsets, vel = _targets(times, events["lane"], events["velocity"], self.crop_n, self.spec)
+        return _item(audio, onsets, vel)
