@@ -103,14 +103,20 @@ def build_trainer(
         strategy = "ddp"
     precision = tr.precision if tr.precision != "auto" else ("16-mixed" if gpu else _cpu_precision())
     ckpt_dir = Path(tr.checkpoint_dir) / experiment
-    callbacks = [
-        ModelCheckpoint(
-            dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min", save_top_k=1, save_last=True
-        ),
-        EarlyStopping(monitor="val/loss", mode="min", patience=tr.early_stopping_patience),
-    ]
-    if not fast_dev_run:  # fast_dev_run has no logger to send the learning rate to
-        callbacks.append(LearningRateMonitor(logging_interval="step"))
+    callbacks: list[Any] = [EarlyStopping(monitor="val/loss", mode="min", patience=tr.early_stopping_patience)]
+    if not fast_dev_run:  # fast_dev_run writes no checkpoints and has no logger
+        callbacks += [
+            ModelCheckpoint(
+                dirpath=ckpt_dir,
+                filename="best",
+                monitor="val/loss",
+                mode="min",
+                save_top_k=1,
+                save_last=True,
+                enable_version_counter=False,  # best.ckpt / last.ckpt, overwritten, never best-v1.ckpt
+            ),
+            LearningRateMonitor(logging_interval="step"),
+        ]
     return L.Trainer(
         accelerator="gpu" if gpu else ("cpu" if hw.accelerator in ("auto", "cpu") else hw.accelerator),
         devices=hw.devices,
@@ -126,6 +132,7 @@ def build_trainer(
         callbacks=callbacks,
         logger=False if fast_dev_run else build_logger(cfg, experiment),
         fast_dev_run=fast_dev_run,
+        enable_checkpointing=not fast_dev_run,
         deterministic=False,
         enable_progress_bar=enable_progress_bar,
         num_sanity_val_steps=0 if fast_dev_run else 1,
