@@ -457,6 +457,8 @@ static ds_error_kind read_lanes(const cJSON *v, ds_chart *chart, ds_error *err) 
         for (k = 0; k < DS_LANE_COUNT; k++)
             if (strcmp(x->valuestring, LANE_NAMES[k]) == 0) known = 1;
         if (!known) return fail(err, DS_ERR_VALUE, q, "unknown lane name \"%.64s\"", x->valuestring);
+        if (strcmp(x->valuestring, LANE_NAMES[i]) != 0)
+            return fail(err, DS_ERR_VALUE, q, "is \"%s\", lane %zu is \"%s\"", x->valuestring, i, LANE_NAMES[i]);
         snprintf(chart->lanes[i].name, sizeof chart->lanes[i].name, "%s", x->valuestring);
         TRY(required(item, p, "gm_note", &x, err));
         snprintf(q, sizeof q, "%s.gm_note", p);
@@ -533,6 +535,16 @@ static ds_error_kind read_tempo_map(const cJSON *v, ds_chart *chart, ds_error *e
         TRY(number(x, q, 0.0, 1e6, 0, &t->beat, err));
         snprintf(q, sizeof q, "%s.time_s", p);
         TRY(check_order(t->time, i > 0 ? chart->tempo_map[i - 1].time : 0.0, i > 0, q, 1, err));
+        if (i > 0) {
+            const ds_tempo *prev = &chart->tempo_map[i - 1];
+            double expect = prev->beat + (t->time - prev->time) * prev->bpm / 60.0;
+            if (fabs(expect - t->beat) > DS_TEMPO_BEAT_TOLERANCE) {
+                char a[40], b[40], c[40];
+                snprintf(q, sizeof q, "%s.beat", p);
+                return fail(err, DS_ERR_VALUE, q, "is %s but the segment before reaches beat %s at %s s",
+                            fmt_num(t->beat, a), fmt_num(expect, b), fmt_num(t->time, c));
+            }
+        }
     }
     return DS_OK;
 }

@@ -3,8 +3,10 @@
  *
  * One header and one source file (drumscribe_chart.c); needs cJSON (Debian: libcjson-dev,
  * link with -lcjson). Enforces all of bindings/chart.schema.json plus the rules it cannot
- * express: strict JSON (UTF-8, no duplicate keys, nesting depth <= 64), lanes[i].index == i,
- * tempo_map strictly increasing in time, beats and each difficulty's hits non-decreasing.
+ * express (bindings/README.md): strict JSON (UTF-8, no duplicate keys, nesting depth <= 64),
+ * lane i has index i and lane i's name, tempo_map strictly increasing in time with each
+ * segment's beat where the one before arrives (within 0.01 beat), beats and each
+ * difficulty's hits non-decreasing in time.
  *
  *     ds_chart chart;
  *     ds_error err;
@@ -34,6 +36,8 @@ extern "C" {
 #define DS_CHART_VERSION 1
 #define DS_LANE_COUNT 8
 #define DS_MAX_DEPTH 64
+/* a tempo segment's beat must be where the segment before arrives at its time, within this */
+#define DS_TEMPO_BEAT_TOLERANCE 0.01
 
 /* What went wrong; DS_OK (0) when nothing did. */
 typedef enum ds_error_kind {

@@ -2,8 +2,9 @@
 //
 // One file, no packages: a strict JSON parser (RFC 8259, no duplicate keys, nesting depth
 // <= 64) and a validator that enforces all of bindings/chart.schema.json plus the rules it
-// cannot express: lanes[i].index == i, tempo_map strictly increasing in time, beats and
-// each difficulty's hits non-decreasing in time.
+// cannot express (bindings/README.md): lane i has index i and lane i's name, tempo_map
+// strictly increasing in time with each segment's beat where the one before arrives (within
+// 0.01 beat), beats and each difficulty's hits non-decreasing in time.
 //
 //   Chart chart = ChartLoader.Load("song.chart.json");   // or ChartLoader.Parse(text / bytes)
 //   foreach (Hit h in chart.Difficulties.Expert.Hits) Spawn(h.Time, h.Lane, h.Velocity);
@@ -189,6 +190,8 @@ namespace Drumscribe
         // -------------------------------------------------------------- validation
 
         const double SecondsMax = 86400;
+        /// <summary>A tempo segment's beat must be where the one before arrives, within this.</summary>
+        public const double TempoBeatTolerance = 0.01;
 
         static string Child(string path, string key) { return path == "(root)" ? key : path + "." + key; }
 
@@ -358,6 +361,9 @@ namespace Drumscribe
                     throw new ChartException(ChartErrorKind.Type, p + ".name", "expected a string, got " + Describe(name));
                 if (Array.IndexOf(LaneNames, (string)name) < 0)
                     throw new ChartException(ChartErrorKind.Value, p + ".name", "unknown lane name " + Quote((string)name));
+                if ((string)name != LaneNames[i])
+                    throw new ChartException(ChartErrorKind.Value, p + ".name",
+                        "is " + Quote((string)name) + ", lane " + i + " is " + Quote(LaneNames[i]));
                 int gm = Integer(Required(o, p, "gm_note"), p + ".gm_note", 0, 127);
                 lanes[i] = new Lane(index, (string)name, gm);
             }
@@ -416,6 +422,14 @@ namespace Drumscribe
                 double bpm = Number(Required(o, p, "bpm"), p + ".bpm", 0, 1000, true);
                 double beat = Number(Required(o, p, "beat"), p + ".beat", 0, 1e6, false);
                 CheckOrder(time, i > 0 ? out_[i - 1].Time : 0, i > 0, p + ".time_s", true);
+                if (i > 0)
+                {
+                    TempoSegment prev = out_[i - 1];
+                    double expect = prev.Beat + (time - prev.Time) * prev.Bpm / 60.0;
+                    if (Math.Abs(expect - beat) > TempoBeatTolerance)
+                        throw new ChartException(ChartErrorKind.Value, p + ".beat",
+                            "is " + Num(beat) + " but the segment before reaches beat " + Num(expect) + " at " + Num(time) + " s");
+                }
                 out_[i] = new TempoSegment(time, bpm, beat);
             }
             return out_;

@@ -7,10 +7,11 @@
 #     for hit in chart.difficulties.expert.hits:
 #         spawn_note(hit.time, hit.lane, hit.velocity)
 #
-# Enforces all of bindings/chart.schema.json and the rules it cannot express: strict JSON
-# (UTF-8, no duplicate keys, nesting depth <= 64; Godot's JSON.parse alone accepts trailing
-# commas, trailing text, leading zeros), lanes[i].index == i, tempo_map strictly increasing in
-# time, beats and each difficulty's hits non-decreasing in time.
+# Enforces all of bindings/chart.schema.json and the rules it cannot express (see
+# bindings/README.md): strict JSON (UTF-8, no duplicate keys, nesting depth <= 64; Godot's
+# JSON.parse alone accepts trailing commas, trailing text, leading zeros), lane i has index i
+# and lane i's name, tempo_map strictly increasing in time with each segment's beat where the
+# one before arrives (within 0.01 beat), beats and each difficulty's hits non-decreasing.
 #
 # A strict syntax pass over the bytes runs first, then JSON.parse builds the values (its
 # numbers are exact doubles). The escape \u0000 is rejected (Godot strings end at NUL).
@@ -22,6 +23,7 @@ const MAX_DEPTH = 64
 const LANE_NAMES = ["kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride"]
 const DIFFICULTY_NAMES = ["expert", "hard", "medium", "easy"]
 const SECONDS_MAX = 86400.0
+const TEMPO_BEAT_TOLERANCE = 0.01  # a segment's beat vs where the one before arrives
 const ROOT = "(root)"
 const ROOT_KEYS = ["format", "version", "lanes", "duration_s", "audio", "model", "time_signature",
 		"tempo_map", "beats", "quantization", "difficulties"]
@@ -575,6 +577,9 @@ func _read_lanes(v):
 		if not LANE_NAMES.has(name):
 			_fail("value", p + ".name", "unknown lane name \"%s\"" % name)
 			return []
+		if name != LANE_NAMES[i]:
+			_fail("value", p + ".name", "is \"%s\", lane %d is \"%s\"" % [name, i, LANE_NAMES[i]])
+			return []
 		var gm = _integer(_required(o, p, "gm_note"), p + ".gm_note", 0, 127)
 		if _bad:
 			return []
@@ -649,6 +654,12 @@ func _read_tempo_map(v):
 		_check_order(time, out[i - 1].time if i > 0 else 0.0, i > 0, p + ".time_s", true)
 		if _bad:
 			return []
+		if i > 0:
+			var prev = out[i - 1]
+			var expect = prev.beat + (time - prev.time) * prev.bpm / 60.0
+			if abs(expect - beat) > TEMPO_BEAT_TOLERANCE:
+				_fail("value", p + ".beat", "is %s but the segment before reaches beat %s at %s s" % [_num(beat), _num(expect), _num(time)])
+				return []
 		out.append({"time": time, "bpm": bpm, "beat": beat})
 	return out
 

@@ -4,8 +4,9 @@ What ``bindings/chart.schema.json`` cannot say, and every loader enforces beside
 
 - strict JSON: UTF-8 (one leading byte order mark allowed), no NaN/Infinity, no duplicate
   keys in an object, nesting at most :data:`MAX_DEPTH` containers deep;
-- ``lanes[i].index == i``;
-- ``tempo_map`` sorted by ``time_s``, strictly increasing;
+- ``lanes[i].index == i`` and ``lanes[i].name`` is lane i's name (kick, snare, ...);
+- ``tempo_map`` sorted by ``time_s``, strictly increasing, and each segment's ``beat`` within
+  0.01 of where the segment before reaches at its time (as the runtime's reader checks);
 - ``beats`` sorted by ``time_s``, non-decreasing;
 - the hits of each difficulty sorted by ``time_s``, non-decreasing (ties in any lane order).
 
@@ -25,7 +26,10 @@ import jsonschema
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO / "bindings" / "chart.schema.json"
 MAX_DEPTH = 64
+#: beats; a tempo segment's beat must agree with the segment before it this closely
+TEMPO_BEAT_TOLERANCE = 0.01
 DIFFICULTIES = ("expert", "hard", "medium", "easy")
+LANE_ORDER = ("kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride")
 
 
 class ChartRuleError(ValueError):
@@ -155,7 +159,22 @@ def rule_errors(chart: dict[str, Any]) -> list[ChartRuleError]:
     for i, lane in enumerate(chart["lanes"]):
         if lane["index"] != i:
             out.append(ChartRuleError("value", f"lanes[{i}].index", f"is {lane['index']}, not {i}"))
-    out.extend(_sorted_rule(chart["tempo_map"], "tempo_map", strict=True))
+        elif lane["name"] != LANE_ORDER[i]:
+            out.append(ChartRuleError("value", f"lanes[{i}].name", f"must be {LANE_ORDER[i]!r}"))
+    tempo = chart["tempo_map"]
+    for i in range(1, len(tempo)):  # per segment: order first, then the beat (as loaders do)
+        prev, cur = tempo[i - 1], tempo[i]
+        if not cur["time_s"] > prev["time_s"]:
+            out.append(
+                ChartRuleError(
+                    "order",
+                    f"tempo_map[{i}].time_s",
+                    f"not strictly increasing ({cur['time_s']} after {prev['time_s']})",
+                )
+            )
+        expect = prev["beat"] + (cur["time_s"] - prev["time_s"]) * prev["bpm"] / 60.0
+        if abs(expect - cur["beat"]) > TEMPO_BEAT_TOLERANCE:
+            out.append(ChartRuleError("value", f"tempo_map[{i}].beat", f"expected {expect}"))
     out.extend(_sorted_rule(chart["beats"], "beats", strict=False))
     for name in DIFFICULTIES:
         if name in chart["difficulties"]:
@@ -177,8 +196,6 @@ def check_chart_bytes(data: bytes) -> list[ChartRuleError]:
 
 
 # ---------------------------------------------------------------- summaries
-
-LANE_ORDER = ("kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride")
 
 
 def summary_fields(chart: dict[str, Any]) -> dict[str, str]:

@@ -1,9 +1,11 @@
 /**
  * Load a drumscribe JSON chart (format "drumscribe-chart", version 1).
  *
- * Enforces all of bindings/chart.schema.json plus the rules it cannot express: strict JSON
- * (UTF-8, no duplicate keys, depth <= 64), `lanes[i].index == i`, tempo_map strictly
- * increasing in time, beats and each difficulty's hits non-decreasing in time.
+ * Enforces all of bindings/chart.schema.json plus the rules it cannot express (see
+ * bindings/README.md): strict JSON (UTF-8, no duplicate keys, depth <= 64), lane i is
+ * `{index: i, name: LANE_NAMES[i]}`, tempo_map strictly increasing in time with each
+ * segment's beat where the one before arrives (within 0.01 beat), beats and each
+ * difficulty's hits non-decreasing in time.
  * No Node APIs here: usable in browsers and game engines that run JavaScript.
  */
 
@@ -157,6 +159,16 @@ function checkOrder(time: number, prev: number | undefined, path: string, strict
   }
 }
 
+/** A segment's beat must be where the segment before it arrives at its time (within 0.01). */
+export const TEMPO_BEAT_TOLERANCE = 0.01;
+
+function checkTempoBeat(prev: TempoSegment, time: number, beat: number, path: string): void {
+  const expect = prev.beat + ((time - prev.time) * prev.bpm) / 60.0;
+  if (Math.abs(expect - beat) > TEMPO_BEAT_TOLERANCE) {
+    throw new ChartError("value", path, `is ${fmt(beat)} but the segment before reaches beat ${fmt(expect)} at ${fmt(time)} s`);
+  }
+}
+
 const ROOT_KEYS = [
   "format", "version", "lanes", "duration_s", "audio", "model", "time_signature", "tempo_map",
   "beats", "quantization", "difficulties",
@@ -175,6 +187,9 @@ function readLanes(v: JsonValue): Lane[] {
     if (typeof name !== "string") throw new ChartError("type", `${p}.name`, `expected a string, got ${describe(name)}`);
     if (!(LANE_NAMES as readonly string[]).includes(name)) {
       throw new ChartError("value", `${p}.name`, `unknown lane name ${JSON.stringify(name)}`);
+    }
+    if (name !== LANE_NAMES[i]) {
+      throw new ChartError("value", `${p}.name`, `is ${JSON.stringify(name)}, lane ${i} is ${JSON.stringify(LANE_NAMES[i])}`);
     }
     const gmNote = int(required(o, p, "gm_note"), `${p}.gm_note`, 0, 127);
     return { index, name: name as LaneName, gmNote };
@@ -215,6 +230,7 @@ function readTempoMap(v: JsonValue): TempoSegment[] {
     const bpm = num(required(o, p, "bpm"), `${p}.bpm`, { min: 0, max: 1000, exclusiveMin: true });
     const beat = num(required(o, p, "beat"), `${p}.beat`, { min: 0, max: 1e6 });
     checkOrder(time, out[i - 1]?.time, `${p}.time_s`, true);
+    if (i > 0) checkTempoBeat(out[i - 1], time, beat, `${p}.beat`);
     out.push({ time, bpm, beat });
   });
   return out;
