@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list_kits:
         for s in KIT_SPECS:
-            print(f"{s.name:28s} {s.split or 'any':10s} {'installed' if s.installed() else 'MISSING':9s} {s.package}")
+            print(
+                f"{s.name:28s} {s.split or 'any':10s} {'installed' if s.installed() else 'MISSING':9s} {s.package}"
+            )
         return 0
     if args.hours <= 0:
         print("drumscribe-train synth: error: --hours must be positive", file=sys.stderr)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from drumscribe_training.synth.events import SAMPLE_RATE
 
 __all__ = ["H2Instrument", "H2Layer", "load_sample", "read_drumkit"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from drumscribe_training.synth.events import SAMPLE_RATE
 
 __all__ = [

@@ -165,7 +165,7 @@ def render_dry(
         slots = player.slots.get(ev.note)
         if not slots:
             continue
-        start = int(round((ev.time_s - offset_s) * SAMPLE_RATE))
+        start = round((ev.time_s - offset_s) * SAMPLE_RATE)
         if start >= n_samples:
             continue
         lane = lane_of_note(ev.note) or "snare"
@@ -185,14 +185,14 @@ def render_dry(
             if a < 0:
                 s0, a = -a, 0
             if ev.note in OPEN_HIHAT_NOTES and next_close[i] < math.inf:
-                stop = int(round((next_close[i] - offset_s) * SAMPLE_RATE))
+                stop = round((next_close[i] - offset_s) * SAMPLE_RATE)
                 b = min(b, stop + choke_n)
             b = min(b, n_samples)
             if b <= a:
                 continue
             seg = shot[s0 : s0 + (b - a)].astype(np.float32) * np.float32(gain)
             if ev.note in OPEN_HIHAT_NOTES and next_close[i] < math.inf:
-                stop = int(round((next_close[i] - offset_s) * SAMPLE_RATE)) - a
+                stop = round((next_close[i] - offset_s) * SAMPLE_RATE) - a
                 if 0 <= stop < seg.shape[0]:
                     n = seg.shape[0] - stop
                     seg[stop:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
@@ -248,8 +248,9 @@ def draw_mix(rng: np.random.Generator, *, realism: float = 1.0) -> MixSettings:
         ),
         high_shelf=(logu(3000, 10000), float(rng.uniform(-6, 5))) if maybe(0.5) else None,
         lowpass_hz=logu(6000, 18000) if maybe(0.2) else None,
-        compressor=(float(rng.uniform(-30, -8)), float(rng.uniform(1.5, 8)),
-                    logu(0.5, 30), logu(40, 300)) if maybe(0.6) else None,  # fmt: skip
+        compressor=(float(rng.uniform(-30, -8)), float(rng.uniform(1.5, 8)), logu(0.5, 30), logu(40, 300))
+        if maybe(0.6)
+        else None,
         reverb=reverb,
         drive_db=float(rng.uniform(2, 12)) if maybe(0.12) else None,
         limiter_db=float(rng.uniform(-8, -1)) if maybe(0.5) else None,

@@ -204,8 +204,16 @@ class _Builder:
 
 
 def _keeper_hits(
-    b: _Builder, keeper: str, bar_q: float, steps: int, style: Style, rng: np.random.Generator,
-    hh_note: int, open_note: int, ride_note: int, accent: float,
+    b: _Builder,
+    keeper: str,
+    bar_q: float,
+    steps: int,
+    style: Style,
+    rng: np.random.Generator,
+    hh_note: int,
+    open_note: int,
+    ride_note: int,
+    accent: float,
 ) -> None:
     spq = b.spq
     per_beat = spq
@@ -221,7 +229,9 @@ def _keeper_hits(
         note = HH_CLOSED_EDGE if keeper == "hhedge8" else hh_note
         for s in range(0, steps, 2 if not style.triplet else spq):
             off = s % per_beat != 0
-            if keeper == "hhopen8" and off and rng.random() < 0.5 or (off and rng.random() < style.open_hat):
+            if (keeper == "hhopen8" and off and rng.random() < 0.5) or (
+                off and rng.random() < style.open_hat
+            ):
                 b.add(b.step(bar_q, s), open_note, 0.75 * rng.uniform(0.85, 1.05))
             else:
                 b.add(b.step(bar_q, s), note, (0.8 if not off else 0.55) * accent * rng.uniform(0.85, 1.05))
@@ -293,7 +303,12 @@ def _keeper_hits(
 
 
 def _fill(
-    b: _Builder, bar_q: float, steps: int, start_step: int, rng: np.random.Generator, triplet: bool,
+    b: _Builder,
+    bar_q: float,
+    steps: int,
+    start_step: int,
+    rng: np.random.Generator,
+    triplet: bool,
 ) -> None:
     """A fill from ``start_step`` to the end of the bar: tom runs, rolls, flams, kicks."""
     kind = rng.choice(["descend", "ascend", "toms_random", "snare_toms", "roll", "flams", "tom_kick"],
@@ -309,13 +324,13 @@ def _fill(
         elif kind == "ascend":
             note = toms[2 - min(2, int(frac * 3))]
         elif kind == "toms_random":
-            note = int(rng.choice(toms + [SNARE]))
+            note = int(rng.choice([*toms, SNARE]))
         elif kind == "snare_toms":
             note = SNARE if i % 2 == 0 else int(rng.choice(toms))
         elif kind == "roll":
             note = SNARE
         elif kind == "flams":
-            note = int(rng.choice(toms + [SNARE]))
+            note = int(rng.choice([*toms, SNARE]))
         else:  # tom_kick
             note = int(rng.choice(toms)) if i % 2 == 0 else KICK
         vel = 0.6 + 0.35 * frac if kind != "roll" else 0.35 + 0.6 * frac
@@ -366,8 +381,10 @@ def generate_groove(
     ts = ts_names[int(rng.choice(len(ts_names), p=ts_p / ts_p.sum()))]
     steps, spq = _bar_steps(ts, st.triplet)
     bar_q = steps / spq  # quarter notes per bar
-    sec_per_q = 60.0 / bpm
-    n_bars = max(1, int(math.floor(duration_s / (bar_q * sec_per_q))))
+    # the tempo as a MIDI file stores it (whole microseconds per quarter), so that times
+    # computed from the written MIDI equal the times rendered
+    sec_per_q = round(60_000_000 / bpm) / 1e6
+    n_bars = max(1, math.floor(duration_s / (bar_q * sec_per_q)))
     b = _Builder(rng, spq)
 
     # per-clip choices
@@ -405,7 +422,11 @@ def generate_groove(
         is_fill = is_fill or (bar % 2 == 1 and rng.random() < 0.15)  # an extra short fill
         fill_start = steps
         if is_fill:
-            frac = float(rng.choice([0.25, 0.5, 0.5, 1.0, 1.0])) if not fill_clip else float(rng.choice([0.5, 1.0]))
+            frac = (
+                float(rng.choice([0.25, 0.5, 0.5, 1.0, 1.0]))
+                if not fill_clip
+                else float(rng.choice([0.5, 1.0]))
+            )
             fill_start = int(steps - round(steps * frac))
             fill_start -= fill_start % 2 if not st.triplet else 0
         # time-keeper (stops where the fill starts)
@@ -413,7 +434,11 @@ def generate_groove(
             pat = _fit(str(rng.choice(["x.x.x.x.x.x.x.x.", "x..x..x.x..x..x.", "xx.xx.x.xx.xx.x."])), steps)
             for s in range(fill_start):
                 if pat[s] == "x":
-                    note = TOM_LOW if s % spq == 0 else int(rng.choice([TOM_LOW, TOM_MID, TOM_HI], p=[0.5, 0.3, 0.2]))
+                    note = (
+                        TOM_LOW
+                        if s % spq == 0
+                        else int(rng.choice([TOM_LOW, TOM_MID, TOM_HI], p=[0.5, 0.3, 0.2]))
+                    )
                     b.add(b.step(q0, s), note, (0.8 if s % spq == 0 else 0.6) * rng.uniform(0.85, 1.1))
         else:
             tmp = _Builder(rng, spq)
@@ -453,8 +478,16 @@ def generate_groove(
         # are rare in real grooves, so the generator plays them more than a drummer would
         if rng.random() < 0.25:
             s = int(rng.integers(0, max(1, fill_start))) // 2 * 2
-            b.add(b.step(q0, s), int(rng.choice([CRASH1, CRASH2, CRASH1_EDGE, CRASH2_EDGE, RIDE_BELL, RIDE_EDGE],
-                                                p=[0.3, 0.25, 0.1, 0.1, 0.15, 0.1])), rng.uniform(0.7, 1.0))
+            b.add(
+                b.step(q0, s),
+                int(
+                    rng.choice(
+                        [CRASH1, CRASH2, CRASH1_EDGE, CRASH2_EDGE, RIDE_BELL, RIDE_EDGE],
+                        p=[0.3, 0.25, 0.1, 0.1, 0.15, 0.1],
+                    )
+                ),
+                rng.uniform(0.7, 1.0),
+            )
             b.add(b.step(q0, s), KICK, 0.8)
         if rng.random() < 0.2:
             s0 = int(rng.integers(0, max(1, fill_start)))
@@ -487,7 +520,7 @@ def generate_groove(
         t += rng.normal(0.0, sigma) + push.get(note, 0.0)
         t += drift_amp * math.sin(2 * np.pi * t / drift_period + drift_phase)
         t = max(0.0, t)
-        tick = int(round(t / sec_per_q * PPQ))
+        tick = round(t / sec_per_q * PPQ)
         v = int(np.clip(round(127 * vel * vel_scale * (1.0 + rng.normal(0.0, vel_sigma))), 1, 127))
         key = (tick, note)
         ticks[key] = max(ticks.get(key, 0), v)

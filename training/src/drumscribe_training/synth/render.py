@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -137,35 +138,33 @@ class ClipRenderer:
             DEFAULT_BLEND[split] if blend_probability is None else float(blend_probability)
         )
         self._rng = np.random.default_rng(seed)
-        self._gmd: list[tuple[NoteEvent, ...]] | None = None
+        self._gmd: list[Path] | None = None
         if self.procedural_fraction < 1.0:
             from drumscribe_training.synth.gmd import load_gmd_index
 
             load_gmd_index()  # fail early with a clear error when GMD is missing
 
-    def _gmd_events(self) -> list[tuple[NoteEvent, ...]]:
+    def _gmd_paths(self) -> list[Path]:
         if self._gmd is None:
-            from drumscribe_training.synth.gmd import load_gmd_index, read_performance
+            from drumscribe_training.synth.gmd import load_gmd_index
 
-            perfs = [p for p in load_gmd_index() if p.split == self.split]
-            self._gmd = [read_performance(p.midi_path)[0] for p in perfs]
-            self._gmd = [e for e in self._gmd if e]
+            self._gmd = [p.midi_path for p in load_gmd_index() if p.split == self.split]
         return self._gmd
 
     def _groove(self, duration_s: float, rng: np.random.Generator) -> list[NoteEvent]:
         """Events from -PREROLL_S to duration_s (times relative to the window start)."""
         total = duration_s + self.PREROLL_S
-        if rng.random() < self.procedural_fraction or not self._gmd_events():
+        if rng.random() < self.procedural_fraction or not self._gmd_paths():
             from drumscribe_training.synth.procedural import generate_groove
 
             g = generate_groove(rng, total + 2.0, fill_clip=bool(rng.random() < 0.1))
             shift = float(rng.uniform(0.0, max(0.0, g.duration_s - total)))
-            return [
-                NoteEvent(e.time_s - shift - self.PREROLL_S, e.note, e.velocity) for e in g.events
-            ]
-        perfs = self._gmd_events()
-        ev = perfs[int(rng.integers(len(perfs)))]
-        end = ev[-1].time_s
+            return [NoteEvent(e.time_s - shift - self.PREROLL_S, e.note, e.velocity) for e in g.events]
+        from drumscribe_training.synth.gmd import read_performance
+
+        paths = self._gmd_paths()
+        ev = read_performance(paths[int(rng.integers(len(paths)))])[0]  # parsed once, cached
+        end = ev[-1].time_s if ev else 0.0
         t0 = float(rng.uniform(-0.5, max(-0.5, end - duration_s * 0.5)))
         return [
             NoteEvent(e.time_s - t0, e.note, e.velocity)
@@ -185,8 +184,8 @@ class ClipRenderer:
         rng = self._rng if rng is None else rng
         events = self._groove(duration_s, rng)
         kit = choose_kit(self.kit_names, rng)
-        n_pre = int(round(self.PREROLL_S * SAMPLE_RATE))
-        n_win = int(round(duration_s * SAMPLE_RATE))
+        n_pre = round(self.PREROLL_S * SAMPLE_RATE)
+        n_win = round(duration_s * SAMPLE_RATE)
         audio, played = render_events(
             events,
             kit,
@@ -202,7 +201,7 @@ class ClipRenderer:
             import soxr
 
             audio = soxr.resample(audio, SAMPLE_RATE, self.sample_rate, quality="HQ")
-        n_out = int(round(duration_s * self.sample_rate))
+        n_out = round(duration_s * self.sample_rate)
         audio = np.asarray(audio[:n_out], dtype=np.float32)
         if audio.shape[0] < n_out:
             audio = np.pad(audio, (0, n_out - audio.shape[0]))

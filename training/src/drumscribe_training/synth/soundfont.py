@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from drumscribe_training.synth.events import SAMPLE_RATE
 from drumscribe_training.synth.sf2 import read_preset_zones
 

@@ -44,9 +44,7 @@ def _noise(rng: np.random.Generator, seconds: float, decay: float, hp: float = 0
     return n * _env(t, decay)
 
 
-def _partials(
-    rng: np.random.Generator, freqs: list[float], seconds: float, decay: float
-) -> np.ndarray:
+def _partials(rng: np.random.Generator, freqs: list[float], seconds: float, decay: float) -> np.ndarray:
     t = _t(seconds)
     out = np.zeros_like(t)
     for f in freqs:
@@ -89,13 +87,35 @@ def build_tiny_kit() -> Kit:
 
     specs: dict[int, tuple[str, object, float]] = {
         36: ("kick", lambda r: mix(_sweep(160, 48, 0.6, 0.22, 0.03), 0.3 * click(r, 2500)), 1.0),
-        38: ("snare", lambda r: mix(0.7 * _noise(r, 0.4, 0.09, 1), 0.5 * _sweep(240, 185, 0.3, 0.07, 0.02)), 1.0),
-        40: ("snare rim", lambda r: mix(0.8 * _noise(r, 0.4, 0.11, 2), 0.4 * _sweep(330, 250, 0.2, 0.05, 0.01), 0.6 * click(r)), 1.0),
-        37: ("cross-stick", lambda r: mix(_partials(r, [820, 1710, 2630], 0.12, 0.025), 0.3 * click(r, 4000)), 1.0),
+        38: (
+            "snare",
+            lambda r: mix(0.7 * _noise(r, 0.4, 0.09, 1), 0.5 * _sweep(240, 185, 0.3, 0.07, 0.02)),
+            1.0,
+        ),
+        40: (
+            "snare rim",
+            lambda r: mix(
+                0.8 * _noise(r, 0.4, 0.11, 2), 0.4 * _sweep(330, 250, 0.2, 0.05, 0.01), 0.6 * click(r)
+            ),
+            1.0,
+        ),
+        37: (
+            "cross-stick",
+            lambda r: mix(_partials(r, [820, 1710, 2630], 0.12, 0.025), 0.3 * click(r, 4000)),
+            1.0,
+        ),
         42: ("hihat closed", lambda r: _noise(r, 0.15, 0.025, 3), 1.0),
-        22: ("hihat closed edge", lambda r: mix(_noise(r, 0.2, 0.04, 2), 0.3 * _partials(r, [5200, 7300], 0.1, 0.03)), 1.0),
+        22: (
+            "hihat closed edge",
+            lambda r: mix(_noise(r, 0.2, 0.04, 2), 0.3 * _partials(r, [5200, 7300], 0.1, 0.03)),
+            1.0,
+        ),
         46: ("hihat open", lambda r: _noise(r, 1.2, 0.35, 3), 1.5),
-        26: ("hihat open edge", lambda r: mix(_noise(r, 1.4, 0.45, 2), 0.2 * _partials(r, [4100, 6900], 1.0, 0.3)), 1.5),
+        26: (
+            "hihat open edge",
+            lambda r: mix(_noise(r, 1.4, 0.45, 2), 0.2 * _partials(r, [4100, 6900], 1.0, 0.3)),
+            1.5,
+        ),
         44: ("hihat pedal", lambda r: 0.6 * _noise(r, 0.08, 0.015, 4), 1.0),
         48: ("tom high", lambda r: _sweep(250, 205, 0.8, 0.25, 0.05), 1.2),
         50: ("tom high rim", lambda r: mix(_sweep(265, 215, 0.6, 0.18, 0.04), 0.5 * click(r, 2200)), 1.2),
@@ -103,12 +123,36 @@ def build_tiny_kit() -> Kit:
         47: ("tom mid rim", lambda r: mix(_sweep(190, 155, 0.7, 0.22, 0.04), 0.5 * click(r, 1900)), 1.2),
         43: ("tom low", lambda r: _sweep(125, 98, 1.1, 0.38, 0.06), 1.5),
         58: ("tom low rim", lambda r: mix(_sweep(132, 102, 0.9, 0.3, 0.05), 0.5 * click(r, 1600)), 1.5),
-        49: ("crash", lambda r: mix(_noise(r, 2.5, 0.8, 2), 0.4 * _partials(r, [3150, 4480, 5870, 7700], 2.0, 0.7)), 3.0),
-        55: ("crash edge", lambda r: mix(_noise(r, 2.5, 0.9, 1), 0.3 * _partials(r, [2950, 4210, 6610], 2.0, 0.8)), 3.0),
-        57: ("crash 2", lambda r: mix(_noise(r, 2.8, 1.0, 2), 0.4 * _partials(r, [2700, 3960, 5300, 6920], 2.2, 0.9)), 3.0),
-        52: ("crash 2 edge", lambda r: mix(_noise(r, 2.8, 1.1, 1), 0.3 * _partials(r, [2500, 3710, 6120], 2.2, 1.0)), 3.0),
-        51: ("ride", lambda r: mix(0.25 * _noise(r, 2.0, 0.5, 3), _partials(r, [3420, 4850, 6370, 8110], 2.0, 0.6)), 3.0),
-        59: ("ride edge", lambda r: mix(0.5 * _noise(r, 2.0, 0.6, 2), _partials(r, [3180, 4720, 6050], 2.0, 0.7)), 3.0),
+        49: (
+            "crash",
+            lambda r: mix(_noise(r, 2.5, 0.8, 2), 0.4 * _partials(r, [3150, 4480, 5870, 7700], 2.0, 0.7)),
+            3.0,
+        ),
+        55: (
+            "crash edge",
+            lambda r: mix(_noise(r, 2.5, 0.9, 1), 0.3 * _partials(r, [2950, 4210, 6610], 2.0, 0.8)),
+            3.0,
+        ),
+        57: (
+            "crash 2",
+            lambda r: mix(_noise(r, 2.8, 1.0, 2), 0.4 * _partials(r, [2700, 3960, 5300, 6920], 2.2, 0.9)),
+            3.0,
+        ),
+        52: (
+            "crash 2 edge",
+            lambda r: mix(_noise(r, 2.8, 1.1, 1), 0.3 * _partials(r, [2500, 3710, 6120], 2.2, 1.0)),
+            3.0,
+        ),
+        51: (
+            "ride",
+            lambda r: mix(0.25 * _noise(r, 2.0, 0.5, 3), _partials(r, [3420, 4850, 6370, 8110], 2.0, 0.6)),
+            3.0,
+        ),
+        59: (
+            "ride edge",
+            lambda r: mix(0.5 * _noise(r, 2.0, 0.6, 2), _partials(r, [3180, 4720, 6050], 2.0, 0.7)),
+            3.0,
+        ),
         53: ("ride bell", lambda r: _partials(r, [2210, 2650, 4460, 5830], 2.0, 0.9), 3.0),
     }
     voices: list[RawVoice] = []

@@ -46,7 +46,7 @@ CSV_HEADER = (
 META_NAME = "synth_settings.json"
 SUMMARY_NAME = "synth_summary.json"
 #: Bump when the same settings would render different audio.
-WRITER_VERSION = 1
+WRITER_VERSION = 2
 SPLIT_SHARE = {"train": 0.8, "validation": 0.1, "test": 0.1}
 PROC_DRUMMER = "drummer11"
 MAX_GMD_S = 300.0  # longer GMD performances are left out (one would fill a held-out split)
@@ -256,7 +256,7 @@ def render_job(job: Job, out_dir: str) -> dict[str, object]:
             g = _procedural(job)
             events, midi_bytes = g.events, groove_midi(g)
         last = max((e.time_s for e in events), default=0.0)
-        frames = int(round(max(job.length_s, last + TAIL_S) * SAMPLE_RATE))
+        frames = round(max(job.length_s, last + TAIL_S) * SAMPLE_RATE)
         rng = np.random.default_rng(job.render_seed)
         audio, played = render_events(
             events, job.kit, job.split_kits, rng, n_samples=frames,
@@ -301,6 +301,11 @@ def _check_settings(out: Path, settings: SynthSettings) -> None:
         have = json.loads(meta.read_text())
         if have != want:
             diff = sorted(k for k in want if have.get(k) != want[k])
+            if diff == ["version"]:
+                raise FileExistsError(
+                    f"{out} was rendered by another version of the writer (version "
+                    f"{have.get('version')}, this is {WRITER_VERSION}); use another --out"
+                )
             raise FileExistsError(
                 f"{out} holds a data set rendered with other settings ({', '.join(diff)} "
                 "differ); use another --out or delete it"

@@ -1,0 +1,32 @@
+"""Shared fixtures of the training tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_egmd(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic E-GMD-shaped folder rendered with the in-code ``tiny`` kit.
+
+    About 12 clips of 3-5 s (procedural grooves, all 22 Roland notes possible) across
+    train/validation/test: ``e-gmd-v1.0.0.csv`` with E-GMD's header and
+    ``drummer11/<session>/*.wav`` (44.1 kHz 16-bit mono) + ``.midi``. Needs no Debian
+    packages and no Groove MIDI files. Returns the root folder; treat it as read-only.
+    """
+    from drumscribe_training.synth.writer import SynthSettings, write_dataset
+
+    root = tmp_path_factory.mktemp("tiny-egmd") / "e-gmd"
+    settings = SynthSettings(
+        hours=50.0 / 3600.0,
+        seed=0,
+        kits=("tiny",),
+        split_kits=True,
+        procedural_fraction=1.0,
+        realism=1.0,
+        clip_seconds=(2.0, 3.5),
+    )
+    write_dataset(root, settings, num_workers=1, progress=False)
+    return root
