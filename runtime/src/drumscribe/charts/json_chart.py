@@ -361,8 +361,10 @@ def read_chart_json(path: str | os.PathLike[str]) -> Chart:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ChartError(f"{p}: no such chart file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChartError(f"{p}: cannot read the chart ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ChartError(f"{p}: not a JSON chart: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ChartError(f"{p}: cannot read the chart ({exc.strerror or exc})") from None
     if not text.strip():
         raise ChartError(f"{p}: the chart file is empty")
     try:

@@ -175,7 +175,7 @@ class TempoMap:
         b = float(self.beat_at(offset_s))
         delta_beats = b - round(b)
         bpm = self.bpm_at(offset_s)
-        delta_s = -delta_beats * 60.0 / bpm  # move the map so the nearest beat lands on offset
+        delta_s = delta_beats * 60.0 / bpm  # move the map so the nearest beat lands on offset
         moved = [(s.time_s + delta_s, s.bpm, s.beat) for s in self.segments]
         # keep the segment in force at offset_s and all later ones
         idx = 0
@@ -201,6 +201,10 @@ class TempoMap:
 def _segments_from_rows(rows: Iterable[tuple[float, float, float | None]], where: str) -> TempoMap:
     segs: list[TempoSegment] = []
     for k, (t, bpm, beat) in enumerate(rows):
+        if segs and not t > segs[-1].time_s:
+            raise ChartError(
+                f"{where}: tempo segment {k}: time {t} s is not after {segs[-1].time_s} s; times must strictly increase"
+            )
         try:
             if beat is None:
                 if segs:

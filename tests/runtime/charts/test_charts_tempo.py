@@ -1,0 +1,180 @@
+"""Tempo maps, tempo-map files, tempo estimation and beat tracking."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drumscribe.charts import TempoMap, TempoSegment, estimate_tempo, fit_tempo_map, load_tempo_map
+from drumscribe.errors import ChartError
+from drumscribe.hits import DrumHit, Transcription
+
+
+def _grid_error(est_beats, true_beats: np.ndarray) -> float:
+    grid = np.array([b.time_s for b in est_beats])
+    return float(max(np.min(np.abs(grid - t)) for t in true_beats))
+
+
+# -- TempoMap ------------------------------------------------------------------------------
+def test_tempo_map_converts_both_ways_across_segments() -> None:
+    tm = TempoMap.from_points([0.5, 4.5], [120.0, 60.0])
+    assert tm.segments[1].beat == pytest.approx(8.0)
+    assert tm.beat_at(0.5) == pytest.approx(0.0)
+    assert tm.beat_at(4.5) == pytest.approx(8.0)
+    assert tm.beat_at(5.5) == pytest.approx(9.0)
+    assert tm.beat_at(0.0) == pytest.approx(-1.0)  # extrapolated before the first beat
+    times = np.array([0.1, 0.5, 2.0, 4.5, 7.25])
+    np.testing.assert_allclose(tm.time_at(tm.beat_at(times)), times, atol=1e-12)
+    np.testing.assert_allclose(tm.beat_times(6.0), [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.5])
+    beats = tm.beats(6.0, beats_per_bar=4, downbeat_phase=1)
+    assert [b.downbeat for b in beats[:6]] == [False, True, False, False, False, True]
+
+
+def test_tempo_map_rejects_unsorted_and_inconsistent_segments() -> None:
+    with pytest.raises(ValueError, match="strictly increase"):
+        TempoMap((TempoSegment(1.0, 120.0, 0.0), TempoSegment(1.0, 100.0, 0.0)))
+    with pytest.raises(ValueError, match="disagrees"):
+        TempoMap((TempoSegment(0.0, 120.0, 0.0), TempoSegment(1.0, 100.0, 5.0)))
+    with pytest.raises(ValueError, match="bpm"):
+        TempoSegment(0.0, 0.0, 0.0)
+    with pytest.raises(ValueError):
+        TempoMap(())
+
+
+def test_shifted_to_puts_a_beat_on_the_offset() -> None:
+    tm = TempoMap.from_points([0.3, 8.3], [120.0, 150.0])
+    moved = tm.shifted_to(1.0)
+    assert moved.first_beat_s == pytest.approx(1.0)
+    assert moved.segments[0].beat == 0.0
+    assert moved.segments[0].bpm == pytest.approx(120.0)
+    # beat 1 (0.8 s) moved onto 1.0 s: the whole map moved by +0.2 s, the change included
+    assert moved.segments[1].bpm == pytest.approx(150.0)
+    assert moved.segments[1].time_s == pytest.approx(8.5)
+    assert moved.segments[1].beat == pytest.approx(15.0)
+
+
+# -- tempo-map files ---------------------------------------------------------------------------
+def test_load_tempo_map_json_csv_and_chart(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps([{"time_s": 0.5, "bpm": 100}, {"time_s": 3.5, "bpm": 140}]))
+    tm = load_tempo_map(tmp_path / "a.json")
+    assert [s.bpm for s in tm.segments] == [100.0, 140.0]
+    assert tm.segments[1].beat == pytest.approx(5.0)
+    (tmp_path / "b.csv").write_text("# tempo map\ntime_s,bpm,beat\n0.5,100,0\n3.5,140,5\n")
+    assert load_tempo_map(tmp_path / "b.csv") == tm
+    (tmp_path / "c.txt").write_text("0.5, 100\n3.5, 140\n")
+    assert load_tempo_map(tmp_path / "c.txt") == tm
+    (tmp_path / "chart.json").write_text(json.dumps({"tempo_map": [{"time_s": 0.5, "bpm": 100, "beat": 0}]}))
+    assert load_tempo_map(tmp_path / "chart.json").segments[0].bpm == 100.0
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "needle"),
+    [
+        ("bad.json", '[{"time_s": 1}]', "lacks 'bpm'"),
+        ("bad2.json", "{oops", "not valid JSON"),
+        ("unsorted.csv", "time_s,bpm\n2,120\n1,120\n", "strictly increase"),
+        ("neg.csv", "0,-5\n", "bpm"),
+        ("words.csv", "time_s,bpm\nabc,120\n", "row 2"),
+        ("empty.csv", "# nothing\n", "empty"),
+        ("header.csv", "when,tempo\n1,2\n", "header"),
+    ],
+)
+def test_load_tempo_map_errors_name_the_file(tmp_path: Path, name: str, text: str, needle: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ChartError, match=needle) as info:
+        load_tempo_map(path)
+    assert str(path) in str(info.value)
+
+
+def test_load_tempo_map_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ChartError, match="cannot read"):
+        load_tempo_map(tmp_path / "nope.csv")
+
+
+# -- estimation ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("bpm", [90.0, 120.0, 150.0])
+def test_estimate_tempo_from_hits_at_known_tempi(make_groove, bpm: float) -> None:
+    tr, beats, downs = make_groove([(bpm, 12)], start_s=0.37)
+    est = estimate_tempo(tr)
+    assert est.method == "hits"
+    assert len(est.tempo_map.segments) == 1
+    assert est.bpm == pytest.approx(bpm, rel=0.02)
+    assert _grid_error(est.beats, beats) < 0.020
+    # the grid starts at the earliest beat at or after 0 s
+    assert 0.0 <= est.beats[0].time_s < 60.0 / bpm
+    got_downs = np.array([b.time_s for b in est.beats if b.downbeat])
+    for d in downs:
+        assert np.min(np.abs(got_downs - d)) < 0.020
+
+
+def test_estimate_tempo_with_human_timing(make_groove) -> None:
+    tr, beats, _ = make_groove([(120.0, 24)], jitter_s=0.010, seed=7)
+    est = estimate_tempo(tr)
+    assert est.bpm == pytest.approx(120.0, rel=0.02)
+    assert _grid_error(est.beats, beats) < 0.020
+
+
+def test_estimate_tempo_change(make_groove) -> None:
+    tr, beats, _ = make_groove([(100.0, 12), (140.0, 16)])
+    est = estimate_tempo(tr)
+    segs = est.tempo_map.segments
+    assert len(segs) == 2
+    assert segs[0].bpm == pytest.approx(100.0, rel=0.02)
+    assert segs[1].bpm == pytest.approx(140.0, rel=0.02)
+    change_s = 0.5 + 12 * 4 * 0.6
+    assert segs[1].time_s == pytest.approx(change_s, abs=0.02)
+    assert _grid_error(est.beats, beats) < 0.020
+
+
+def test_estimate_tempo_from_activations(make_groove, make_activations) -> None:
+    tr, beats, _ = make_groove([(128.0, 12)], start_s=0.8)
+    acts = make_activations(tr)
+    only_acts = Transcription(hits=(), duration_s=tr.duration_s, activations=acts, frame_rate=100.0)
+    est = estimate_tempo(only_acts)
+    assert est.method == "activations"
+    assert est.bpm == pytest.approx(128.0, rel=0.02)
+    assert _grid_error(est.beats, beats) < 0.020
+
+
+def test_overrides(make_groove, tmp_path: Path) -> None:
+    tr, beats, _ = make_groove([(120.0, 8)], start_s=0.62)
+    fixed = estimate_tempo(tr, bpm=120.0)
+    assert fixed.method == "bpm"
+    assert fixed.tempo_map.segments[0].bpm == 120.0
+    assert _grid_error(fixed.beats, beats) < 0.015  # phase fitted to the onsets
+    at = estimate_tempo(tr, bpm=100.0, offset_s=0.25)
+    assert at.tempo_map.segments == (TempoSegment(0.25, 100.0, 0.0),)
+    assert at.beats[0].time_s == 0.25
+    off = estimate_tempo(tr, offset_s=0.62)
+    assert off.beats[0].time_s == pytest.approx(0.62, abs=1e-6)
+    assert off.bpm == pytest.approx(120.0, rel=0.02)
+    given = [TempoSegment(0.1, 90.0, 0.0)]
+    assert estimate_tempo(tr, tempo_map=given).tempo_map.segments == tuple(given)
+    path = tmp_path / "map.csv"
+    path.write_text("time_s,bpm\n0.1,90\n")
+    assert estimate_tempo(tr, tempo_map=path).tempo_map.segments == tuple(given)
+    with pytest.raises(ValueError, match="either"):
+        estimate_tempo(tr, bpm=120.0, tempo_map=given)
+
+
+def test_too_few_onsets_default_to_start_bpm() -> None:
+    tr = Transcription(hits=(DrumHit(1.3, "snare", 100), DrumHit(2.0, "kick", 100)), duration_s=3.0)
+    est = estimate_tempo(tr)
+    assert est.method == "default"
+    assert est.bpm == 120.0
+    assert est.beats[0].time_s == pytest.approx(0.3)
+    empty = estimate_tempo(Transcription(hits=(), duration_s=0.0))
+    assert empty.tempo_map.segments[0].bpm == 120.0
+
+
+def test_fit_tempo_map_ignores_a_stray_beat_but_follows_a_change() -> None:
+    t = np.concatenate([0.5 + 0.5 * np.arange(20), 10.0 + 0.4 * np.arange(1, 21)])
+    t[7] += 0.05  # one stray beat (50 ms late)
+    tm = fit_tempo_map(t)
+    assert [round(s.bpm) for s in tm.segments] == [120, 150]
+    assert tm.segments[1].time_s == pytest.approx(10.0, abs=0.01)
+    assert tm.segments[1].beat == pytest.approx(19.0)
