@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -21,12 +22,35 @@ from bindings_harness import (
 )
 
 
+def write_runtime_chart(path: Path) -> Path | None:
+    """A chart written by the runtime's own writer (drumscribe.charts), when it exists."""
+    try:
+        from drumscribe.charts import write_chart_json
+        from drumscribe.hits import DrumHit, Transcription
+        from drumscribe.lanes import LANE_NAMES
+    except ImportError:
+        return None
+    rng = random.Random(9)
+    hits, t = [], 0.5
+    while t < 40.0:
+        hits.append(DrumHit(round(t, 5), LANE_NAMES[rng.randrange(8)], rng.randrange(1, 128)))
+        t += rng.choice([0.0, 0.12, 0.125, 0.25, 0.26, 0.5])
+    hits.sort(key=lambda h: (h.time_s, h.lane))
+    transcription = Transcription(hits=tuple(hits), duration_s=41.0, model_info={"name": "test"})
+    write_chart_json(transcription, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def fixture_set(tmp_path_factory: pytest.TempPathFactory) -> FixtureSet:
     large_dir = tmp_path_factory.mktemp("large_fixture")
     proc = run([sys.executable, str(FIXTURES / "make_fixtures.py"), "--large-only", str(large_dir)])
     check_ok(proc, "make_fixtures.py --large-only")
-    valid = [*sorted((FIXTURES / "valid").glob("*.json")), large_dir / "large.json"]
+    valid = [*sorted((FIXTURES / "valid").glob("*.json"))]
+    runtime_chart = write_runtime_chart(large_dir / "runtime_written.json")
+    if runtime_chart is not None:
+        valid.append(runtime_chart)
+    valid.append(large_dir / "large.json")  # last: tests find it there
     invalid = sorted((FIXTURES / "invalid").glob("*.json"))
     fs = FixtureSet(valid=valid, invalid=invalid)
     for path in valid:
