@@ -129,3 +129,15 @@ def test_a_chart_written_by_the_runtime_is_among_the_valid_fixtures(fixture_set:
     assert check_chart_bytes(written[0].read_bytes()) == []
     chart = parse_strict(written[0].read_bytes())
     assert len(chart["difficulties"]["expert"]["hits"]) > 100
+
+
+def test_missing_toolchain_skips_locally_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bindings_harness import need, need_executable
+
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="install_toolchains"):
+        need_executable("no-such-compiler-xyz")
+    need(True, "anything")  # present: nothing happens
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"CI: .*no-such-compiler-xyz"):
+        need_executable("no-such-compiler-xyz")
