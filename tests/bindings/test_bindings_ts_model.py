@@ -138,12 +138,14 @@ def drum_wav(path: Path, rate: int, *, seconds: float = 6.0, seed: int = 7, subt
     return path
 
 
-def python_hits(model_path: Path, wav_path: Path) -> list[tuple[float, int, int]]:
-    """The reference: onnxruntime in Python, one whole pass, then drumscribe's peak picking."""
+def python_run(model_path: Path, wav_path: Path):
+    """The reference: onnxruntime in Python, one whole pass, then drumscribe's peak picking.
+
+    Returns (hits sorted by time, lane, velocity; {"onsets": [frames, 8], "velocities"?}).
+    """
     import onnxruntime as ort
     import soundfile as sf
 
-    from drumscribe.peaks import pick_peaks
 
     side = json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8"))
     audio, rate = sf.read(wav_path, dtype="float32", always_2d=True)
@@ -155,16 +157,28 @@ def python_hits(model_path: Path, wav_path: Path) -> list[tuple[float, int, int]
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs() if o.name in ("onsets", "velocities")]
-    outputs = dict(zip(names, session.run(names, {"audio": mono[None, :]}), strict=True))
+    outputs = {
+        name: value[0]
+        for name, value in zip(names, session.run(names, {"audio": mono[None, :]}), strict=True)
+    }
+    return pick_with_python(outputs, side), outputs
+
+
+def pick_with_python(outputs: dict, side: dict) -> list[tuple[float, int, int]]:
+    from drumscribe.peaks import pick_peaks
+
     hits = pick_peaks(
-        outputs["onsets"][0],
+        outputs["onsets"],
         frame_rate=side["sample_rate"] / side["hop_length"],
         threshold=side["peak_picking"]["thresholds"],
         min_interval_s=side["peak_picking"]["min_interval_s"],
-        velocities=outputs["velocities"][0] if "velocities" in outputs else None,
+        velocities=outputs.get("velocities"),
     )
-    out = [(h.time_s, LANES.index(h.drum), h.velocity) for h in hits]
-    return sorted(out, key=lambda h: (h[0], h[1], h[2]))
+    return sorted((h.time_s, LANES.index(h.drum), h.velocity) for h in hits)
+
+
+def python_hits(model_path: Path, wav_path: Path) -> list[tuple[float, int, int]]:
+    return python_run(model_path, wav_path)[0]
 
 
 def ts_hits(ts_build: Path, *args: str) -> list[tuple[float, int, int]]:
@@ -210,12 +224,26 @@ def test_ts_transcribe_matches_python(kind: str, ts_build: Path, model_dir: Path
     model = get_model(kind, model_dir)
     side = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
     wav = drum_wav(model_dir / f"{kind}.wav", side["sample_rate"], seconds=8.0)
-    expected = python_hits(model, wav)
+    expected, outputs = python_run(model, wav)
     if kind != "default":
         assert len(expected) >= 20, "the tiny model should find plenty of hits"
         assert len({h[1] for h in expected}) >= 4
         assert len({h[2] for h in expected}) >= 10
-    got = ts_hits(ts_build, "transcribe", str(model), str(wav), "--threads", "1")
+    prefix = model_dir / f"{kind}-ts-"
+    got = ts_hits(
+        ts_build, "transcribe", str(model), str(wav), "--threads", "1", "--activations", str(prefix)
+    )
+    # 1. onnxruntime-node computed the same activations (up to float noise between builds)
+    frames = outputs["onsets"].shape[0]
+    ts_outputs = {"onsets": np.fromfile(f"{prefix}onsets.f32", dtype=np.float32).reshape(frames, 8)}
+    assert ("velocities" in outputs) == Path(f"{prefix}velocities.f32").is_file()
+    if "velocities" in outputs:
+        ts_outputs["velocities"] = np.fromfile(f"{prefix}velocities.f32", dtype=np.float32).reshape(frames, 8)
+    for name, value in outputs.items():
+        np.testing.assert_allclose(ts_outputs[name], value, rtol=0, atol=1e-5, err_msg=name)
+    # 2. the TS peak picking on its own activations is exactly Python's on the same numbers
+    assert got == pick_with_python(ts_outputs, side)
+    # 3. and so the hits are Python's
     assert_same_hits(expected, got)
 
 

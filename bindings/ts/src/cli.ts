@@ -4,7 +4,9 @@
  *
  *   drumscribe-ts chart FILE...                  check charts; one line per file
  *   drumscribe-ts transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S]
- *                                                hits as JSON on stdout
+ *                [--activations PREFIX]          hits as JSON on stdout ({"hits": [...], "frames": N});
+ *                                                PREFIX: also write PREFIXonsets.f32 (and
+ *                                                PREFIXvelocities.f32), float32 [frames, 8]
  *   drumscribe-ts peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]
  *                                                peak picking on raw float32 [frames, 8] files;
  *                                                PARAMS: {frames, frame_rate, thresholds, min_interval_s}
@@ -12,7 +14,7 @@
  * Exit status: 0 done, 1 a file was bad (message on stderr), 2 usage.
  */
 
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 import { ChartError } from "./chart";
 import { loadChart } from "./node";
@@ -56,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "transcribe") {
     const positional: string[] = [];
-    const opts: { threads?: number; threshold?: number; minInterval?: number } = {};
+    const opts: { threads?: number; threshold?: number; minInterval?: number; activations?: string } = {};
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i];
       const value = (): number => {
@@ -67,6 +69,10 @@ async function main(argv: string[]): Promise<number> {
       if (a === "--threads") opts.threads = value();
       else if (a === "--threshold") opts.threshold = value();
       else if (a === "--min-interval") opts.minInterval = value();
+      else if (a === "--activations") {
+        opts.activations = rest[++i];
+        if (opts.activations === undefined) usage("--activations needs a path prefix");
+      }
       else if (a.startsWith("--")) usage(`unknown option ${a}`);
       else positional.push(a);
     }
@@ -74,12 +80,17 @@ async function main(argv: string[]): Promise<number> {
     const { DrumscribeModel, ModelError } = await import("./model");
     try {
       const model = await DrumscribeModel.load(positional[0], { threads: opts.threads });
-      const hits = await model.transcribeWav(positional[1], {
+      const { hits, activations } = await model.analyzeWav(positional[1], {
         thresholds: opts.threshold,
         minIntervalS: opts.minInterval,
       });
       await model.release();
-      printHits(hits);
+      if (opts.activations !== undefined) {
+        writeFileSync(`${opts.activations}onsets.f32`, new Uint8Array(activations.onsets.buffer, activations.onsets.byteOffset, activations.onsets.byteLength));
+        const v = activations.velocities;
+        if (v) writeFileSync(`${opts.activations}velocities.f32`, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      }
+      process.stdout.write(JSON.stringify({ hits, frames: activations.frames }) + "\n");
       return 0;
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
@@ -111,7 +122,7 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     if (e instanceof UsageError) {
-      process.stderr.write(`drumscribe-ts: ${e.message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
+      process.stderr.write(`drumscribe-ts: ${e.message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] [--activations PREFIX] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`drumscribe-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

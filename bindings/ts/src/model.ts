@@ -112,6 +112,11 @@ export interface Activations {
   velocities?: Float32Array;
 }
 
+export interface Analysis {
+  hits: PickedHit[];
+  activations: Activations;
+}
+
 export interface LoadOptions {
   /** default: `${modelPath}.json` */
   sidecarPath?: string;
@@ -202,20 +207,31 @@ export class DrumscribeModel {
 
   /** Transcribe mono float32 audio; `sampleRate` must be the sidecar's. */
   async transcribe(samples: Float32Array, sampleRate: number, options: TranscribeOptions = {}): Promise<PickedHit[]> {
+    return (await this.analyze(samples, sampleRate, options)).hits;
+  }
+
+  /** Like {@link transcribe}, and also return the activations the hits were picked from. */
+  async analyze(samples: Float32Array, sampleRate: number, options: TranscribeOptions = {}): Promise<Analysis> {
     if (sampleRate !== this.sidecar.sampleRate) {
       throw new ModelError(`audio at ${sampleRate} Hz, the model needs ${this.sidecar.sampleRate} Hz (resample first)`);
     }
-    const acts = await this.activations(samples);
-    return pickPeaks(acts.onsets, acts.frames, LANE_NAMES.length, {
+    const activations = await this.activations(samples);
+    const hits = pickPeaks(activations.onsets, activations.frames, LANE_NAMES.length, {
       frameRate: this.sidecar.frameRate,
       thresholds: options.thresholds ?? this.sidecar.thresholds,
       minIntervalS: options.minIntervalS ?? this.sidecar.minIntervalS,
-      velocities: acts.velocities,
+      velocities: activations.velocities,
     });
+    return { hits, activations };
   }
 
   /** Transcribe a WAV file (mixed down to mono; must be at the model's sample rate). */
   async transcribeWav(path: string, options: TranscribeOptions = {}): Promise<PickedHit[]> {
+    return (await this.analyzeWav(path, options)).hits;
+  }
+
+  /** Like {@link transcribeWav}, and also return the activations. */
+  async analyzeWav(path: string, options: TranscribeOptions = {}): Promise<Analysis> {
     let audio;
     try {
       audio = decodeWav(readFileSync(path));
@@ -224,7 +240,7 @@ export class DrumscribeModel {
     }
     if (audio.samples.length === 0) throw new ModelError(`${path}: no audio samples`);
     try {
-      return await this.transcribe(audio.samples, audio.sampleRate, options);
+      return await this.analyze(audio.samples, audio.sampleRate, options);
     } catch (e) {
       if (e instanceof ModelError) throw new ModelError(`${path}: ${e.message}`);
       throw e;
