@@ -71,6 +71,7 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         ClipRenderer(kits=["tiny"], sample_rate=0)
     r = ClipRenderer(kits=["tiny"], procedural_fraction=1.0)
+    assert r.prepare() is r
     with pytest.raises(ValueError):
         r.render(0.0)
 

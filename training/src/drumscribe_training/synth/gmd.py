@@ -17,6 +17,7 @@ __all__ = [
     "GmdPerformance",
     "gmd_root",
     "load_gmd_index",
+    "read_events",
     "read_performance",
 ]
 
@@ -136,3 +137,45 @@ def read_performance(path: Path) -> tuple[tuple[NoteEvent, ...], bytes, int]:
     out.save(file=buf)
     events.sort()
     return tuple(events), buf.getvalue(), dropped
+
+
+@functools.lru_cache(maxsize=4096)
+def read_events(path: Path) -> tuple[NoteEvent, ...]:
+    """Note-ons of notes in the note map, in seconds; faster than :func:`read_performance`.
+
+    For the on-the-fly renderer (no MIDI to write): it walks the tracks once without
+    copying messages. Times honour the tempo map (equal to mido's within 1e-9 s).
+    """
+    import mido
+
+    try:
+        mid = mido.MidiFile(path)
+    except (OSError, ValueError, EOFError) as exc:
+        raise GmdError(f"{path}: cannot read MIDI ({exc})") from None
+    keep = note_map()
+    tempos: list[tuple[int, int]] = []
+    notes: list[tuple[int, int, int]] = []
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                tempos.append((tick, msg.tempo))
+            elif msg.type == "note_on" and msg.velocity > 0 and msg.note in keep:
+                notes.append((tick, msg.note, msg.velocity))
+    tempos.sort()
+    tpb = mid.ticks_per_beat
+    # seconds at each tempo change
+    marks: list[tuple[int, float, int]] = [(0, 0.0, 500000)]
+    for tick, tempo in tempos:
+        t0, s0, tp0 = marks[-1]
+        marks.append((tick, s0 + (tick - t0) * tp0 / 1e6 / tpb, tempo))
+    out = []
+    j = 0
+    for tick, note, vel in sorted(notes):
+        while j + 1 < len(marks) and marks[j + 1][0] <= tick:
+            j += 1
+        t0, s0, tp = marks[j]
+        out.append(NoteEvent(s0 + (tick - t0) * tp / 1e6 / tpb, note, vel))
+    out.sort()
+    return tuple(out)

@@ -144,6 +144,18 @@ class ClipRenderer:
 
             load_gmd_index()  # fail early with a clear error when GMD is missing
 
+    def prepare(self) -> ClipRenderer:
+        """Load (building once per machine if needed) every kit of the renderer now.
+
+        Call it in the main process before loader workers start, so that workers share
+        the memory-mapped banks and none of them builds a bank itself. Returns self.
+        """
+        for name in self.kit_names:
+            load_kit(name)
+        if self.procedural_fraction < 1.0:
+            self._gmd_paths()
+        return self
+
     def _gmd_paths(self) -> list[Path]:
         if self._gmd is None:
             from drumscribe_training.synth.gmd import load_gmd_index
@@ -160,10 +172,10 @@ class ClipRenderer:
             g = generate_groove(rng, total + 2.0, fill_clip=bool(rng.random() < 0.1))
             shift = float(rng.uniform(0.0, max(0.0, g.duration_s - total)))
             return [NoteEvent(e.time_s - shift - self.PREROLL_S, e.note, e.velocity) for e in g.events]
-        from drumscribe_training.synth.gmd import read_performance
+        from drumscribe_training.synth.gmd import read_events
 
         paths = self._gmd_paths()
-        ev = read_performance(paths[int(rng.integers(len(paths)))])[0]  # parsed once, cached
+        ev = read_events(paths[int(rng.integers(len(paths)))])  # parsed once per process
         end = ev[-1].time_s if ev else 0.0
         t0 = float(rng.uniform(-0.5, max(-0.5, end - duration_s * 0.5)))
         return [
