@@ -134,3 +134,127 @@ def node_env() -> dict[str, str]:
     env = dict(os.environ)
     env["NODE_PATH"] = str(TS / "node_modules")
     return env
+
+
+# ---------------------------------------------------------------- building and running loaders
+
+CSHARP = BINDINGS / "csharp"
+C_DIR = BINDINGS / "c"
+GD = BINDINGS / "gdscript"
+GD_RUNNER = GD / "tests" / "runner.gd"
+C_WARNINGS = [
+    "-std=c99",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-pedantic",
+    "-Wshadow",
+    "-Wconversion",
+    "-Wno-sign-conversion",
+]
+C_SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=24",
+}
+
+
+def build_ts(out: Path) -> Path:
+    need_executable("node")
+    tsc = TS / "node_modules" / "typescript" / "bin" / "tsc"
+    need(tsc.is_file(), "bindings/ts/node_modules (npm ci)")
+    check_ok(run(["node", str(tsc), "-p", str(TS), "--outDir", str(out)], timeout=300), "tsc")
+    return out
+
+
+def build_csharp(out: Path) -> Path:
+    mcs = need_executable("mcs")
+    need_executable("mono")
+    source = str(CSHARP / "DrumscribeChart.cs")
+    flags = [mcs, "-langversion:7.2", "-warnaserror+"]
+    # the library alone, as a game would build it, with warnings as errors
+    lib = run([*flags, "-target:library", f"-out:{out / 'Drumscribe.Chart.dll'}", source], timeout=300)
+    check_ok(lib, "mcs (library)")
+    exe = out / "ChartTest.exe"
+    proc = run([*flags, f"-out:{exe}", source, str(CSHARP / "tests" / "ChartTest.cs")], timeout=300)
+    check_ok(proc, "mcs (test program)")
+    return exe
+
+
+def have_cjson(gcc: str) -> bool:
+    if Path("/usr/include/cjson/cJSON.h").is_file():
+        return True
+    probe = run([gcc, "-E", "-x", "c", "-"], input="#include <cjson/cJSON.h>\n", stdin=None)
+    return probe.returncode == 0
+
+
+def build_c(out: Path) -> dict[str, Path]:
+    """The C test program twice: plain -O2, and with ASan + UBSan (+ LeakSanitizer)."""
+    gcc = need_executable("gcc")
+    need(have_cjson(gcc), "cJSON headers (Debian libcjson-dev)")
+    sources = [str(C_DIR / "drumscribe_chart.c"), str(C_DIR / "tests" / "chart_test.c")]
+    programs = {}
+    for name, flags in {"plain": ["-O2"], "sanitized": ["-O1", "-g", *C_SANITIZE]}.items():
+        exe = out / f"chart_test_{name}"
+        cmd = [gcc, *C_WARNINGS, *flags, f"-I{C_DIR}", *sources, "-lcjson", "-lm", "-o", str(exe)]
+        check_ok(run(cmd, timeout=300), f"gcc ({name})")
+        programs[name] = exe
+    return programs
+
+
+def run_godot(
+    godot: str, test: Path, cwd: Path, *, watchdog: int = 240, outer: int | None = None, **env_extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a GDScript test through runner.gd (see its header). ``outer`` (default watchdog +
+    30 s) stops a blocked main thread, which the in-Godot watchdog cannot."""
+    outer = watchdog + 30 if outer is None else outer
+    env = dict(os.environ)
+    env.update(LANG="en_US.UTF-8", DRUMSCRIBE_GD_TEST=str(test), DRUMSCRIBE_GD_WATCHDOG=str(watchdog))
+    env.update(env_extra)
+    # no project.godot: res:// is the working folder (a temporary one); scripts by absolute path
+    cmd = ["timeout", "-k", "5", str(outer), godot, "--no-window", "-s", str(GD_RUNNER)]
+    return run(cmd, cwd=cwd, env=env, timeout=outer + 30)
+
+
+def run_loader(language: str, tool: object, files: list[Path], workdir: Path) -> str:
+    """Run one binding's test program over ``files``; return its stdout (protocol lines)."""
+    args = [str(p) for p in files]
+    if language == "ts":
+        assert isinstance(tool, Path)
+        proc = run(["node", str(tool / "tools" / "chart_summary.js"), *args], env=node_env(), timeout=300)
+    elif language == "csharp":
+        proc = run(["mono", str(tool), *args], timeout=300)
+    elif language in ("c", "c-sanitized"):
+        assert isinstance(tool, dict)
+        env = dict(os.environ, **SANITIZER_ENV)
+        exe = tool["plain" if language == "c" else "sanitized"]
+        proc = run([str(exe), *args], env=env, timeout=300)
+        if language == "c-sanitized":
+            assert "Sanitizer" not in proc.stderr and "runtime error" not in proc.stderr, proc.stderr[-4000:]
+    elif language == "gdscript":
+        assert isinstance(tool, str)
+        listing = workdir / "fixture_list.txt"
+        listing.write_text("\n".join(args) + "\n", encoding="utf-8")
+        proc = run_godot(
+            tool,
+            GD / "tests" / "chart_test.gd",
+            workdir,
+            DRUMSCRIBE_CHART_SCRIPT=str(GD / "drumscribe_chart.gd"),
+            DRUMSCRIBE_FIXTURE_LIST=str(listing),
+        )
+        assert "SCRIPT ERROR" not in proc.stderr + proc.stdout, proc.stderr[-3000:]
+        assert "runner: run() returned 0" in proc.stdout, proc.stdout[-3000:]
+    else:
+        raise ValueError(language)
+    check_ok(proc, f"{language} test program")
+    return proc.stdout
+
+
+def parse_results(stdout: str) -> dict[str, list[str]]:
+    """file name -> ["OK", name, summary] or ["ERR", name, kind, message]."""
+    out = {}
+    for line in stdout.splitlines():
+        parts = line.rstrip("\r").split("\t")
+        if parts[0] in ("OK", "ERR") and len(parts) >= 3:
+            out[parts[1]] = parts
+    return out

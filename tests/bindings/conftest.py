@@ -13,10 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bindings_chart_rules import parse_strict, summary_fields
 from bindings_harness import (
     FIXTURES,
-    TS,
     FixtureSet,
+    build_c,
+    build_csharp,
+    build_ts,
     check_ok,
-    need,
     need_executable,
     run,
 )
@@ -60,11 +61,22 @@ def fixture_set(tmp_path_factory: pytest.TempPathFactory) -> FixtureSet:
 
 @pytest.fixture(scope="session")
 def ts_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Compile bindings/ts (src, test, tools) once into a temporary folder."""
-    need_executable("node")
-    tsc = TS / "node_modules" / "typescript" / "bin" / "tsc"
-    need(tsc.is_file(), "bindings/ts/node_modules (npm ci)")
-    out = tmp_path_factory.mktemp("ts_build")
-    proc = run(["node", str(tsc), "-p", str(TS), "--outDir", str(out)], timeout=300)
-    check_ok(proc, "tsc")
-    return out
+    """bindings/ts (src, test, tools) compiled once into a temporary folder."""
+    return build_ts(tmp_path_factory.mktemp("ts_build"))
+
+
+@pytest.fixture(scope="session")
+def csharp_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ChartTest.exe (and the library alone) built once with mcs."""
+    return build_csharp(tmp_path_factory.mktemp("csharp_build"))
+
+
+@pytest.fixture(scope="session")
+def c_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The C test program, plain and sanitized, built once."""
+    return build_c(tmp_path_factory.mktemp("c_build"))
+
+
+@pytest.fixture(scope="session")
+def godot() -> str:
+    return need_executable("godot3-server")

@@ -7,61 +7,17 @@ outer timeout.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from bindings_harness import BINDINGS, FixtureSet, check_ok, check_program_output, need_executable, run
-
-GD = BINDINGS / "gdscript"
-RUNNER = GD / "tests" / "runner.gd"
+from bindings_harness import FixtureSet, check_program_output, run_godot, run_loader
 
 pytestmark = pytest.mark.bindings
 
 
-@pytest.fixture(scope="session")
-def godot() -> str:
-    return need_executable("godot3-server")
-
-
-def run_godot(
-    godot: str,
-    test: Path,
-    cwd: Path,
-    *,
-    watchdog: int = 240,
-    outer: int | None = None,
-    **env_extra: str,
-):
-    """Run ``test`` through runner.gd; ``outer`` (default watchdog + 30 s) is for a blocked
-    main thread, which the in-Godot watchdog cannot stop."""
-    outer = watchdog + 30 if outer is None else outer
-    env = dict(os.environ)
-    env.update(LANG="en_US.UTF-8", DRUMSCRIBE_GD_TEST=str(test), DRUMSCRIBE_GD_WATCHDOG=str(watchdog))
-    env.update(env_extra)
-    # no project.godot: res:// is the working folder (a temporary one); scripts by absolute path
-    return run(
-        ["timeout", "-k", "5", str(outer), godot, "--no-window", "-s", str(RUNNER)],
-        cwd=cwd,
-        env=env,
-        timeout=outer + 30,
-    )
-
-
 def test_gdscript_loader_over_all_fixtures(godot: str, fixture_set: FixtureSet, tmp_path: Path) -> None:
-    listing = tmp_path / "fixtures.txt"
-    listing.write_text("\n".join(str(p) for p in fixture_set.all) + "\n", encoding="utf-8")
-    proc = run_godot(
-        godot,
-        GD / "tests" / "chart_test.gd",
-        tmp_path,
-        DRUMSCRIBE_CHART_SCRIPT=str(GD / "drumscribe_chart.gd"),
-        DRUMSCRIBE_FIXTURE_LIST=str(listing),
-    )
-    check_ok(proc, "godot3-server chart_test.gd")
-    assert "runner: run() returned 0" in proc.stdout
-    assert "SCRIPT ERROR" not in proc.stderr + proc.stdout, proc.stderr[-3000:]
-    check_program_output(proc.stdout, fixture_set, "GDScript")
+    stdout = run_loader("gdscript", godot, fixture_set.all, tmp_path)
+    check_program_output(stdout, fixture_set, "GDScript")
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bindings_harness import FIXTURES, FixtureSet, check_ok, check_program_output, node_env, run
+from bindings_harness import FIXTURES, FixtureSet, check_ok, check_program_output, node_env, run, run_loader
 
 pytestmark = pytest.mark.bindings
 
@@ -21,11 +21,9 @@ def test_ts_node_test_suite(ts_build: Path, fixture_set: FixtureSet) -> None:
     assert "# fail 0" in proc.stdout, proc.stdout[-3000:]
 
 
-def test_ts_loader_over_all_fixtures(ts_build: Path, fixture_set: FixtureSet) -> None:
-    program = ts_build / "tools" / "chart_summary.js"
-    proc = run(["node", str(program), *map(str, fixture_set.all)], env=node_env(), timeout=300)
-    check_ok(proc, "chart_summary.js")
-    check_program_output(proc.stdout, fixture_set, "TypeScript")
+def test_ts_loader_over_all_fixtures(ts_build: Path, fixture_set: FixtureSet, tmp_path: Path) -> None:
+    stdout = run_loader("ts", ts_build, fixture_set.all, tmp_path)
+    check_program_output(stdout, fixture_set, "TypeScript")
 
 
 def test_ts_cli_chart_command(ts_build: Path) -> None:

@@ -146,7 +146,6 @@ def python_run(model_path: Path, wav_path: Path):
     import onnxruntime as ort
     import soundfile as sf
 
-
     side = json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8"))
     audio, rate = sf.read(wav_path, dtype="float32", always_2d=True)
     assert rate == side["sample_rate"]
