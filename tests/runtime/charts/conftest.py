@@ -125,11 +125,14 @@ def rich_transcription() -> Transcription:
     collisions (hi-hat with high tom, ride with mid tom, crash with low tom)."""
     tr, _, _ = groove([(120.0, 8), (96.0, 8)], sixteenths=True, ghosts=True, fills=True, seed=4)
     extra = [
-        DrumHit(1.0, "hi_tom", 100),  # with the hi-hat on beat 2 (t = 0.5 + 0.5)
+        # three hand notes at once: expert keeps two (snare, hi-hat)
+        DrumHit(1.0, "hi_tom", 100),
         DrumHit(2.5, "ride", 90),
         DrumHit(2.5, "mid_tom", 95),
-        DrumHit(4.5, "low_tom", 100),  # with the crash? no: a plain beat, crash added below
-        DrumHit(4.5, "crash", 120),
+        # a tom with the cymbal of its colour, nothing else in the hands: the tom moves
+        DrumHit(0.75, "hi_tom", 100),  # with a sixteenth hi-hat -> blue tom
+        DrumHit(7.75, "ride", 90),  # with the fill's mid tom -> green tom
+        DrumHit(7.875, "crash", 110),  # with the fill's low tom -> blue tom
         DrumHit(6.25, "ride", 35),  # ghost ride
     ]
     return Transcription(
