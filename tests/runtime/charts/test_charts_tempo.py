@@ -178,3 +178,26 @@ def test_fit_tempo_map_ignores_a_stray_beat_but_follows_a_change() -> None:
     assert [round(s.bpm) for s in tm.segments] == [120, 150]
     assert tm.segments[1].time_s == pytest.approx(10.0, abs=0.01)
     assert tm.segments[1].beat == pytest.approx(19.0)
+
+
+@pytest.mark.parametrize("bpm", [60.0, 75.0, 180.0, 200.0])
+def test_octave_from_the_backbeat(make_groove, bpm: float) -> None:
+    """At the edges of the range the autocorrelation alone would pick the wrong octave;
+    the kick-to-snare interval (one beat) settles it."""
+    tr, beats, _ = make_groove([(bpm, 12)])
+    est = estimate_tempo(tr)
+    assert est.bpm == pytest.approx(bpm, rel=0.02)
+    assert _grid_error(est.beats, beats) < 0.020
+
+
+def test_three_tempo_sections(make_groove) -> None:
+    tr, beats, _ = make_groove([(120.0, 16), (90.0, 12), (160.0, 16)])
+    est = estimate_tempo(tr)
+    assert [round(s.bpm) for s in est.tempo_map.segments] == [120, 90, 160]
+    assert _grid_error(est.beats, beats) < 0.020
+
+
+def test_hihat_only_groove_still_finds_the_pulse() -> None:
+    hits = tuple(DrumHit(0.3 + k * 0.25, "hihat", 100 if k % 2 == 0 else 60) for k in range(64))
+    est = estimate_tempo(Transcription(hits=hits, duration_s=17.0))
+    assert est.bpm == pytest.approx(120.0, rel=0.02)  # accented eighths at 240/min: beats at 120

@@ -12,6 +12,9 @@ The method, step by step:
    1/3, 1/4, a comb that sharpens the peak); the sum is weighted by a log-normal prior of one
    octave around ``start_bpm`` (120), which settles octave ambiguity the way listeners do
    (Ellis 2007). The best candidate is refined by a parabola through its neighbours.
+   Octave check from the drum roles: when the transcription's kick-to-next-snare interval
+   (ghost notes left out) has a clear mode, and it matches half, once or twice the
+   estimate, that octave wins (the snare answers the kick one beat later in most grooves).
 3. **Tempo changes**: the same estimate over 8 s windows (hop 2 s), with the prior centred on
    the global tempo; a median filter and grouping (tempo within 4 %) give sections of steady
    tempo. Where two sections meet, both tempi are allowed.
@@ -46,7 +49,7 @@ import numpy as np
 
 from drumscribe.charts.records import Beat, TempoSegment
 from drumscribe.charts.tempo import TempoMap, tempo_map_from
-from drumscribe.hits import Transcription
+from drumscribe.hits import DrumHit, Transcription
 from drumscribe.lanes import LANE_NAMES
 
 __all__ = [
@@ -238,6 +241,49 @@ def global_tempo(
     return _best_bpm(scores, bpms)
 
 
+def _backbeat_lag(hits: Sequence[DrumHit], start_s: float = 0.0, end_s: float = math.inf) -> float | None:
+    """The usual time from a kick to the next snare backbeat, seconds, or None.
+
+    In most drum grooves the snare answers the kick one beat later (kick on 1, snare on 2),
+    so this lag names the beat among the octave candidates. Ghost notes (velocity <= 40)
+    are left out; the lag counts only when it is the clear mode (40 % of the pairs within
+    15 ms of it) of at least 4 pairs.
+    """
+    kicks = np.array(
+        [h.time_s for h in hits if h.drum == "kick" and h.velocity > 40 and start_s <= h.time_s < end_s]
+    )
+    snares = np.array(
+        [h.time_s for h in hits if h.drum == "snare" and h.velocity > 40 and start_s <= h.time_s < end_s]
+    )
+    if len(kicks) < 4 or len(snares) < 4:
+        return None
+    prev = np.searchsorted(kicks, snares, side="right") - 1
+    ok = prev >= 0
+    lags = snares[ok] - kicks[prev[ok]]
+    lags = lags[(lags > 0.2) & (lags < 1.25)]
+    if len(lags) < 4:
+        return None
+    counts = np.array([np.count_nonzero(np.abs(lags - x) <= 0.015) for x in lags])
+    best = lags[int(np.argmax(counts))]
+    near = lags[np.abs(lags - best) <= 0.015]
+    if len(near) < max(4, 0.4 * len(lags)):
+        return None
+    return float(np.median(near))
+
+
+def _octave_from_backbeat(bpm: float, lag: float | None, bpm_range: tuple[float, float]) -> float:
+    """``bpm``, halved or doubled when the kick-snare lag says the beat is that octave."""
+    if lag is None:
+        return bpm
+    target = 60.0 / lag
+    for factor in (1.0, 0.5, 2.0):
+        cand = bpm * factor
+        in_range = bpm_range[0] / 1.02 <= cand <= bpm_range[1] * 1.02
+        if in_range and abs(math.log(target / cand)) < math.log(1.08):
+            return cand
+    return bpm
+
+
 def _local_tempi(
     env: np.ndarray,
     fps: float,
@@ -246,6 +292,7 @@ def _local_tempi(
     bpm_range: tuple[float, float],
     window_s: float,
     hop_s: float,
+    hits: Sequence[DrumHit] = (),
 ) -> list[tuple[float, float, float]]:
     """Sections of steady tempo: (start_s, end_s, bpm)."""
     n = len(env)
@@ -266,6 +313,9 @@ def _local_tempi(
         else:
             sc = _tempo_scores(seg, fps, bpms, prior_bpm=global_bpm, prior_octaves=1.0)
             est = _best_bpm(sc, bpms) if np.any(sc > 0) else float("nan")
+            if not math.isnan(est):
+                lag = _backbeat_lag(hits, start / fps, (start + win) / fps)
+                est = _octave_from_backbeat(est, lag, bpm_range)
         centres.append((start + win / 2) / fps)
         values.append(est)
     v = np.array(values)
@@ -607,7 +657,10 @@ def estimate_tempo(
             method = "default"
         else:
             g_bpm = global_tempo(env, fps, bpm_range=bpm_range, start_bpm=start_bpm)
-            sections = _local_tempi(env, fps, g_bpm, bpm_range=bpm_range, window_s=8.0, hop_s=2.0)
+            g_bpm = _octave_from_backbeat(g_bpm, _backbeat_lag(transcription.hits), bpm_range)
+            sections = _local_tempi(
+                env, fps, g_bpm, bpm_range=bpm_range, window_s=8.0, hop_s=2.0, hits=transcription.hits
+            )
             periods = np.empty(len(env))
             alt = np.empty(len(env))
             frame_t = np.arange(len(env)) / fps
