@@ -7,6 +7,8 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drumscribe.charts import (
     Beat,
@@ -494,3 +496,40 @@ def test_golden_notes_mid(one_bar: Chart, tmp_path: Path) -> None:
     assert beat[:5] == [(0, 12), (480, 13), (960, 13), (1440, 13), (1920, 12)]
     tempo = [(t, m.tempo) for t, m in raw[one_bar.title] if m.type == "set_tempo"]
     assert tempo == [(0, 500000)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hits=st.lists(
+        st.tuples(st.integers(0, 3000), st.sampled_from(LANE_NAMES), st.integers(1, 127)),  # 10 ms lattice
+        max_size=40,
+        unique_by=lambda h: (h[0], h[1]),
+    ),
+    points=st.lists(
+        st.tuples(st.floats(0.0, 25.0), st.floats(40.0, 300.0)),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda p: round(p[0], 1),
+    ),
+)
+def test_hits_midi_hits_round_trip_with_a_tempo_map(
+    hits: list[tuple[float, str, int]], points: list[tuple[float, float]]
+) -> None:
+    import tempfile
+
+    pts = sorted(points)
+    tm = TempoMap.from_points([p[0] for p in pts], [p[1] for p in pts])
+    tl = build_timeline(tm, resolution=480)
+    drum_hits = sorted(DrumHit(t / 100, d, v) for t, d, v in hits)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.mid"
+        write_midi(drum_hits, path, tempo_map=tm)
+        back = read_midi(path)
+    assert len(back) == len(drum_hits)
+    want = sorted((tl.tick_at(h.time_s), h.drum, h.velocity) for h in drum_hits)
+    got = sorted((tl.tick_at(h.time_s), h.drum, h.velocity) for h in back)
+    assert got == want
+    for h in drum_hits:
+        assert min(abs(b.time_s - h.time_s) for b in back if b.drum == h.drum) <= tl.seconds_per_tick(
+            tl.tick_at(h.time_s)
+        )

@@ -294,3 +294,23 @@ def test_charts_package_imports_no_heavy_dependencies() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_strict_json_duplicate_keys_and_depth(tmp_path: Path, chart_dict: dict[str, Any]) -> None:
+    text = json.dumps(chart_dict)
+    dup = tmp_path / "dup.json"
+    dup.write_text(text.replace('"version": 1', '"version": 1, "version": 1', 1))
+    with pytest.raises(ChartError, match="duplicate key 'version'"):
+        read_chart_json(dup)
+    nest: Any = 0
+    for _ in range(62):  # root (1), model (2), arrays 3..64: the deepest allowed
+        nest = [nest]
+    ok = dict(chart_dict, model={"deep": nest})
+    (tmp_path / "ok.json").write_text(json.dumps(ok))
+    read_chart_json(tmp_path / "ok.json")
+    (tmp_path / "deep.json").write_text(json.dumps(dict(chart_dict, model={"deep": [nest]})))
+    with pytest.raises(ChartError, match="deeper than 64"):
+        read_chart_json(tmp_path / "deep.json")
+    (tmp_path / "very.json").write_text("[" * 100_000)
+    with pytest.raises(ChartError, match="not valid JSON"):
+        read_chart_json(tmp_path / "very.json")

@@ -13,7 +13,8 @@ thousands of generated charts) plus rules a JSON Schema cannot say:
 
 Errors name the file and the JSON path of the problem, e.g.
 ``song.json: $.difficulties.expert.hits[3].lane: must be an integer 0..7, got 9``.
-NaN and Infinity are not JSON and are rejected.
+The file must be strict JSON: NaN and Infinity, duplicate keys in one object, and nesting
+deeper than :data:`MAX_DEPTH` (64, the bindings' limit) are rejected.
 """
 
 from __future__ import annotations
@@ -334,8 +335,39 @@ def chart_from_dict(data: Any, *, source: str = "<chart>") -> Chart:
     )
 
 
+#: Deepest nesting of objects and arrays a chart may have (the root object is depth 1);
+#: the same limit as the bindings' loaders.
+MAX_DEPTH = 64
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r} in one object")
+        out[key] = value
+    return out
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of objects and arrays (a scalar is 0, ``{}`` is 1)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
 
 
 def read_chart_json(path: str | os.PathLike[str]) -> Chart:
@@ -368,11 +400,15 @@ def read_chart_json(path: str | os.PathLike[str]) -> Chart:
     if not text.strip():
         raise ChartError(f"{p}: the chart file is empty")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise ChartError(f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         raise ChartError(f"{p}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ChartError(f"{p}: not valid JSON (nested deeper than {MAX_DEPTH})") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ChartError(f"{p}: not valid JSON for a chart (nested deeper than {MAX_DEPTH})")
     return chart_from_dict(data, source=str(p))
 
 
