@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,15 +65,17 @@ static ds_error_kind fail(ds_error *err, ds_error_kind kind, const char *path, c
     return kind;
 }
 
-/* Shortest decimal that reads back as x. */
+/* Shortest decimal that reads back as x, with a '.' whatever the locale. */
 static const char *fmt_num(double x, char buf[40]) {
     int prec;
+    char point = localeconv()->decimal_point[0], *p;
     if (isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
     if (isnan(x)) return "NaN";
     for (prec = 1; prec <= 17; prec++) {
         snprintf(buf, 40, "%.*g", prec, x);
         if (strtod(buf, NULL) == x) break;
     }
+    if (point != '.' && (p = strchr(buf, point)) != NULL) *p = '.';
     return buf;
 }
 
@@ -85,12 +88,37 @@ static void child_path(char *out, size_t size, const char *parent, const char *k
 
 /* ------------------------------------------------------------------ strict JSON syntax */
 
+/* A span of the text that cJSON cannot take as it is, and what to give cJSON instead:
+ * a lone UTF-16 surrogate escape becomes \uFFFD (what the other loaders show for it), a
+ * number longer than cJSON's 63-character buffer becomes %.17g of the same double. */
+typedef struct fixup {
+    size_t start, end;
+    char text[32];
+} fixup;
+
 typedef struct scanner {
     const unsigned char *s;
     size_t n;
     size_t pos;
     ds_error *err;
+    fixup *fixups;
+    size_t fixup_count, fixup_cap;
 } scanner;
+
+static ds_error_kind add_fixup(scanner *sc, size_t start, size_t end, const char *text) {
+    if (sc->fixup_count == sc->fixup_cap) {
+        size_t cap = sc->fixup_cap ? sc->fixup_cap * 2 : 16;
+        fixup *f = (fixup *)realloc(sc->fixups, cap * sizeof *f);
+        if (f == NULL) return fail(sc->err, DS_ERR_MEMORY, "(json)", "out of memory");
+        sc->fixups = f;
+        sc->fixup_cap = cap;
+    }
+    sc->fixups[sc->fixup_count].start = start;
+    sc->fixups[sc->fixup_count].end = end;
+    snprintf(sc->fixups[sc->fixup_count].text, sizeof sc->fixups[0].text, "%s", text);
+    sc->fixup_count++;
+    return DS_OK;
+}
 
 static ds_error_kind scan_fail(scanner *sc, size_t at, const char *problem) {
     size_t line = 1, col = 1, i;
@@ -155,6 +183,18 @@ static size_t utf8_sequence(const unsigned char *s, size_t n, size_t i) {
     return len;
 }
 
+/* The code of the \\uXXXX escape at s[i] (which holds the backslash); -1 if there is none. */
+static int escape_code(const scanner *sc, size_t i) {
+    int k, code = 0;
+    if (i + 6 > sc->n || sc->s[i] != '\\' || sc->s[i + 1] != 'u') return -1;
+    for (k = 0; k < 4; k++) {
+        int h = hex_value(sc->s[i + 2 + (size_t)k]);
+        if (h < 0) return -1;
+        code = code * 16 + h;
+    }
+    return code;
+}
+
 static ds_error_kind scan_string(scanner *sc) {
     size_t i = sc->pos + 1;
     for (;;) {
@@ -171,14 +211,19 @@ static ds_error_kind scan_string(scanner *sc) {
             if (i + 1 >= sc->n) return scan_fail(sc, i, "unterminated string");
             e = sc->s[i + 1];
             if (e == 'u') {
-                int k, code = 0;
-                for (k = 0; k < 4; k++) {
-                    int h = i + 2 + (size_t)k < sc->n ? hex_value(sc->s[i + 2 + (size_t)k]) : -1;
-                    if (h < 0) return scan_fail(sc, i, "invalid \\u escape");
-                    code = code * 16 + h;
-                }
+                int code = escape_code(sc, i);
+                if (code < 0) return scan_fail(sc, i, "invalid \\u escape");
                 if (code == 0) return scan_fail(sc, i, "the escape \\u0000 is not supported by the C loader");
-                i += 6;
+                if (code >= 0xD800 && code <= 0xDBFF && escape_code(sc, i + 6) >= 0xDC00 &&
+                    escape_code(sc, i + 6) <= 0xDFFF) {
+                    i += 12; /* a surrogate pair */
+                } else {
+                    if (code >= 0xD800 && code <= 0xDFFF) {
+                        ds_error_kind rc = add_fixup(sc, i, i + 6, "\\uFFFD");
+                        if (rc != DS_OK) return rc;
+                    }
+                    i += 6;
+                }
             } else if (strchr("\"\\/bfnrt", e) != NULL && e != '\0') {
                 i += 2;
             } else {
@@ -194,6 +239,28 @@ static ds_error_kind scan_string(scanner *sc) {
         }
         i++;
     }
+}
+
+/* The same double in at most 24 characters, in the "C" locale's notation whatever the
+ * current locale (strtod and printf follow LC_NUMERIC). */
+static ds_error_kind shorten_number(scanner *sc, size_t start, size_t end) {
+    char point = localeconv()->decimal_point[0];
+    char text[32];
+    char *copy = (char *)malloc(end - start + 1);
+    size_t k;
+    double x;
+    if (copy == NULL) return fail(sc->err, DS_ERR_MEMORY, "(json)", "out of memory");
+    for (k = 0; k < end - start; k++) copy[k] = sc->s[start + k] == '.' ? point : (char)sc->s[start + k];
+    copy[end - start] = '\0';
+    x = strtod(copy, NULL); /* correctly rounded; +-HUGE_VAL on overflow */
+    free(copy);
+    if (isinf(x))
+        snprintf(text, sizeof text, "%s", x > 0 ? "1e400" : "-1e400");
+    else
+        snprintf(text, sizeof text, "%.17g", x);
+    for (k = 0; text[k] != '\0'; k++)
+        if (!((text[k] >= '0' && text[k] <= '9') || text[k] == 'e' || text[k] == '-' || text[k] == '+')) text[k] = '.';
+    return add_fixup(sc, start, end, text);
 }
 
 static ds_error_kind scan_number(scanner *sc) {
@@ -217,7 +284,10 @@ static ds_error_kind scan_number(scanner *sc) {
     }
     if (i < sc->n && strchr("0123456789.eE+-", sc->s[i]) != NULL && sc->s[i] != '\0')
         return scan_fail(sc, i, "invalid number");
-    if (i - sc->pos > 63) return scan_fail(sc, sc->pos, "number longer than 63 characters");
+    if (i - sc->pos > 63) {
+        ds_error_kind rc = shorten_number(sc, sc->pos, i);
+        if (rc != DS_OK) return rc;
+    }
     sc->pos = i;
     return DS_OK;
 }
@@ -283,19 +353,56 @@ static ds_error_kind scan_value(scanner *sc, int depth) {
     }
 }
 
-static ds_error_kind scan_document(const unsigned char *s, size_t n, ds_error *err) {
-    scanner sc;
+static ds_error_kind scan_all(scanner *sc) {
     ds_error_kind rc;
+    scan_ws(sc);
+    if (sc->pos >= sc->n) return scan_fail(sc, sc->pos, "empty document");
+    if ((rc = scan_value(sc, 0)) != DS_OK) return rc;
+    scan_ws(sc);
+    if (sc->pos < sc->n) return scan_fail(sc, sc->pos, "unexpected text after the JSON value");
+    return DS_OK;
+}
+
+/* Check the syntax of s[0..n); then parse with cJSON, from a patched copy when some spans
+ * need it (see fixup). Returns the tree or NULL with *err filled. */
+static cJSON *scan_and_parse(const unsigned char *s, size_t n, ds_error *err) {
+    scanner sc;
+    cJSON *root = NULL;
+    memset(&sc, 0, sizeof sc);
     sc.s = s;
     sc.n = n;
-    sc.pos = 0;
     sc.err = err;
-    scan_ws(&sc);
-    if (sc.pos >= n) return scan_fail(&sc, sc.pos, "empty document");
-    if ((rc = scan_value(&sc, 0)) != DS_OK) return rc;
-    scan_ws(&sc);
-    if (sc.pos < n) return scan_fail(&sc, sc.pos, "unexpected text after the JSON value");
-    return DS_OK;
+    if (scan_all(&sc) != DS_OK) {
+        free(sc.fixups);
+        return NULL;
+    }
+    if (sc.fixup_count == 0) {
+        root = cJSON_ParseWithLengthOpts((const char *)s, n, NULL, 0);
+    } else {
+        /* each fixup replaces at least as many bytes as it writes, so n bytes suffice */
+        char *patched = (char *)malloc(n);
+        size_t from = 0, to = 0, f;
+        if (patched == NULL) {
+            free(sc.fixups);
+            fail(err, DS_ERR_MEMORY, "(json)", "out of memory");
+            return NULL;
+        }
+        for (f = 0; f < sc.fixup_count; f++) {
+            size_t len = strlen(sc.fixups[f].text);
+            memcpy(patched + to, s + from, sc.fixups[f].start - from);
+            to += sc.fixups[f].start - from;
+            memcpy(patched + to, sc.fixups[f].text, len);
+            to += len;
+            from = sc.fixups[f].end;
+        }
+        memcpy(patched + to, s + from, n - from);
+        to += n - from;
+        root = cJSON_ParseWithLengthOpts(patched, to, NULL, 0);
+        free(patched);
+    }
+    free(sc.fixups);
+    if (root == NULL) fail(err, DS_ERR_MEMORY, "(json)", "cJSON could not build the document (out of memory)");
+    return root;
 }
 
 /* Duplicate keys, after unescaping (cJSON keeps every member). Depth is bounded by the scan. */
@@ -712,7 +819,9 @@ ds_error_kind ds_chart_parse(const char *text, size_t length, ds_chart *out, ds_
     const unsigned char *s = (const unsigned char *)text;
     cJSON *root;
     ds_error_kind rc;
-    if (err != NULL) memset(err, 0, sizeof *err);
+    ds_error local;
+    if (err == NULL) err = &local;
+    memset(err, 0, sizeof *err);
     if (out == NULL) return fail(err, DS_ERR_MEMORY, "(root)", "no chart to fill");
     memset(out, 0, sizeof *out);
     if (text == NULL) return fail(err, DS_ERR_PARSE, "(json)", "no text");
@@ -720,13 +829,8 @@ ds_error_kind ds_chart_parse(const char *text, size_t length, ds_chart *out, ds_
         s += 3;
         length -= 3;
     }
-    rc = scan_document(s, length, err);
-    if (rc != DS_OK) return rc;
-    /* the scan has checked the syntax and that nothing follows the value */
-    root = cJSON_ParseWithLengthOpts((const char *)s, length, NULL, 0);
-    if (root == NULL)
-        return fail(err, DS_ERR_PARSE, "(json)",
-                    "cJSON cannot represent the document (a lone UTF-16 surrogate escape?) or is out of memory");
+    root = scan_and_parse(s, length, err);
+    if (root == NULL) return err->kind;
     rc = check_duplicates(root, err);
     if (rc == DS_OK) rc = read_chart(root, out, err);
     cJSON_Delete(root);

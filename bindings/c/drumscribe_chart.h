@@ -20,9 +20,9 @@
  *     ds_chart_free(&chart);
  *
  * Not thread-hostile: no global state (cJSON's default allocator is used).
- * Limits that come from cJSON (all rejected as DS_ERR_PARSE, where the other bindings load
- * the chart): the escape \u0000 in a string, a lone UTF-16 surrogate escape (\ud800 without
- * its pair), a number written with more than 63 characters.
+ * cJSON's own limits are worked around (a lone UTF-16 surrogate escape reads as U+FFFD, a
+ * number longer than 63 characters as the same double) except one: a string holding the
+ * escape \u0000 is rejected (DS_ERR_PARSE), as C strings end at NUL.
  */
 #ifndef DRUMSCRIBE_CHART_H
 #define DRUMSCRIBE_CHART_H

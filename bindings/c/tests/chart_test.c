@@ -5,6 +5,7 @@
  *
  *   cc -std=c99 -Wall -Wextra -I.. ../drumscribe_chart.c chart_test.c -lcjson -lm -o chart_test
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,37 @@ static void api_checks(const char *unsorted) {
         free(deep);
     }
     check("strict_json", failure);
+
+    {
+        /* cJSON limits worked around: a lone surrogate escape, a 100-character number (also
+         * under a locale whose decimal point is a comma, when the machine has one) */
+        static const char *const locales[] = {"C", "de_DE.UTF-8", "fr_FR.UTF-8"};
+        char *t = (char *)malloc(sizeof ONE_HIT + 200);
+        char *at;
+        size_t k;
+        failure = NULL;
+        memcpy(t, ONE_HIT, sizeof ONE_HIT);
+        at = strstr(t, "\"duration_s\":1");
+        memmove(at + 13 + 100, at + 14, strlen(at + 14) + 1); /* after "duration_s": */
+        memcpy(at + 13, "1.", 2);
+        memset(at + 15, '0', 97);
+        at[13 + 99] = '1'; /* 1.000...0001 (100 characters) reads as 1.0 */
+        at = strstr(t, "\"beats\"");
+        memmove(at + 31, at, strlen(at) + 1);
+        memcpy(at, "\"model\":{\"n\":\"a\\ud800b\\udc00\"},", 31);
+        for (k = 0; k < sizeof locales / sizeof locales[0]; k++) {
+            if (setlocale(LC_NUMERIC, locales[k]) == NULL) continue;
+            if (ds_chart_parse(t, strlen(t), &c, &e) != DS_OK) {
+                failure = e.message;
+            } else {
+                if (c.duration_s != 1.0) failure = "long number read wrongly";
+                ds_chart_free(&c);
+            }
+        }
+        setlocale(LC_NUMERIC, "C");
+        check("cjson_limits_worked_around", failure);
+        free(t);
+    }
     /* NULL arguments do not crash */
     check("null_arguments", ds_chart_parse(NULL, 0, &c, NULL) == DS_ERR_PARSE &&
                                     ds_chart_parse(ONE_HIT, sizeof ONE_HIT - 1, NULL, &e) != DS_OK
