@@ -89,6 +89,9 @@ def test_resume_restores_missing_files_and_refuses_other_settings(tmp_path: Path
     summary = write_dataset(root, _tiny_settings(), progress=False)
     assert summary["timing"]["clips_skipped"] == len(before) // 2 - 1  # type: ignore[index]
     assert _digest(root) == before
+    again = write_dataset(root, _tiny_settings(), progress=False)  # nothing left to do
+    assert again["resumed_run"]["clips_skipped"] == len(before) // 2  # type: ignore[index]
+    assert again["timing"]["rendered_audio_s"] > 0  # type: ignore[index]
     with pytest.raises(FileExistsError, match="other settings"):
         write_dataset(root, _tiny_settings(seed=9), progress=False)
 

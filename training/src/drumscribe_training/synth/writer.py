@@ -387,6 +387,16 @@ def write_dataset(
         "audio_s_per_wall_s": round(rendered_s / t_render, 1) if t_render > 0 and rendered_s else None,
         "clips_skipped": sum(1 for r in results if r["skipped"]),
     }
+    previous = out / SUMMARY_NAME
+    if not rendered_s and previous.is_file():
+        # a resume that rendered nothing keeps the timing of the run that rendered the set
+        try:
+            old = json.loads(previous.read_text()).get("timing")
+        except ValueError:
+            old = None
+        if isinstance(old, dict) and old.get("rendered_audio_s"):
+            summary["resumed_run"] = summary["timing"]
+            summary["timing"] = old
     _atomic_write(out / SUMMARY_NAME, (json.dumps(summary, indent=1) + "\n").encode())
     return summary
 
