@@ -201,3 +201,35 @@ def test_hihat_only_groove_still_finds_the_pulse() -> None:
     hits = tuple(DrumHit(0.3 + k * 0.25, "hihat", 100 if k % 2 == 0 else 60) for k in range(64))
     est = estimate_tempo(Transcription(hits=hits, duration_s=17.0))
     assert est.bpm == pytest.approx(120.0, rel=0.02)  # accented eighths at 240/min: beats at 120
+
+
+def test_repair_fills_skipped_beats_and_drops_doubled_ones() -> None:
+    from drumscribe.charts.beat_tracking import _repair_beats
+
+    t = np.array([15.2, 15.5, 15.8, 16.8, 17.1, 17.4, 17.45, 17.7, 18.0])
+    out = _repair_beats(t)
+    assert np.all(np.diff(out) > 0)
+    np.testing.assert_allclose(
+        out, [15.2, 15.5, 15.8, 16.1333, 16.4667, 16.8, 17.1, 17.4, 17.7, 18.0], atol=1e-3
+    )
+
+
+def test_random_transcriptions_always_chart() -> None:
+    """Noise in, a valid chart out (found a bug in the beat repair once)."""
+    from drumscribe.charts import chart_from_transcription, validate_chart
+    from drumscribe.lanes import LANE_NAMES
+
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        n = int(rng.integers(0, 300))
+        dur = float(rng.uniform(0.5, 60.0))
+        times = np.round(np.sort(rng.uniform(0, dur, n)), 1) if i % 2 else rng.exponential(0.08, n).cumsum()
+        hits = tuple(
+            sorted(
+                DrumHit(float(t), LANE_NAMES[int(rng.integers(0, 8))], int(rng.integers(1, 128)))
+                for t in times
+            )
+        )
+        acts = rng.random((int(dur * 100) + 1, 8)) ** 8 if i % 3 == 0 else None
+        chart = chart_from_transcription(Transcription(hits=hits, duration_s=dur, activations=acts))
+        validate_chart(chart.to_dict())

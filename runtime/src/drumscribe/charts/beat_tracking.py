@@ -232,8 +232,8 @@ def global_tempo(
         Width (standard deviation) of the prior, octaves.
     """
     lo, hi = bpm_range
-    if not 0 < lo < hi:
-        raise ValueError(f"bpm_range must be 0 < low < high, got {bpm_range}")
+    if not 0 < lo < hi <= 500:
+        raise ValueError(f"bpm_range must be 0 < low < high <= 500, got {bpm_range}")
     bpms = np.geomspace(lo, hi, math.ceil(math.log(hi / lo) / math.log(1.002)) + 1)
     scores = _tempo_scores(env, fps, bpms, prior_bpm=start_bpm, prior_octaves=prior_octaves)
     if not np.any(scores > 0):
@@ -452,7 +452,8 @@ def _repair_beats(times: np.ndarray) -> np.ndarray:
             continue  # a doubled beat
         steps = round(gap / med)
         if steps >= 2 and abs(gap / steps - med) < 0.15 * med:
-            out.extend(out[-1] + gap * j / steps for j in range(1, steps))
+            base = out[-1]
+            out.extend([base + gap * j / steps for j in range(1, steps)])
         out.append(float(times[k]))
     return np.array(out)
 
@@ -529,6 +530,8 @@ def fit_tempo_map(beat_times_s: Sequence[float] | np.ndarray, *, max_error_s: fl
         design[j, i] = 1.0 - u
         design[j, i + 1] = u
     knot_t, *_ = np.linalg.lstsq(design, t, rcond=None)
+    if np.any(np.diff(knot_t) <= 0) or knot_t[0] < 0:  # a degenerate fit: use the beats themselves
+        knot_t = t[knots]
     segs = []
     for i in range(m - 1):
         bpm = 60.0 * (knots[i + 1] - knots[i]) / float(knot_t[i + 1] - knot_t[i])
@@ -574,8 +577,9 @@ def _downbeat_phase(transcription: Transcription, tmap: TempoMap, n_beats: int, 
     if beats_per_bar <= 1 or not transcription.hits or n_beats == 0:
         return 0
     strength = np.zeros(n_beats)
+    first = math.ceil(tmap.segments[0].beat - 1e-9)  # beat number of the grid's first beat
     for h in transcription.hits:
-        b = float(tmap.beat_at(h.time_s)) - tmap.segments[0].beat
+        b = float(tmap.beat_at(h.time_s)) - first
         k = round(b)
         if 0 <= k < n_beats and abs(b - k) < 0.15:
             strength[k] += LANE_DOWNBEAT_WEIGHTS[h.lane] * h.velocity / 127.0
@@ -626,6 +630,8 @@ def estimate_tempo(
         raise ValueError("give either tempo_map or bpm/offset_s, not both")
     if not 1 <= beats_per_bar <= 32:
         raise ValueError(f"beats_per_bar must be 1..32, got {beats_per_bar}")
+    if not 0 < bpm_range[0] < bpm_range[1] <= 500:
+        raise ValueError(f"bpm_range must be 0 < low < high <= 500, got {bpm_range}")
     if bpm is not None and not 0 < bpm <= 1000:
         raise ValueError(f"bpm must be in (0, 1000], got {bpm}")
     if offset_s is not None and not 0 <= offset_s <= 86400:
