@@ -11,18 +11,7 @@ import pytest
 from bindings_harness import EXPECTED_ERRORS, FIXTURES
 
 VALID = sorted((FIXTURES / "valid").glob("*.json"))
-#: strict-JSON rules the runtime's reader does not check yet (json.loads keeps the last of
-#: two equal keys and has no depth limit); reported to the runtime's owner
-RUNTIME_GAPS = {
-    "duplicate_hit_key": "runtime reader does not reject duplicate keys (json.loads keeps the last)",
-    "too_deep": "runtime reader has no nesting depth limit (64)",
-}
-INVALID = [
-    pytest.param(p, marks=pytest.mark.xfail(reason=RUNTIME_GAPS[p.stem], strict=False))
-    if p.stem in RUNTIME_GAPS
-    else p
-    for p in sorted((FIXTURES / "invalid").glob("*.json"))
-]
+INVALID = sorted((FIXTURES / "invalid").glob("*.json"))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +32,7 @@ def test_runtime_reader_loads_the_large_fixture(read_chart_json, fixture_set) ->
     assert chart is not None
 
 
-@pytest.mark.parametrize("path", INVALID, ids=lambda p: getattr(p, "name", str(p)))
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
 def test_runtime_reader_rejects_invalid_fixture(read_chart_json, path) -> None:
     from drumscribe.errors import ChartError
 
