@@ -73,6 +73,8 @@ class FixtureSet:
     valid: list[Path]
     invalid: list[Path]
     expected_summary: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: why no chart could be written with drumscribe.charts (None: written, or no runtime)
+    runtime_chart_error: str | None = None
 
     @property
     def all(self) -> list[Path]:

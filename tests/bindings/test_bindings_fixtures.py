@@ -124,6 +124,7 @@ def test_protocol_checker_is_not_vacuous(fixture_set: FixtureSet) -> None:
 def test_a_chart_written_by_the_runtime_is_among_the_valid_fixtures(fixture_set: FixtureSet) -> None:
     """So every loader is also run on what drumscribe.charts really writes."""
     pytest.importorskip("drumscribe.charts")
+    assert fixture_set.runtime_chart_error is None, fixture_set.runtime_chart_error
     written = [p for p in fixture_set.valid if p.name == "runtime_written.json"]
     assert written, "conftest.write_runtime_chart did not run"
     assert check_chart_bytes(written[0].read_bytes()) == []
