@@ -75,3 +75,16 @@ def test_midi_matches_events_exactly(grooves) -> None:  # type: ignore[no-untype
                 got.append((t, msg.note, msg.velocity))
         assert [(n, v) for _, n, v in got] == [(e.note, e.velocity) for e in g.events]
         assert max(abs(a[0] - e.time_s) for a, e in zip(got, g.events, strict=True)) < 1e-6
+
+
+def test_no_lane_gets_two_onsets_within_12ms(grooves) -> None:  # type: ignore[no-untyped-def]
+    """A pattern kick and an accent's kick, or two crashes of one accent, are one onset
+    (two onsets a few ms apart in one lane could never both be matched in evaluation)."""
+    for g in grooves:
+        last: dict[str, float] = {}
+        for e in g.events:
+            lane = lane_of_note(e.note)
+            assert lane is not None
+            if lane in last:
+                assert e.time_s - last[lane] >= 0.012 - 1e-9, (g.style, lane, e)
+            last[lane] = e.time_s

@@ -23,11 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drumscribe_training.synth.events import CLOSED_HIHAT_NOTES, NoteEvent
+from drumscribe_training.synth.events import CLOSED_HIHAT_NOTES, NoteEvent, lane_of_note
 
 __all__ = ["STYLES", "ProceduralGroove", "Style", "generate_groove", "groove_midi"]
 
 PPQ = 480
+#: Two hits of one lane are never closer than this (flam grace notes are 15-35 ms early).
+MIN_GAP_S = 0.012
 
 KICK, SNARE, RIM, XSTICK = 36, 38, 40, 37
 HH_CLOSED, HH_CLOSED_EDGE, HH_OPEN, HH_OPEN_EDGE, HH_PEDAL = 42, 22, 46, 26, 44
@@ -194,10 +196,11 @@ class _Builder:
     def __init__(self, rng: np.random.Generator, spq: int) -> None:
         self.rng = rng
         self.spq = spq
-        self.hits: list[tuple[float, int, float]] = []  # (quarter-note position, note, vel 0..1)
+        # (quarter-note position, note, velocity 0..1, seconds early: flam grace notes)
+        self.hits: list[tuple[float, int, float, float]] = []
 
-    def add(self, pos_q: float, note: int, vel: float) -> None:
-        self.hits.append((pos_q, note, float(np.clip(vel, 0.02, 1.0))))
+    def add(self, pos_q: float, note: int, vel: float, early_s: float = 0.0) -> None:
+        self.hits.append((pos_q, note, float(np.clip(vel, 0.02, 1.0)), early_s))
 
     def step(self, bar_q: float, step: int) -> float:
         return bar_q + step / self.spq
@@ -342,7 +345,7 @@ def _fill(
         if kind == "roll" and not triplet and rng.random() < 0.6:
             b.add(pos + 0.5 / b.spq, SNARE, vel * 0.8)  # 32nd-note double
         if (kind == "flams" or rng.random() < 0.06) and note != KICK:
-            b.add(pos - rng.uniform(0.015, 0.035) * 2.0, note, vel * rng.uniform(0.3, 0.6))  # flam grace
+            b.add(pos, note, vel * rng.uniform(0.3, 0.6), early_s=rng.uniform(0.015, 0.035))  # flam
         if kind != "tom_kick" and rng.random() < 0.2:
             b.add(pos, KICK, 0.7)
 
@@ -443,9 +446,9 @@ def generate_groove(
         else:
             tmp = _Builder(rng, spq)
             _keeper_hits(tmp, keeper, q0, steps, st, rng, hh_note, open_note, ride_note, accent)
-            for pos, note, vel in tmp.hits:
+            for pos, note, vel, early in tmp.hits:
                 if (pos - q0) * spq < fill_start - 1e-6:
-                    b.add(pos, note, vel)
+                    b.add(pos, note, vel, early)
         # kick and snare
         for s in range(steps):
             pos = b.step(q0, s)
@@ -461,7 +464,7 @@ def generate_groove(
             if c == "x":
                 b.add(pos, backbeat, 0.9 * rng.uniform(0.9, 1.05))
                 if rng.random() < 0.03:
-                    b.add(pos - 0.06, backbeat, 0.4)  # flam
+                    b.add(pos, backbeat, 0.4, early_s=rng.uniform(0.015, 0.035))  # flam
             elif c == "c":
                 b.add(pos, XSTICK, 0.75 * rng.uniform(0.85, 1.1))
             elif c == "g" or (st.ghost and rng.random() < st.ghost and s % 2 == 1):
@@ -509,14 +512,21 @@ def generate_groove(
     drift_phase = rng.uniform(0, 2 * np.pi)
     vel_sigma = rng.uniform(0.04, 0.15)
     vel_scale = rng.uniform(0.8, 1.05)
+    # one hit per lane and grid position (a pattern kick and a crash's kick, two crashes
+    # drawn for one accent): the loudest stays, so no lane gets two onsets a few ms apart
+    merged: dict[tuple[int, str, bool], tuple[float, int, float, float]] = {}
+    for hit in b.hits:
+        key = (round(hit[0] * 96), lane_of_note(hit[1]) or str(hit[1]), hit[3] > 0)
+        if key not in merged or hit[2] > merged[key][2]:
+            merged[key] = hit
     ticks: dict[tuple[int, int], int] = {}
-    for pos, note, vel in b.hits:
+    for pos, note, vel, early in sorted(merged.values()):
         if pos < 0:
             continue
         frac = (pos * spq) % 2
         if not st.triplet and spq == 4 and abs(frac - 1.0) < 1e-6:
             pos += (swing - 0.5) * 2 / spq  # delay the off-beat 16th
-        t = pos * sec_per_q
+        t = pos * sec_per_q - early
         t += rng.normal(0.0, sigma) + push.get(note, 0.0)
         t += drift_amp * math.sin(2 * np.pi * t / drift_period + drift_phase)
         t = max(0.0, t)
@@ -529,7 +539,20 @@ def generate_groove(
     for t, n in list(ticks):
         if n in CLOSED_HIHAT_NOTES and n != HH_PEDAL and t in opens:
             del ticks[(t, n)]
-    tick_list = tuple(sorted((t, n, v) for (t, n), v in ticks.items()))
+    # after humanising, two hits of a lane closer than MIN_GAP_S: keep the louder
+    kept: list[tuple[int, int, int]] = []
+    last: dict[str, int] = {}
+    min_gap = math.ceil(MIN_GAP_S / sec_per_q * PPQ)
+    for t, n, v in sorted((t, n, v) for (t, n), v in ticks.items()):
+        lane = lane_of_note(n) or str(n)
+        j = last.get(lane)
+        if j is not None and t - kept[j][0] < min_gap:
+            if v > kept[j][2]:
+                kept[j] = (kept[j][0], n, v)  # keep the earlier onset, the louder sound
+            continue
+        last[lane] = len(kept)
+        kept.append((t, n, v))
+    tick_list = tuple(kept)
     sec_per_tick = sec_per_q / PPQ
     events = tuple(NoteEvent(t * sec_per_tick, n, v) for t, n, v in tick_list)
     duration = n_bars * bar_q * sec_per_q

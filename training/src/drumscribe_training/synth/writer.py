@@ -46,7 +46,7 @@ CSV_HEADER = (
 META_NAME = "synth_settings.json"
 SUMMARY_NAME = "synth_summary.json"
 #: Bump when the same settings would render different audio.
-WRITER_VERSION = 2
+WRITER_VERSION = 3
 SPLIT_SHARE = {"train": 0.8, "validation": 0.1, "test": 0.1}
 PROC_DRUMMER = "drummer11"
 MAX_GMD_S = 300.0  # longer GMD performances are left out (one would fill a held-out split)
