@@ -205,10 +205,10 @@ export function parseJson(text: string): JsonValue {
   return new Parser(text).parseDocument();
 }
 
-/** Decode UTF-8 bytes strictly (a leading byte order mark is dropped). */
+/** Decode UTF-8 bytes strictly; a byte order mark stays in the text (as U+FEFF). */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     // find the first bad byte for the message
     throw new JsonSyntaxError("not valid UTF-8", firstBadUtf8(bytes));
