@@ -533,3 +533,10 @@ def test_hits_midi_hits_round_trip_with_a_tempo_map(
         assert min(abs(b.time_s - h.time_s) for b in back if b.drum == h.drum) <= tl.seconds_per_tick(
             tl.tick_at(h.time_s)
         )
+
+
+def test_no_lead_in_for_a_first_beat_within_half_a_tick() -> None:
+    tl = build_timeline(TempoMap.constant(120.0, offset_s=0.0004), resolution=480)
+    assert tl.lead_beats == 0 and [t.tick for t in tl.tempos] == [0]
+    tl = build_timeline(TempoMap.constant(120.0, offset_s=0.2), resolution=480)
+    assert tl.lead_beats == 1 and tl.tempos[0].bpm == pytest.approx(300.0)

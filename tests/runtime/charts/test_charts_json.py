@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from drumscribe.charts import (
     Chart,
+    TempoSegment,
     build_chart,
     chart_from_dict,
     read_chart_json,
@@ -314,3 +315,22 @@ def test_strict_json_duplicate_keys_and_depth(tmp_path: Path, chart_dict: dict[s
     (tmp_path / "very.json").write_text("[" * 100_000)
     with pytest.raises(ChartError, match="not valid JSON"):
         read_chart_json(tmp_path / "very.json")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"bpm": 5000.0},
+        {"offset_s": -1.0},
+        {"grid": "1/5"},
+        {"tolerance": -0.1},
+        {"difficulties": ("hard",)},
+        {"beats_per_bar": 0},
+        {"bpm": 120.0, "tempo_map": [TempoSegment(0.0, 100.0, 0.0)]},
+    ],
+)
+def test_bad_chart_options_are_chart_errors(
+    rich_transcription: Transcription, options: dict[str, Any]
+) -> None:
+    with pytest.raises(ChartError, match=r"^groove\.wav: "):
+        build_chart(rich_transcription, **options)

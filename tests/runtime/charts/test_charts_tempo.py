@@ -233,3 +233,24 @@ def test_random_transcriptions_always_chart() -> None:
         acts = rng.random((int(dur * 100) + 1, 8)) ** 8 if i % 3 == 0 else None
         chart = chart_from_transcription(Transcription(hits=hits, duration_s=dur, activations=acts))
         validate_chart(chart.to_dict())
+
+
+def test_grid_start_keeps_the_lead_in_sane() -> None:
+    from drumscribe.charts.beat_tracking import _extend_back
+
+    def first(t: float) -> float:
+        return _extend_back(TempoMap.constant(120.0, offset_s=t)).first_beat_s
+
+    assert first(2.2) == pytest.approx(0.2)  # whole beats back to the earliest at/after 0 s
+    assert first(2.05) == pytest.approx(0.55)  # 50 ms is under a quarter beat: skip that one
+    assert first(2.0000001) == 0.0  # at 0 s: kept, snapped
+    assert first(0.05) == pytest.approx(0.55)
+
+
+def test_a_stray_hit_before_the_music_does_not_bend_the_map(make_groove) -> None:
+    tr, beats, _ = make_groove([(120.0, 12)], start_s=2.0)
+    stray = Transcription(hits=(DrumHit(0.0, "crash", 90), *tr.hits), duration_s=tr.duration_s)
+    est = estimate_tempo(stray)
+    assert len(est.tempo_map.segments) == 1
+    assert est.bpm == pytest.approx(120.0, rel=0.001)
+    assert _grid_error(est.beats, beats) < 0.005

@@ -22,11 +22,14 @@ The method, step by step:
    alpha * log((t - p) / tau(t))^2]`` over ``p`` in ``[t - 2 tau, t - tau / 2]``, tightness
    ``alpha`` 100, then backtracking from the best end; beat times are refined below one frame
    by a parabola through the onset strength.
-5. **Tempo map**: beat times are split greedily into runs that one straight line (constant
-   tempo) fits within ``max_error_s`` (25 ms; a single stray beat may be off by 3x that), each split moved to where the two lines fit
-   best; a continuous piecewise-linear least-squares fit through the split points gives each
-   segment's start time and bpm. The grid is then extended back to the earliest beat at or
-   after 0 s (the first-beat offset).
+5. **Tempo map**: tracked beats before the first (after the last) run of three beats on
+   onsets are dropped (they only bridge silence); the rest are split greedily into runs
+   that one straight line (constant tempo) fits within ``max_error_s`` (25 ms; one stray
+   beat may be off by 3x that), each split moved to where the two lines fit best; a
+   continuous piecewise-linear least-squares fit through the split points gives each
+   segment's start time and bpm. The grid is then extended back to the earliest beat at
+   or after 0 s (the first-beat offset), skipping a beat closer to 0 s than a quarter beat
+   (unless exactly at 0).
 6. **Downbeats**: the bar phase (beat index modulo ``beats_per_bar``) whose beats carry the
    most kick (+1) and crash (+1.5) and the least snare (-0.5), by velocity.
 
@@ -549,15 +552,49 @@ def fit_tempo_map(beat_times_s: Sequence[float] | np.ndarray, *, max_error_s: fl
 
 
 def _extend_back(tmap: TempoMap) -> TempoMap:
-    """Add whole beats before the first one, down to the earliest at or after 0 s."""
+    """Start the grid at the earliest beat at or after 0 s, extending the first tempo back.
+
+    A first beat closer to 0 s than a quarter of a beat (but not at 0) is left out, so the
+    game formats' lead-in from 0 s to the first beat stays a sane tempo (see
+    :mod:`~drumscribe.charts.timeline`).
+    """
     first = tmap.segments[0]
-    extra = math.floor(first.time_s / first.period_s + 1e-9)
-    if extra <= 0:
+    period = first.period_s
+    extra = math.floor(first.time_s / period + 1e-9)
+    start = first.time_s - extra * period
+    if start <= 1e-6:
+        start = 0.0
+    elif start < 0.25 * period:
+        extra -= 1
+        start += period
+    if extra == 0 and start == first.time_s:
         return tmap
-    start = max(0.0, first.time_s - extra * first.period_s)
-    segs = [TempoSegment(time_s=start, bpm=first.bpm, beat=0.0)]
+    if extra < 0 and len(tmap.segments) > 1 and start >= tmap.segments[1].time_s - 1e-9:
+        return tmap  # the first segment is too short to give up a beat: keep it
+    segs = [TempoSegment(time_s=max(0.0, start), bpm=first.bpm, beat=0.0)]
     segs.extend(TempoSegment(time_s=s.time_s, bpm=s.bpm, beat=s.beat + extra) for s in tmap.segments[1:])
     return TempoMap(tuple(segs))
+
+
+def _supported(times: np.ndarray, env: np.ndarray, fps: float) -> np.ndarray:
+    """Tracked beats without the leading and trailing ones that no onset supports.
+
+    The tracker bridges silence with beats; before the first and after the last run of
+    three beats that each sit on an onset (strength above a fifth of the median on-beat
+    strength), those bridged beats only bend the tempo map, so they are dropped.
+    """
+    if len(times) < 4:
+        return times
+    frames = np.clip(np.round(times * fps).astype(int), 0, len(env) - 1)
+    strength = np.array([env[max(0, f - 2) : f + 3].max() for f in frames])
+    positive = strength[strength > 0]
+    if not len(positive):
+        return times
+    ok = strength > 0.2 * float(np.median(positive))
+    runs = [i for i in range(len(ok) - 2) if ok[i] and ok[i + 1] and ok[i + 2]]
+    if not runs:
+        return times
+    return times[runs[0] : runs[-1] + 3]
 
 
 def _fit_phase(env: np.ndarray, fps: float, bpm: float) -> float:
@@ -682,7 +719,7 @@ def estimate_tempo(
             first_on, last_on = float(onset_times[0]), float(onset_times[-1])
             half = 0.5 * 60.0 / max(b for _, _, b in sections)
             beats_t = track_beats(env, fps, periods, alt, start_s=first_on - half, end_s=last_on + half)
-            beats_t = _repair_beats(beats_t[beats_t <= last_on + half])
+            beats_t = _supported(_repair_beats(beats_t[beats_t <= last_on + half]), env, fps)
             tracked = tuple(float(x) for x in beats_t)
             if len(beats_t) >= 2:
                 tmap = fit_tempo_map(beats_t, max_error_s=max_error_s)

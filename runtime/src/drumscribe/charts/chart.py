@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from drumscribe.charts.beat_tracking import estimate_tempo
 from drumscribe.charts.difficulty import build_difficulties
-from drumscribe.charts.quantize import DEFAULT_TOLERANCE_S, quantize
+from drumscribe.charts.quantize import DEFAULT_TOLERANCE_S, parse_grid, quantize
 from drumscribe.charts.records import (
     DIFFICULTIES,
     Beat,
@@ -27,6 +27,7 @@ from drumscribe.charts.records import (
     TimeSignature,
 )
 from drumscribe.charts.tempo import TempoMap
+from drumscribe.errors import ChartError
 from drumscribe.hits import Transcription
 from drumscribe.lanes import LANES
 
@@ -189,17 +190,28 @@ def chart_from_transcription(
     beats_per_bar: int = 4,
     tempo_source: Literal["auto", "hits", "activations"] = "auto",
 ) -> Chart:
-    """Build a :class:`Chart` from a transcription (see :func:`build_chart` for options)."""
-    est = estimate_tempo(
-        transcription,
-        bpm=bpm,
-        offset_s=offset_s,
-        tempo_map=tempo_map,
-        beats_per_bar=beats_per_bar,
-        source=tempo_source,
-    )
-    expert_raw, report = quantize(transcription.hits, est.tempo_map, grid=grid, tolerance=tolerance)
-    levels = build_difficulties(expert_raw, tempo_map=est.tempo_map, levels=difficulties)
+    """Build a :class:`Chart` from a transcription (see :func:`build_chart` for options).
+
+    Raises
+    ------
+    ChartError
+        On an option out of range (bpm, offset, grid, tolerance, difficulties, ...) or a
+        bad tempo-map file; the message names the problem.
+    """
+    try:
+        parse_grid(grid)
+        est = estimate_tempo(
+            transcription,
+            bpm=bpm,
+            offset_s=offset_s,
+            tempo_map=tempo_map,
+            beats_per_bar=beats_per_bar,
+            source=tempo_source,
+        )
+        expert_raw, report = quantize(transcription.hits, est.tempo_map, grid=grid, tolerance=tolerance)
+        levels = build_difficulties(expert_raw, tempo_map=est.tempo_map, levels=difficulties)
+    except (ValueError, TypeError) as exc:
+        raise ChartError(f"{transcription.source or 'chart'}: {exc}") from exc
     sha = transcription.audio_sha256
     return Chart(
         duration_s=float(transcription.duration_s),

@@ -5,7 +5,10 @@ tempo map starts at its first beat, which is usually a little after 0 s; to keep
 on whole-beat ticks (so the games draw bar lines on the music), the timeline opens with a
 *lead-in*: ``n`` beats, ``n`` the number of beats of the first tempo that fit before the
 first beat (at least 1), at the tempo that makes them last exactly until the first beat.
-Every tempo segment then starts at tick ``(n + beat) * resolution``.
+Every tempo segment then starts at tick ``(n + beat) * resolution``. A first beat closer
+to 0 s than half a tick needs no lead-in. (Estimated tempo maps never start closer to 0 s
+than a quarter beat unless exactly at 0, so the lead-in tempo stays within about 4x the
+first tempo; a user's tempo map is written as given.)
 
 Each format stores tempi with limited precision (``.chart``: thousandths of a bpm; MIDI:
 whole microseconds per beat). A timeline converts with the tempi *as written*, so
@@ -227,7 +230,8 @@ def build_timeline(
     seg0 = tempo_map.segments[0]
     events: list[tuple[int, float]] = []
     lead = 0
-    if seg0.time_s > 1e-6:
+    half_tick_s = 0.5 * seg0.period_s / resolution
+    if seg0.time_s > half_tick_s:  # closer to 0 s than half a tick: no lead-in needed
         lead = max(1, round(seg0.time_s / seg0.period_s))
         events.append((0, round_bpm(60.0 * lead / seg0.time_s)))
     for s in tempo_map.segments:
