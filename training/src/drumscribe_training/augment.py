@@ -13,11 +13,11 @@ gain               gain_prob, gain_db                    unchanged
 noise (white)      noise_prob, noise_snr_db              unchanged
 =================  ====================================  ==================================
 
-``rate > 1`` plays faster (shorter audio). Time stretch and pitch shift run in one Rubber
-Band pass (``pedalboard.time_stretch``, crisp transients) when both fire; pitch shift alone
-uses ``pedalboard.PitchShift``. Both are latency-compensated, so onsets stay in place (see
-tests/training/test_augment.py). Ranges that are not settings (reverb room, EQ frequency
-and Q) are module constants below.
+``rate > 1`` plays faster (shorter audio). Time stretch and pitch shift share one Rubber
+Band pass (``pedalboard.time_stretch``, fast mode, short window; a pitch shift is a soxr
+speed change plus the compensating stretch), which keeps onsets within a few ms (see
+tests/training/test_augment.py). Reverb and EQ are pedalboard (JUCE) plugins. Ranges
+that are not settings (reverb room, EQ frequency and Q) are module constants below.
 
 Use: ``params = aug.sample(rng)`` then ``aug.apply(audio, params)``; the same params give
 the same output (noise is drawn from ``params.noise_seed``), so a seeded rng makes the whole
@@ -41,6 +41,8 @@ REVERB_WET_LEVEL = (0.05, 0.3)
 #: EQ peak filter: centre frequency (Hz, log-uniform; capped below Nyquist) and Q.
 EQ_FREQ_HZ = (80.0, 6000.0)
 EQ_Q = (0.5, 2.0)
+#: soxr quality of the speed change that carries a pitch shift.
+SPEED_CHANGE_QUALITY = "HQ"
 #: Peak level above which augmented audio is scaled back to full scale.
 PEAK_LIMIT = 1.0
 #: Floor of the signal RMS used to set the noise level (so silence still gets some noise).
@@ -76,6 +78,38 @@ class AugmentParams:
     @property
     def identity(self) -> bool:
         return self == AugmentParams(noise_seed=self.noise_seed)
+
+
+def _stretch_and_shift(x: np.ndarray, sr: int, rate: float, semitones: float) -> np.ndarray:
+    """Time-stretch by ``rate`` and pitch-shift by ``semitones`` in one Rubber Band pass.
+
+    A pitch shift is a speed change by ``s = 2 ** (semitones / 12)`` (soxr resampling:
+    pitch and tempo both move) followed by a time stretch of ``rate / s`` (Rubber Band,
+    pitch kept), so onsets end at ``t / rate``. Rubber Band runs in its fast mode with the
+    short FFT window: about 4x faster than pedalboard's defaults and closer on onsets
+    (benchmarks/bench_data.py and the note on issue 4 have the numbers).
+    """
+    import pedalboard
+    import soxr
+
+    target = round(x.shape[0] / rate)
+    factor = rate
+    if semitones != 0.0:
+        speed = 2.0 ** (semitones / 12.0)
+        x = soxr.resample(x, sr * speed, sr, quality=SPEED_CHANGE_QUALITY).astype(np.float32, copy=False)
+        factor = rate / speed
+    if abs(factor - 1.0) > 1e-9:
+        x = pedalboard.time_stretch(
+            x[None, :],
+            sr,
+            stretch_factor=factor,
+            high_quality=False,
+            use_long_fft_window=False,
+        )[0]
+    # exactly round(len / rate) samples (the tools may be off by one)
+    if x.shape[0] > target:
+        return x[:target]
+    return np.pad(x, (0, target - x.shape[0]))
 
 
 class Augmenter:
@@ -134,16 +168,11 @@ class Augmenter:
         x = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         if x.size == 0:
             return x
+        if params.identity:
+            return x
         sr = self.sample_rate
-        if params.stretch_rate != 1.0:
-            x = pedalboard.time_stretch(
-                x[None, :],
-                sr,
-                stretch_factor=params.stretch_rate,
-                pitch_shift_in_semitones=params.semitones,
-            )[0]
-        elif params.semitones != 0.0:
-            x = pedalboard.PitchShift(semitones=params.semitones)(x, sr)
+        if params.stretch_rate != 1.0 or params.semitones != 0.0:
+            x = _stretch_and_shift(x, sr, params.stretch_rate, params.semitones)
         board = []
         if params.eq is not None:
             freq, gain_db, q = params.eq
