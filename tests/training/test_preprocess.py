@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -202,6 +203,7 @@ def test_resume_after_a_failure_mid_run(tiny, cfg, tmp_path: Path, monkeypatch) 
             assert f.attrs["complete"]
 
 
+@pytest.mark.timeout(180)
 def test_resume_after_a_worker_is_killed(cfg, tmp_path: Path, monkeypatch) -> None:
     # 16 pairs of 1 s, two per shard: when the workers die after the third pair, at most
     # 3 + 2 workers x 4 in flight = 11 jobs were ever submitted, so the pool must break.
@@ -213,8 +215,13 @@ def test_resume_after_a_worker_is_killed(cfg, tmp_path: Path, monkeypatch) -> No
     def kill_workers_then_add(self, row, result):
         calls["n"] += 1
         if calls["n"] == 3:  # after the first shards: SIGKILL every worker process
-            for child in multiprocessing.active_children():
-                os.kill(child.pid, signal.SIGKILL)
+            workers = [
+                c for c in multiprocessing.active_children() if type(c).__name__ == "ForkServerProcess"
+            ]
+            assert workers
+            for child in workers:
+                with contextlib.suppress(ProcessLookupError):  # one may be exiting already
+                    os.kill(child.pid, signal.SIGKILL)
                 child.join(timeout=30)
         real_add(self, row, result)
 

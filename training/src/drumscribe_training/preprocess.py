@@ -46,6 +46,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -101,6 +102,8 @@ EVENT_CHUNK = 4096
 COMPRESSIONS: tuple[str, ...] = ("none", "gzip", "lzf")
 DEFAULT_COMPRESSION = "none"
 GZIP_LEVEL = 1
+#: Hidden folder (in ``out_dir``) where workers park decoded arrays for the main process.
+SCRATCH_PREFIX = ".scratch-"
 #: Results kept in flight per worker process (bounds memory: one decoded file each).
 IN_FLIGHT_PER_WORKER = 4
 
@@ -221,6 +224,8 @@ class PairResult:
     events: np.ndarray | None = None
     unmapped: dict[int, int] = field(default_factory=dict)
     ignored: dict[int, int] = field(default_factory=dict)
+    #: Worker-side file holding ``audio`` and ``events`` while in transit (see _run_job).
+    payload: str = ""
 
     @property
     def ok(self) -> bool:
@@ -322,8 +327,32 @@ def _to_int16(audio: np.ndarray) -> np.ndarray:
     return scaled.astype(np.int16)
 
 
-def _run_job(job: PairJob) -> PairResult:
-    return process_pair(job)
+def _run_job(job: PairJob, scratch: str) -> PairResult:
+    """Worker side: decode, park the arrays in ``scratch`` and return a small result.
+
+    Only a few hundred pickled bytes travel back through the result pipe, a single atomic
+    write: a worker killed mid-way (OOM killer, Ctrl-C) then cannot leave half a message
+    there, which would hang the executor; the pool breaks cleanly instead.
+    """
+    res = process_pair(job)
+    if res.ok:
+        fd, name = tempfile.mkstemp(prefix="pair-", suffix=".npz", dir=scratch)
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, audio=res.audio, events=res.events)
+        res.audio = res.events = None
+        res.payload = name
+    return res
+
+
+def _load_payload(res: PairResult) -> PairResult:
+    """Main side: bring a worker's parked arrays back into ``res`` and delete the file."""
+    if res.payload:
+        path = Path(res.payload)
+        with np.load(path) as data:
+            res.audio, res.events = data["audio"], data["events"]
+        path.unlink()
+        res.payload = ""
+    return res
 
 
 class _ShardWriter:
@@ -455,12 +484,15 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _ordered_results(
-    jobs: Sequence[PairJob], executor: ProcessPoolExecutor | None, max_in_flight: int
+    jobs: Sequence[PairJob],
+    executor: ProcessPoolExecutor | None,
+    max_in_flight: int,
+    scratch: Path,
 ) -> Iterator[PairResult]:
     """Results of ``jobs`` in order, at most ``max_in_flight`` submitted and not yet consumed."""
     if executor is None:
         for job in jobs:
-            yield _run_job(job)
+            yield process_pair(job)
         return
     pending: collections.deque[tuple[PairJob, Future[PairResult]]] = collections.deque()
     it = iter(jobs)
@@ -470,14 +502,14 @@ def _ordered_results(
             job = next(it, None)
             if job is None:
                 return
-            pending.append((job, executor.submit(_run_job, job)))
+            pending.append((job, executor.submit(_run_job, job, str(scratch))))
 
     job: PairJob | None = None
     try:
         fill()
         while pending:
             job, fut = pending.popleft()
-            res = fut.result()
+            res = _load_payload(fut.result())
             fill()
             yield res
     except BrokenProcessPool:
@@ -547,6 +579,8 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
     for p in out.glob(".*.h5.*.tmp"):
         with contextlib.suppress(OSError):
             p.unlink()
+    for p in out.glob(f"{SCRATCH_PREFIX}*"):
+        shutil.rmtree(p, ignore_errors=True)
     manifest: dict[str, Any] = {"format_version": FORMAT_VERSION, "settings": settings, "shards": done}
     _write_json(manifest_path, manifest)
 
@@ -561,6 +595,7 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
 
     workers = max(int(options.num_workers), 1)
     executor = _make_executor(workers) if workers > 1 and jobs else None
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out))
     bar = tqdm(
         total=len(jobs),
         unit="file",
@@ -570,7 +605,7 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
         dynamic_ncols=True,
     )
     try:
-        results = _ordered_results(jobs, executor, workers * IN_FLIGHT_PER_WORKER)
+        results = _ordered_results(jobs, executor, workers * IN_FLIGHT_PER_WORKER, scratch)
         for plan in todo:
             writer = _ShardWriter(out / plan.name, split=plan.split, options=options)
             entry: dict[str, Any] = {
@@ -610,6 +645,7 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
         bar.close()
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
     summary = _summarize(plans, done, options)
     _write_skipped(out / SKIPPED_NAME, plans, done)
