@@ -19,6 +19,12 @@ Outputs in ``out_dir``
 ``summary.json`` / ``summary.txt``
     Hours, examples and hits per lane per split, skipped counts, unmapped and ignored notes.
 
+Workers are started with ``forkserver`` (so they never inherit an open shard), which, as
+with any spawn-style start, means a script calling :func:`run_preprocess` with
+``num_workers > 1`` needs the usual ``if __name__ == "__main__":`` guard. They park each
+decoded pair in a hidden ``.scratch-*`` folder of ``out_dir`` (removed at the end) and send
+back only a small result.
+
 Shard layout (HDF5, ``FORMAT_VERSION`` 1)
 -----------------------------------------
 Root attributes: ``format_version``, ``split``, ``shard``, ``sample_rate``, ``lane_names``

@@ -1,0 +1,268 @@
+"""Data pipeline benchmarks (pytest-benchmark; outside the default test run).
+
+Run::
+
+    uv run pytest benchmarks/bench_data.py --benchmark-only -s -p no:cacheprovider
+
+Measures, on this machine, in one run:
+
+- preprocessing throughput (audio hours per minute) with 1 and 2 worker processes;
+- disk use per audio hour and random 4 s crop reads per second for each shard compression
+  (none / gzip+shuffle / lzf+shuffle), with the projection for the full E-GMD (444 h);
+- loader throughput (training examples per second) with and without augmentation, in one
+  process and with 2 DataLoader workers;
+- the seed model's training step rate (batch ``training.batch_size`` of ``data.crop_s``
+  crops) on this machine's CPU (and CUDA when present), next to the loader rate.
+
+Audio: a ``data/synth-10h``-style E-GMD folder rendered from real drum samples when one is
+found (``DRUMSCRIBE_BENCH_EGMD`` or ``data/synth-10h``; its first rows), otherwise the
+generated noise-burst set of :mod:`drumscribe_training.egmd_testdata` (compression ratios
+are only meaningful on real drum audio). Each result line is printed (use ``-s``) and kept
+in the benchmark's ``extra_info``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drumscribe_training.config import REPO_ROOT, load_config
+from drumscribe_training.egmd import CSV_HEADER, find_index_csv
+from drumscribe_training.egmd_testdata import write_tiny_egmd
+from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+
+#: Full E-GMD, hours of audio.
+EGMD_HOURS = 444.0
+#: Rows of a real (synthetic-kit) set used for the benchmark, and their split shares.
+REAL_ROWS = 160
+REAL_SPLIT_SHARES = {"train": 0.8, "validation": 0.1, "test": 0.1}
+#: Pairs x seconds of the generated fallback set.
+GEN_PAIRS, GEN_SECONDS = 32, 30.0
+LOADER_BATCHES = 30
+CROP_READS = 300
+
+RESULTS: dict[str, str] = {}
+
+
+def _report(key: str, line: str, benchmark=None, **info: float) -> None:
+    RESULTS[key] = line
+    print(f"\n[bench_data] {line}")
+    if benchmark is not None:
+        benchmark.extra_info.update(info)
+
+
+@pytest.fixture(scope="session")
+def cfg():
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def egmd(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path | None, str]:
+    """(data_dir, csv_path or None, description)."""
+    candidates = [os.environ.get("DRUMSCRIBE_BENCH_EGMD"), str(REPO_ROOT / "data" / "synth-10h")]
+    for cand in candidates:
+        if not cand:
+            continue
+        try:
+            index = find_index_csv(cand)
+        except Exception:
+            continue
+        tmp = tmp_path_factory.mktemp("subset")
+        with open(index, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        present = [r for r in rows if (Path(cand) / r["audio_filename"]).is_file()]
+        picked = []
+        for split, share in REAL_SPLIT_SHARES.items():
+            picked += [r for r in present if r["split"] == split][: round(REAL_ROWS * share)]
+        if len(picked) < 8:
+            continue
+        sub = tmp / "subset.csv"
+        with open(sub, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(CSV_HEADER))
+            w.writeheader()
+            w.writerows(picked)
+        return Path(cand), sub, f"{len(picked)} rows of {cand} (rendered drum samples)"
+    root, _ = write_tiny_egmd(
+        tmp_path_factory.mktemp("gen") / "e-gmd",
+        n_train=GEN_PAIRS - 8,
+        n_val=4,
+        n_test=4,
+        duration_s=GEN_SECONDS,
+        hits_per_s=6.0,
+    )
+    return root, None, f"{GEN_PAIRS} generated noise-burst pairs of {GEN_SECONDS:.0f} s"
+
+
+def _options(cfg, egmd, out: Path, **kw) -> PreprocessOptions:
+    data_dir, csv_path, _ = egmd
+    return PreprocessOptions.from_config(
+        cfg,
+        data_dir=data_dir,
+        csv_path=csv_path,
+        out_dir=out,
+        splits_dir=out / "splits",
+        progress=False,
+        **kw,
+    )
+
+
+def _fresh(out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("workers", "compression"), [(1, "none"), (2, "none"), (1, "gzip"), (2, "gzip")])
+def test_preprocess_throughput(benchmark, cfg, egmd, tmp_path: Path, workers: int, compression: str) -> None:
+    out = tmp_path / "proc"
+    opts = _options(cfg, egmd, out, num_workers=workers, compression=compression)
+    summary = benchmark.pedantic(
+        run_preprocess, args=(opts,), setup=lambda: _fresh(out), rounds=2, iterations=1
+    )
+    hours = sum(s["hours"] for s in summary["splits"].values())
+    minutes = benchmark.stats.stats.mean / 60.0
+    rate = hours / minutes
+    _report(
+        f"preprocess_{workers}_{compression}",
+        f"preprocess, {workers} worker(s), compression {compression}: {hours * 60:.1f} min of audio in "
+        f"{minutes * 60:.1f} s = {rate:.2f} audio h/min ({egmd[2]}); "
+        f"full E-GMD ({EGMD_HOURS:.0f} h) ~ {EGMD_HOURS / rate:.0f} min",
+        benchmark,
+        audio_hours=hours,
+        audio_hours_per_minute=rate,
+    )
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "lzf"])
+def test_compression_disk_and_reads(benchmark, cfg, egmd, tmp_path: Path, compression: str) -> None:
+    import h5py
+
+    out = tmp_path / "proc"
+    summary = run_preprocess(_options(cfg, egmd, out, num_workers=2, compression=compression))
+    hours = sum(s["hours"] for s in summary["splits"].values())
+    shards = sorted(out.glob("*.h5"))
+    size = sum(p.stat().st_size for p in shards)
+    raw_bytes_per_hour = 3600 * cfg.audio.sample_rate * 2
+    per_hour = size / hours
+    crop = round(cfg.data.crop_s * cfg.audio.sample_rate)
+    files = [h5py.File(p, "r", locking=False, rdcc_nbytes=1 << 18) for p in shards]
+    lengths = [f["audio"].shape[0] for f in files]
+    rng = np.random.default_rng(0)
+
+    def reads() -> None:
+        for _ in range(CROP_READS):
+            k = int(rng.integers(len(files)))
+            if lengths[k] <= crop:
+                continue
+            s = int(rng.integers(lengths[k] - crop))
+            files[k]["audio"][s : s + crop]
+
+    benchmark.pedantic(reads, rounds=3, iterations=1)
+    for f in files:
+        f.close()
+    reads_per_s = CROP_READS / benchmark.stats.stats.mean
+    projected = per_hour * EGMD_HOURS / 1e9
+    _report(
+        f"compression_{compression}",
+        f"compression {compression:>4}: {per_hour / 1e6:.1f} MB per audio hour "
+        f"({per_hour / raw_bytes_per_hour:.2f} of raw int16), full E-GMD ~ {projected:.1f} GB; "
+        f"{reads_per_s:.0f} random {cfg.data.crop_s:.0f} s crop reads/s",
+        benchmark,
+        mb_per_hour=per_hour / 1e6,
+        projected_gb=projected,
+        crop_reads_per_s=reads_per_s,
+    )
+
+
+@pytest.fixture(scope="module")
+def processed(cfg, egmd, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("loader") / "proc"
+    run_preprocess(_options(cfg, egmd, out, num_workers=2))
+    return out
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("augment", [False, True])
+def test_loader_throughput(benchmark, cfg, processed: Path, augment: bool, workers: int) -> None:
+    import torch
+
+    from drumscribe_training.datamodule import EGMDDataModule
+
+    torch.manual_seed(0)
+    dm = EGMDDataModule(cfg, processed_dir=processed, num_workers=workers, augment=augment, pin_memory=False)
+    dm.setup("fit")
+    loader = dm.train_dataloader()
+    bs = dm.batch_size
+    it = iter(loader)
+    # start the workers and drain what they prefetched, outside the timing
+    for _ in range(1 + workers * dm.prefetch_factor):
+        next(it)
+
+    def run() -> None:
+        nonlocal it
+        for _ in range(LOADER_BATCHES):
+            try:
+                next(it)
+            except StopIteration:
+                it = iter(loader)
+                next(it)
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    rate = LOADER_BATCHES * bs / benchmark.stats.stats.mean
+    _report(
+        f"loader_{augment}_{workers}",
+        f"loader, augment={'on ' if augment else 'off'}, {workers} worker(s): {rate:.1f} examples/s "
+        f"({rate * cfg.data.crop_s:.0f} s of audio/s, batch {bs} x {cfg.data.crop_s:.0f} s)",
+        benchmark,
+        examples_per_s=rate,
+    )
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_model_train_step(benchmark, cfg, device: str) -> None:
+    import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from drumscribe_training.model import build_model
+
+    torch.manual_seed(0)
+    model = build_model(cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    bs = cfg.training.batch_size
+    n = round(cfg.data.crop_s * cfg.audio.sample_rate)
+    audio = (torch.randn(bs, n) * 0.1).to(device)
+    target = (torch.rand(bs, n // cfg.audio.hop_length + 1, 8) < 0.02).float().to(device)
+
+    def step() -> None:
+        onset, _vel = model(audio)
+        frames = min(onset.shape[1], target.shape[1])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(onset[:, :frames], target[:, :frames])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    if device == "cuda":
+        step()  # warm-up (cuDNN autotuning); on CPU one step is slow enough
+    benchmark.pedantic(step, rounds=1 if device == "cpu" else 20, iterations=1)
+    steps = 1.0 / benchmark.stats.stats.mean
+    _report(
+        f"model_{device}",
+        f"model train step on {device} ({torch.get_num_threads()} threads), batch {bs} x "
+        f"{cfg.data.crop_s:.0f} s: {steps:.2f} steps/s = {steps * bs:.1f} examples/s",
+        benchmark,
+        steps_per_s=steps,
+        examples_per_s=steps * bs,
+    )
+
+
+def test_zz_summary() -> None:
+    """Print every result line together (runs last in file order)."""
+    time.sleep(0)
+    print("\n[bench_data] summary\n" + "\n".join(f"  {v}" for v in RESULTS.values()))
