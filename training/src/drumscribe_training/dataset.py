@@ -335,25 +335,31 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         rng = self.rng()
-        if self.synth_fraction > 0 and rng.random() < self.synth_fraction:
-            return self._rendered(rng)
+        rendered = self.synth_fraction > 0 and rng.random() < self.synth_fraction
         params = self.augmenter.sample(rng) if self.augmenter is not None else None
-        rate = float(getattr(params, "stretch_rate", 1.0)) if params is not None else 1.0
-        need = math.ceil(self.crop_n * rate)
-        ex = int(self.window_example[i])
-        n = int(self.index.audio_length[ex])
-        start = int(self.window_start[i]) + int(rng.integers(0, self.stride_n))
-        start = min(start, max(n - need, 0))
-        audio, events = self.reader.read(self.index, ex, start, need)
-        times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
+        rate = float(params.stretch_rate) if params is not None else 1.0
+        need = math.ceil(self.crop_n * rate)  # source samples that stretch to crop_n
+        if rendered:
+            audio, times, lanes, velocities = self._rendered(rng, need)
+        else:
+            ex = int(self.window_example[i])
+            n = int(self.index.audio_length[ex])
+            start = int(self.window_start[i]) + int(rng.integers(0, self.stride_n))
+            start = min(start, max(n - need, 0))
+            audio, events = self.reader.read(self.index, ex, start, need)
+            times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
+            lanes, velocities = events["lane"], events["velocity"]
         if params is not None:
             audio = self.augmenter.apply(audio, params)
             times = times / rate
         audio = _fix_length(audio, self.crop_n)
-        onsets, vel = _targets(times, events["lane"], events["velocity"], self.crop_n, self.spec)
+        onsets, vel = _targets(times, lanes, velocities, self.crop_n, self.spec)
         return _item(audio, onsets, vel)
 
-    def _rendered(self, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+    def _rendered(
+        self, rng: np.random.Generator, n_samples: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A clip of ``n_samples`` rendered on the fly: audio, times, lanes, velocities."""
         from drumscribe.lanes import lane_index
 
         if self._renderer is None:
@@ -362,25 +368,15 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
             self._renderer = ClipRenderer(
                 split="train", sample_rate=self.spec.sample_rate, seed=int(rng.integers(1 << 31))
             )
-        clip = self._renderer.render(duration_s=self.crop_s, rng=rng)
+        clip = self._renderer.render(duration_s=n_samples / self.spec.sample_rate, rng=rng)
         if int(clip.sample_rate) != self.spec.sample_rate:
             raise DataError(f"rendered clip at {clip.sample_rate} Hz, expected {self.spec.sample_rate}")
-        audio = np.asarray(clip.audio, dtype=np.float32).reshape(-1)
-        kept = [
-            (e.time_s, lane_index(self.note_map[e.note]), e.velocity)
-            for e in clip.events
-            if e.note in self.note_map
-        ]
-        times = np.array([k[0] for k in kept], dtype=np.float64)
-        lanes = np.array([k[1] for k in kept], dtype=np.int64)
-        vels = np.array([k[2] for k in kept], dtype=np.float32)
-        if self.augmenter is not None:
-            params = self.augmenter.sample(rng)
-            audio = self.augmenter.apply(audio, params)
-            times = times / float(getattr(params, "stretch_rate", 1.0))
-        audio = _fix_length(audio, self.crop_n)
-        onsets, vel = _targets(times, lanes, vels, self.crop_n, self.spec)
-        return _item(audio, onsets, vel)
+        audio = _fix_length(np.asarray(clip.audio, dtype=np.float32).reshape(-1), n_samples)
+        kept = [e for e in clip.events if e.note in self.note_map]
+        times = np.array([e.time_s for e in kept], dtype=np.float64)
+        lanes = np.array([lane_index(self.note_map[e.note]) for e in kept], dtype=np.int64)
+        velocities = np.array([e.velocity for e in kept], dtype=np.float32)
+        return audio, times, lanes, velocities
 
 
 def _fix_length(audio: np.ndarray, n: int) -> np.ndarray:

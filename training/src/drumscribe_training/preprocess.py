@@ -287,12 +287,6 @@ def process_pair(job: PairJob) -> PairResult:
     audio_path = root / row.audio_filename
     midi_path = root / row.midi_filename
     result = PairResult(audio_filename=row.audio_filename)
-    if not audio_path.is_file():
-        result.reason = "missing audio file"
-        return result
-    if not midi_path.is_file():
-        result.reason = "missing MIDI file"
-        return result
     try:
         onsets = _read_onsets(midi_path, note_map=job.lanes, ignored_notes=job.ignored_notes)
     except EGMDError as exc:
@@ -329,8 +323,9 @@ def process_pair(job: PairJob) -> PairResult:
 
 
 def _to_int16(audio: np.ndarray) -> np.ndarray:
-    scaled = np.rint(np.clip(audio, -1.0, 1.0) * 32767.0)
-    return scaled.astype(np.int16)
+    # float = int16 / 32768 both ways (as soundfile reads PCM_16), so 16-bit sources
+    # at the model rate round-trip exactly
+    return np.clip(np.rint(audio * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def _run_job(job: PairJob, scratch: str) -> PairResult:
