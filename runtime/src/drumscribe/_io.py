@@ -36,6 +36,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise DrumscribeError(f"{target}: cannot write to {folder}: {exc.strerror}") from None
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp makes 0600 files; give the output the permissions a plain open() would
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, target)
