@@ -19,6 +19,10 @@ found (``DRUMSCRIBE_BENCH_EGMD`` or ``data/synth-10h``; its first rows), otherwi
 generated noise-burst set of :mod:`drumscribe_training.egmd_testdata` (compression ratios
 are only meaningful on real drum audio). Each result line is printed (use ``-s``) and kept
 in the benchmark's ``extra_info``.
+
+Quick mode (``DRUMSCRIBE_BENCH_QUICK=1``, on under ``--benchmark-disable``; see conftest.py):
+always the generated set, 8 pairs of 6 s, a few batches, one round, batch 2 x 1 s for the
+train step. The trainer's own step (its losses, bf16 autocast) is in ``bench_train.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import shutil
 import time
 from pathlib import Path
 
+import _bench
 import numpy as np
 import pytest
 
@@ -47,14 +52,18 @@ GEN_PAIRS, GEN_SECONDS = 32, 30.0
 LOADER_BATCHES = 30
 CROP_READS = 300
 
+#: Quick mode: pairs x seconds of the generated set, loader batches, crop reads.
+QUICK_GEN = (8, 6.0)
+QUICK_LOADER_BATCHES = 3
+QUICK_CROP_READS = 20
+
 RESULTS: dict[str, str] = {}
 
 
 def _report(key: str, line: str, benchmark=None, **info: float) -> None:
     RESULTS[key] = line
     print(f"\n[bench_data] {line}")
-    if benchmark is not None:
-        benchmark.extra_info.update(info)
+    _bench.report(benchmark, line, key=key, **info)
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +75,8 @@ def cfg():
 def egmd(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path | None, str]:
     """(data_dir, csv_path or None, description)."""
     candidates = [os.environ.get("DRUMSCRIBE_BENCH_EGMD"), str(REPO_ROOT / "data" / "synth-10h")]
+    if _bench.quick():
+        candidates = []
     for cand in candidates:
         if not cand:
             continue
@@ -88,15 +99,16 @@ def egmd(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path | None, s
             w.writeheader()
             w.writerows(picked)
         return Path(cand), sub, f"{len(picked)} rows of {cand} (rendered drum samples)"
+    pairs, seconds = QUICK_GEN if _bench.quick() else (GEN_PAIRS, GEN_SECONDS)
     root, _ = write_tiny_egmd(
         tmp_path_factory.mktemp("gen") / "e-gmd",
-        n_train=GEN_PAIRS - 8,
-        n_val=4,
-        n_test=4,
-        duration_s=GEN_SECONDS,
+        n_train=pairs - pairs // 4,
+        n_val=pairs // 8,
+        n_test=pairs // 8,
+        duration_s=seconds,
         hits_per_s=6.0,
     )
-    return root, None, f"{GEN_PAIRS} generated noise-burst pairs of {GEN_SECONDS:.0f} s"
+    return root, None, f"{pairs} generated noise-burst pairs of {seconds:.0f} s"
 
 
 def _options(cfg, egmd, out: Path, **kw) -> PreprocessOptions:
@@ -120,11 +132,11 @@ def _fresh(out: Path) -> None:
 def test_preprocess_throughput(benchmark, cfg, egmd, tmp_path: Path, workers: int, compression: str) -> None:
     out = tmp_path / "proc"
     opts = _options(cfg, egmd, out, num_workers=workers, compression=compression)
-    summary = benchmark.pedantic(
-        run_preprocess, args=(opts,), setup=lambda: _fresh(out), rounds=2, iterations=1
+    summary, times = _bench.measure(
+        benchmark, lambda: run_preprocess(opts), setup=lambda: _fresh(out), rounds=_bench.rounds(2)
     )
     hours = sum(s["hours"] for s in summary["splits"].values())
-    minutes = benchmark.stats.stats.mean / 60.0
+    minutes = _bench.median(times) / 60.0
     rate = hours / minutes
     _report(
         f"preprocess_{workers}_{compression}",
@@ -134,6 +146,7 @@ def test_preprocess_throughput(benchmark, cfg, egmd, tmp_path: Path, workers: in
         benchmark,
         audio_hours=hours,
         audio_hours_per_minute=rate,
+        source=egmd[2],
     )
 
 
@@ -152,19 +165,20 @@ def test_compression_disk_and_reads(benchmark, cfg, egmd, tmp_path: Path, compre
     files = [h5py.File(p, "r", locking=False, rdcc_nbytes=1 << 18) for p in shards]
     lengths = [f["audio"].shape[0] for f in files]
     rng = np.random.default_rng(0)
+    n_reads = QUICK_CROP_READS if _bench.quick() else CROP_READS
 
     def reads() -> None:
-        for _ in range(CROP_READS):
+        for _ in range(n_reads):
             k = int(rng.integers(len(files)))
             if lengths[k] <= crop:
                 continue
             s = int(rng.integers(lengths[k] - crop))
             files[k]["audio"][s : s + crop]
 
-    benchmark.pedantic(reads, rounds=3, iterations=1)
+    _, times = _bench.measure(benchmark, reads, rounds=_bench.rounds(3))
     for f in files:
         f.close()
-    reads_per_s = CROP_READS / benchmark.stats.stats.mean
+    reads_per_s = n_reads / _bench.median(times)
     projected = per_hour * EGMD_HOURS / 1e9
     _report(
         f"compression_{compression}",
@@ -198,21 +212,26 @@ def test_loader_throughput(benchmark, cfg, processed: Path, augment: bool, worke
     loader = dm.train_dataloader()
     bs = dm.batch_size
     it = iter(loader)
+
+    def next_batch() -> None:
+        nonlocal it
+        try:
+            next(it)
+        except StopIteration:  # a short epoch (tiny data): start the next one
+            it = iter(loader)
+            next(it)
+
     # start the workers and drain what they prefetched, outside the timing
     for _ in range(1 + workers * dm.prefetch_factor):
-        next(it)
+        next_batch()
+    n_batches = QUICK_LOADER_BATCHES if _bench.quick() else LOADER_BATCHES
 
     def run() -> None:
-        nonlocal it
-        for _ in range(LOADER_BATCHES):
-            try:
-                next(it)
-            except StopIteration:
-                it = iter(loader)
-                next(it)
+        for _ in range(n_batches):
+            next_batch()
 
-    benchmark.pedantic(run, rounds=3, iterations=1)
-    rate = LOADER_BATCHES * bs / benchmark.stats.stats.mean
+    _, times = _bench.measure(benchmark, run, rounds=_bench.rounds(3))
+    rate = n_batches * bs / _bench.median(times)
     _report(
         f"loader_{augment}_{workers}",
         f"loader, augment={'on ' if augment else 'off'}, {workers} worker(s): {rate:.1f} examples/s "
@@ -233,8 +252,8 @@ def test_model_train_step(benchmark, cfg, device: str) -> None:
     torch.manual_seed(0)
     model = build_model(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    bs = cfg.training.batch_size
-    n = round(cfg.data.crop_s * cfg.audio.sample_rate)
+    bs, crop_s = (2, 1.0) if _bench.quick() else (cfg.training.batch_size, cfg.data.crop_s)
+    n = round(crop_s * cfg.audio.sample_rate)
     audio = (torch.randn(bs, n) * 0.1).to(device)
     target = (torch.rand(bs, n // cfg.audio.hop_length + 1, 8) < 0.02).float().to(device)
 
@@ -250,12 +269,12 @@ def test_model_train_step(benchmark, cfg, device: str) -> None:
 
     if device == "cuda":
         step()  # warm-up (cuDNN autotuning); on CPU one step is slow enough
-    benchmark.pedantic(step, rounds=1 if device == "cpu" else 20, iterations=1)
-    steps = 1.0 / benchmark.stats.stats.mean
+    _, times = _bench.measure(benchmark, step, rounds=_bench.rounds(1 if device == "cpu" else 20))
+    steps = 1.0 / _bench.median(times)
     _report(
         f"model_{device}",
         f"model train step on {device} ({torch.get_num_threads()} threads), batch {bs} x "
-        f"{cfg.data.crop_s:.0f} s: {steps:.2f} steps/s = {steps * bs:.1f} examples/s",
+        f"{crop_s:.0f} s: {steps:.2f} steps/s = {steps * bs:.1f} examples/s",
         benchmark,
         steps_per_s=steps,
         examples_per_s=steps * bs,
