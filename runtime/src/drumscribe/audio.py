@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +40,11 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")
 DEFAULT_BLOCK_S = 10.0
 #: More channels than this in an array is taken for a (samples, channels) mix-up.
 MAX_CHANNELS = 64
+#: At most this many samples (all channels) are decoded at once, whatever the rate and channels.
+MAX_BLOCK_SAMPLES = 1 << 22
 _HASH_BLOCK = 1 << 20
+#: WAV data sizes that streaming writers put in a header they cannot go back to fix.
+_STREAMING_SIZES = (0, 0x7FFFFFFF, 0xFFFFFFFF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,8 @@ def probe_audio(path: str | os.PathLike[str]) -> AudioInfo:
         raise AudioError(f"{p}: no such file")
     if p.is_dir():
         raise AudioError(f"{p}: is a folder, not an audio file")
+    if not stat.S_ISREG(p.stat().st_mode):
+        raise AudioError(f"{p}: not a regular file (a pipe or a device); save the audio to a file first")
     if p.stat().st_size == 0:
         raise AudioError(f"{p}: empty file (0 bytes)")
     try:
@@ -138,6 +146,73 @@ class Resampler:
         return np.asarray(self._stream.resample_chunk(block, last=last), dtype=np.float32)
 
 
+def _riff_truncation(path: Path, info: AudioInfo) -> str | None:
+    """How a WAV/AIFF file is cut short, from its header (libsndfile reads what is there)."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[8:12] not in (b"WAVE", b"AIFF", b"AIFC"):
+            return None
+        order = {b"RIFF": "<", b"FORM": ">"}.get(head[:4])
+        if order is None:  # RF64, RIFX, W64: no check
+            return None
+        size = path.stat().st_size
+        block_align = 0
+        while True:
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return None
+            cid, clen = chunk[:4], struct.unpack(order + "I", chunk[4:])[0]
+            start = fh.tell()
+            if cid == b"fmt " and clen >= 14:
+                block_align = struct.unpack("<H", fh.read(14)[12:14])[0]
+            elif cid in (b"data", b"SSND"):
+                if cid == b"data" and clen in _STREAMING_SIZES:
+                    return None
+                missing = start + clen - size
+                frame = block_align or 1
+                if missing < frame:
+                    return None
+                promised = info.frames + missing // frame if block_align else None
+                if promised is None:
+                    return f"the audio data chunk is {missing} bytes short"
+                return f"the header promises {promised / info.sample_rate:.2f} s of audio, the file holds {info.duration_s:.2f} s"
+            fh.seek(start + clen + (clen & 1))
+
+
+def _ogg_truncation(path: Path) -> str | None:
+    """How an Ogg file is cut short: its last page is incomplete or lacks end-of-stream."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 65307 - 4096))  # the largest Ogg page is 65307 bytes
+        tail = fh.read()
+    pos = tail.rfind(b"OggS")
+    while pos >= 0:
+        if pos + 27 <= len(tail) and pos + 27 + tail[pos + 26] <= len(tail):
+            nseg = tail[pos + 26]
+            end = pos + 27 + nseg + sum(tail[pos + 27 : pos + 27 + nseg])
+            if end == len(tail):
+                if tail[pos + 5] & 0x04:
+                    return None
+                return "the Ogg stream ends without its end-of-stream page"
+        pos = tail.rfind(b"OggS", 0, pos)
+    return "the last Ogg page is cut off"
+
+
+def _check_complete(path: Path, info: AudioInfo) -> None:
+    """Raise :class:`AudioError` when the container shows the file was cut short."""
+    try:
+        if info.format in ("WAV", "WAVEX", "AIFF"):
+            why = _riff_truncation(path, info)
+        elif info.format == "OGG":
+            why = _ogg_truncation(path)
+        else:
+            why = None
+    except (OSError, struct.error):
+        why = None
+    if why:
+        raise AudioError(f"{path}: truncated: {why}")
+
+
 def iter_file_blocks(
     path: str | os.PathLike[str], *, sample_rate: int, block_s: float = DEFAULT_BLOCK_S
 ) -> Iterator[np.ndarray]:
@@ -151,17 +226,27 @@ def iter_file_blocks(
     Raises
     ------
     AudioError
-        Naming the file, if it cannot be opened, is truncated or holds NaN/inf.
+        Naming the file, if it cannot be opened, is truncated (the container says more
+        audio than the file holds, or fewer frames decode than the header promises) or
+        holds NaN/inf.
     """
     info = probe_audio(path)
-    block_frames = max(1, round(block_s * info.sample_rate))
+    _check_complete(Path(path), info)
+    block_frames = max(1, min(round(block_s * info.sample_rate), MAX_BLOCK_SAMPLES // info.channels))
     resample = Resampler(info.sample_rate, sample_rate)
+    decoded = 0
     try:
         with sf.SoundFile(str(path)) as fh:
             while True:
                 data = fh.read(block_frames, dtype="float32", always_2d=True)
+                decoded += data.shape[0]
                 last = data.shape[0] < block_frames
                 _check_finite(data, str(path))
+                if last and decoded < info.frames:
+                    raise AudioError(
+                        f"{path}: truncated: the header promises {info.duration_s:.2f} s of audio,"
+                        f" only {decoded / info.sample_rate:.2f} s could be decoded"
+                    )
                 out = resample(to_mono(data), last=last)
                 if out.size:
                     yield out

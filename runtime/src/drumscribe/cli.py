@@ -20,7 +20,7 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # some inputs failed; the others were written
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # the command could not run: bad options, model or output folder
 
 
 def _positive_float(text: str) -> float:
@@ -141,7 +141,9 @@ def _output_for(args: argparse.Namespace, src: Path, fmt: str) -> Path:
     if args.output:
         return Path(args.output)
     folder = Path(args.out_dir) if args.out_dir else src.parent
-    name = Path(src.name).stem or "output"  # a bare file name: cannot leave the folder
+    name = Path(src.name).stem
+    if not name.strip(". "):  # "", ".", "..", "...wav" -> "..": these name no file of their own
+        name = "output"
     return folder / (name + FILE_FORMATS[fmt] if fmt in FILE_FORMATS else name)
 
 
@@ -164,9 +166,19 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
             raise DrumscribeError(f"{args.out_dir}: cannot create output folder ({exc.strerror})") from None
     model = load_model(args.model, threads=args.threads)
     failed = 0
+    outputs: dict[Path, Path] = {}  # output -> the input it was written for, in this batch
     for text in args.inputs:
         src = Path(text)
         try:
+            out = _output_for(args, src, fmt)
+            key = out.resolve()
+            if key in outputs:
+                raise DrumscribeError(
+                    f"{src}: its output {out} was already written for {outputs[key]} in this run;"
+                    " rename the input or transcribe it separately"
+                )
+            if fmt not in SONG_FORMATS and src.exists() and key == src.resolve():
+                raise DrumscribeError(f"{src}: the output {out} would overwrite the input")
             result = transcribe(
                 src,
                 model=model,
@@ -175,7 +187,6 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
                 chunk_s=args.chunk,
                 progress=not args.quiet and sys.stderr.isatty(),
             )
-            out = _output_for(args, src, fmt)
             opts = _chart_options(args, fmt)
             if fmt in SONG_FORMATS:
                 opts["audio_path"] = src
@@ -184,6 +195,11 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
             failed += 1
             print(f"drumscribe: error: {exc}", file=sys.stderr)
             continue
+        except OSError as exc:  # e.g. the disk filled up while writing
+            failed += 1
+            print(f"drumscribe: error: {exc.filename or src}: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        outputs[key] = src
         if not args.quiet:
             counts = ", ".join(f"{k} {v}" for k, v in result.counts().items() if v)
             print(
@@ -221,8 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except DrumscribeError as exc:
+        # per-input errors are caught in the batch loop; this one stopped the whole command
+        # (options, model, output folder) before any input was done
         print(f"drumscribe: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, DrumscribeError) and args.command == "info" else EXIT_FAILED
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("drumscribe: interrupted", file=sys.stderr)
         return 130

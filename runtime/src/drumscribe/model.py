@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -131,17 +132,21 @@ class ModelSpec:
         pp = get("peak_picking", dict)
         thr = get("thresholds", dict, pp, "peak_picking.")
         if set(thr) != set(LANE_NAMES) or not all(
-            isinstance(v, int | float) and 0 < v <= 1 for v in thr.values()
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 < v <= 1 for v in thr.values()
         ):
             raise ModelError(
                 f"{where}: peak_picking.thresholds must give each of the 8 lanes a value in (0, 1]"
             )
         min_interval = float(get("min_interval_s", (int, float), pp, "peak_picking."))
+        if not 0 <= min_interval < math.inf:
+            raise ModelError(
+                f"{where}: peak_picking.min_interval_s must be a number >= 0, got {min_interval}"
+            )
         inf = get("inference", dict)
         chunk_s = float(get("chunk_s", (int, float), inf, "inference."))
         context_s = float(get("context_s", (int, float), inf, "inference."))
-        if chunk_s <= 0 or context_s < 0:
-            raise ModelError(f"{where}: inference.chunk_s must be > 0 and context_s >= 0")
+        if not (0 < chunk_s < math.inf and 0 <= context_s < math.inf):
+            raise ModelError(f"{where}: inference.chunk_s must be > 0 and context_s >= 0 (finite seconds)")
         sha = get("onnx_sha256", str)
         return cls(
             name=str(data.get("name", "drumscribe")),

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from drumscribe.audio import file_sha256, iter_array_blocks, iter_file_blocks, probe_audio
-from drumscribe.errors import DrumscribeError
+from drumscribe.errors import AudioError, DrumscribeError
 from drumscribe.hits import DrumHit, Transcription
 from drumscribe.inference import StreamingTranscriber
 from drumscribe.model import InferenceModel, Model, load_model
@@ -84,7 +84,12 @@ def transcribe(
     if isinstance(audio, np.ndarray):
         if sample_rate is None:
             raise DrumscribeError("transcribe: an array input needs sample_rate=")
-        rate = int(sample_rate)
+        try:
+            rate = int(sample_rate)
+        except (TypeError, ValueError, OverflowError):
+            rate = 0
+        if rate <= 0 or rate != sample_rate:
+            raise AudioError(f"<array>: sample_rate must be a positive integer, got {sample_rate!r}")
         total_s = audio.shape[-1] / rate if audio.size else 0.0
         blocks: Iterator[np.ndarray] = iter_array_blocks(
             audio, sample_rate=rate, target_rate=m.spec.sample_rate

@@ -72,6 +72,14 @@ def _write_audio(src: Path, folder: Path) -> Path:
             ) as out:
                 for block in inp.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
                     out.write(block)
+            # libsndfile buffers encoded pages and does not report a failed write (a full
+            # disk): read the result back before it takes the name
+            try:
+                complete = sf.info(str(tmp)).frames == inp.frames
+            except sf.LibsndfileError:
+                complete = False
+            if not complete:
+                raise AudioError(f"{target}: the converted audio is incomplete (is the disk full?)")
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AudioError(f"{src}: cannot convert the audio to Ogg Vorbis ({exc})") from None
     return target
