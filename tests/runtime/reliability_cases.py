@@ -1260,10 +1260,28 @@ STATIC_ROWS: tuple[tuple[str, str, str, str], ...] = (
         "tests/runtime/test_reliability_security.py::test_transcription_unpickles_nothing",
     ),
     (
-        "chart-round-trips",
-        "Random charts and hits (hypothesis)",
-        "chart → JSON file → chart and hits → MIDI → hits give back what went in",
+        "chart-json-round-trip",
+        "Random hits, grids and tempos (hypothesis): transcription → JSON chart file → chart",
+        "the chart read back equals the one built; every chart hit is one that went in",
         "tests/runtime/test_reliability_charts.py::test_chart_json_file_round_trip",
+    ),
+    (
+        "midi-round-trip",
+        "Random hits and tempos (hypothesis): hits → MIDI file (one tempo, as `transcribe -o x.mid`) → hits",
+        "the same drums and velocities on the same ticks; each time within half a tick",
+        "tests/runtime/test_reliability_charts.py::test_hits_midi_hits_round_trip_one_tempo",
+    ),
+    (
+        "output-names-property",
+        "Random input names of dots, spaces, backslashes, unicode (hypothesis) with `--out-dir`",
+        "the output is one name directly inside the output folder, never `.` or `..`",
+        "tests/runtime/test_reliability_security.py::test_output_names_stay_in_the_output_folder",
+    ),
+    (
+        "sidecar-every-key",
+        "A sidecar without each required key in turn; wrong types; NaN and infinite numbers",
+        "`ModelError: side.json: sidecar misses key …` / `… has the wrong type …` / the range rule broken",
+        "tests/runtime/test_reliability_models.py::test_every_required_sidecar_key",
     ),
 )
 
