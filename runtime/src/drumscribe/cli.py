@@ -3,7 +3,10 @@
 ``drumscribe transcribe IN... [-o OUT | --out-dir DIR] [--format F] [--model M]
 [--threshold T] [--min-interval S]`` transcribes one or many files in one process (one
 onnxruntime session); ``drumscribe info [MODEL]`` prints what a model's sidecar says.
-User errors print one line and give a non-zero exit code, never a traceback.
+User errors print one line and give a non-zero exit code, never a traceback: 1 when some
+inputs failed (the others were written), 2 when the command could not run at all (bad
+options, model or output folder), 130 on Ctrl-C. docs/RELIABILITY.md lists every bad input
+tried and what it gets.
 """
 
 from __future__ import annotations
