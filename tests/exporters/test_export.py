@@ -1,0 +1,140 @@
+"""Export to ONNX: contract, parity with torch, runtime hits equal torch hits, variants, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+import drumscribe
+from drumscribe.model import sidecar_path
+from drumscribe_exporters.cli import main as export_main
+from drumscribe_exporters.onnx_export import OPSET, export_model
+from drumscribe_exporters.parity import check_parity
+from drumscribe_exporters.quantize import to_fp16, to_int8
+from drumscribe_training.checkpoint import load_checkpoint
+from drumscribe_training.config import Config, load_config
+from drumscribe_training.model import build_model
+from drumscribe_training.torch_model import TorchModel
+
+SMALL = {
+    "model": {"conv_filters": [8, 16, 16], "hidden_size": 24, "num_gru_layers": 2, "dense_size": 32},
+    "frontend": {"n_mels": 64},
+}
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    return load_config(overrides=SMALL)
+
+
+@pytest.fixture(scope="module")
+def net(cfg: Config) -> torch.nn.Module:
+    torch.manual_seed(0)
+    model = build_model(cfg).eval()
+    # centre the input so that random weights give peaky activations, some above 0.5
+    with torch.no_grad():
+        model.body.input_norm.running_mean.fill_(-6.0)
+        model.body.input_norm.running_var.fill_(9.0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def checkpoint(cfg: Config, net: torch.nn.Module, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checkpoint in the layout Lightning writes (state_dict with the model. prefix + config)."""
+    path = tmp_path_factory.mktemp("ckpt") / "best.ckpt"
+    torch.save(
+        {
+            "epoch": 3,
+            "global_step": 120,
+            "state_dict": {f"model.{k}": v for k, v in net.state_dict().items()},
+            "hyper_parameters": {"config": cfg.to_dict()},
+        },
+        path,
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(cfg: Config, net: torch.nn.Module, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("onnx") / "model.onnx"
+    export_model(net, cfg, out, name="test-export")
+    return out
+
+
+def test_graph_honours_the_contract(exported: Path, cfg: Config) -> None:
+    proto = onnx.load(str(exported))
+    onnx.checker.check_model(proto, full_check=True)
+    assert [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")] == [OPSET]
+    assert {n.domain for n in proto.graph.node} <= {"", "ai.onnx"}  # no custom ops
+    assert [i.name for i in proto.graph.input] == ["audio"]
+    assert [o.name for o in proto.graph.output] == ["onsets", "velocities"]
+    dims = [d.dim_param or d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
+    assert all(isinstance(d, str) and d for d in dims)  # dynamic batch and time
+    assert not any(n.op_type in ("STFT", "DFT") for n in proto.graph.node)  # conv-DFT front-end
+    side = json.loads(sidecar_path(exported).read_text())
+    assert side["sample_rate"] == cfg.audio.sample_rate and side["hop_length"] == cfg.audio.hop_length
+    assert side["frontend"]["n_mels"] == 64 and side["opset"] == OPSET
+    assert set(side["peak_picking"]["thresholds"]) == set(drumscribe.LANE_NAMES)
+    assert side["versions"]["torch"] == torch.__version__
+
+
+def test_parity_on_many_signals(exported: Path, net: torch.nn.Module) -> None:
+    report = check_parity(net, exported)
+    names = {c.name for c in report.cases}
+    assert {"silence", "white noise", "clipped", "one sample", "odd length", "batch of 3"} <= names
+    assert report.ok, report.table()
+    assert max(c.max_abs_diff for c in report.cases) < 1e-4
+
+
+def test_runtime_hits_equal_torch_hits(exported: Path, checkpoint: Path) -> None:
+    from support.tiny_model import drum_like_audio
+
+    audio, _ = drum_like_audio(seconds=6.0, seed=11)
+    onnx_model = drumscribe.load_model(exported, cache=False)
+    torch_model = TorchModel(load_checkpoint(checkpoint))
+    a = drumscribe.transcribe(audio, sample_rate=16000, model=onnx_model, keep_activations=True, thresholds=0.5)
+    b = drumscribe.transcribe(audio, sample_rate=16000, model=torch_model, keep_activations=True, thresholds=0.5)
+    assert a.activations is not None and b.activations is not None
+    assert_allclose(a.activations, b.activations, atol=1e-4)
+    assert 3 < len(a.hits) < 0.5 * len(a.activations)  # peaks, not noise on a plateau
+    assert [(h.drum, h.velocity) for h in a.hits] == [(h.drum, h.velocity) for h in b.hits]
+    assert_allclose([h.time_s for h in a.hits], [h.time_s for h in b.hits], atol=1e-3)
+
+
+def test_variants_int8_fp16(exported: Path, tmp_path: Path) -> None:
+    from support.tiny_model import drum_like_audio
+
+    audio, _ = drum_like_audio(seconds=3.0, seed=2)
+    ref = drumscribe.load_model(exported, cache=False).run(audio[None])[0]
+    for make, tol in ((to_int8, 0.25), (to_fp16, 0.02)):
+        out = make(exported, tmp_path / f"{make.__name__}.onnx")
+        model = drumscribe.load_model(out, cache=False)  # contract + hash hold for variants
+        got = model.run(audio[None])[0]
+        assert got.shape == ref.shape
+        assert np.abs(got - ref).max() < tol
+        assert model.spec.raw["variant"] in ("int8", "fp16")
+    assert (tmp_path / "to_int8.onnx").stat().st_size < 0.5 * exported.stat().st_size
+
+
+def test_export_cli_from_checkpoint(checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m" / "model.onnx"
+    assert export_main([str(checkpoint), "-o", str(out), "--thresholds", "0.4"]) == 0
+    text = capsys.readouterr().out
+    assert "| silence |" in text
+    model = drumscribe.load_model(out, cache=False)
+    assert set(model.spec.thresholds.values()) == {0.4}
+    assert model.spec.raw["training"]["epoch"] == 3
+
+
+def test_export_cli_bad_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.ckpt"
+    bad.write_bytes(b"not a checkpoint")
+    assert export_main([str(bad), "-o", str(tmp_path / "x.onnx")]) == 2
+    assert "not a readable checkpoint" in capsys.readouterr().err
+    assert not (tmp_path / "x.onnx").exists()
