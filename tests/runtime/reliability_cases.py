@@ -101,6 +101,7 @@ class Outcome:
     new_files: set[str]
     lost_files: set[str]
     work: Path
+    setup: Setup
 
     @property
     def error_lines(self) -> list[str]:
@@ -1008,20 +1009,14 @@ def run_cli_case(case: CliCase, ctx: Context, folder: Path) -> Outcome:
             except SystemExit as exc:
                 code = int(exc.code or 0)
         after = _listing(root, work)
-    outcome = Outcome(
-        code, out.getvalue(), normalize(err.getvalue(), work), after - before, before - after, work
+    return Outcome(
+        code, out.getvalue(), normalize(err.getvalue(), work), after - before, before - after, work, setup
     )
-    outcome_setup[case.id] = setup
-    return outcome
-
-
-#: the Setup of each case's last run (for the checks that need it)
-outcome_setup: dict[str, Setup] = {}
 
 
 def check_cli_case(case: CliCase, outcome: Outcome) -> None:
     """The rules every CLI case follows, then its own check."""
-    setup = outcome_setup[case.id]
+    setup = outcome.setup
     assert "Traceback" not in outcome.stderr, outcome.stderr
     assert outcome.code == case.exit_code, (outcome.code, outcome.stderr)
     assert not outcome.lost_files, f"inputs disappeared: {outcome.lost_files}"

@@ -278,7 +278,10 @@ def tiny_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.mark.timeout(300)
-def test_training_killed_mid_epoch_resumes_from_last(tiny_processed: Path, tmp_path: Path) -> None:
+def test_training_killed_mid_epoch_resumes_from_last(
+    tiny_processed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drumscribe_training.lightning_module import DrumTranscriberModule
     from drumscribe_training.train import fit
 
     overrides = _small(tmp_path)
@@ -311,6 +314,12 @@ def test_training_killed_mid_epoch_resumes_from_last(tiny_processed: Path, tmp_p
         "no temp file beside the checkpoints"
     )
 
+    ran: list[tuple[int, int]] = []
+
+    def record(self: Any, batch: Any, batch_idx: int) -> None:
+        ran.append((self.current_epoch, batch_idx))
+
+    monkeypatch.setattr(DrumTranscriberModule, "on_train_batch_start", record, raising=False)
     result = fit(
         load_config(overrides=overrides),
         experiment="run",
@@ -318,6 +327,8 @@ def test_training_killed_mid_epoch_resumes_from_last(tiny_processed: Path, tmp_p
         resume="last",
         enable_progress_bar=False,
     )
+    # only the epochs after last.ckpt ran (0-based 1 and 2); a restart would begin at epoch 0
+    assert ran == [(1, 0), (1, 1), (2, 0), (2, 1)]
     ck = torch.load(result.last_checkpoint, map_location="cpu", weights_only=True)
     assert ck["epoch"] == 2 and ck["global_step"] == 6  # epochs 2 and 3 after epoch 1: continued
     assert ck["lr_schedulers"][0]["last_epoch"] == 6  # the schedule continued, not restarted
