@@ -1,0 +1,95 @@
+"""Evaluation: mir_eval scoring per lane and window, confusion, reports, threshold tuning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import drumscribe
+from drumscribe import DrumHit
+from drumscribe.lanes import LANE_NAMES
+from drumscribe_training.config import load_config
+from drumscribe_training.egmd import OnsetEvent
+from drumscribe_training.evaluate import (
+    ClipResult,
+    _confusion,
+    _score,
+    _velocity_mae,
+    evaluate_model,
+    tune_thresholds,
+    write_reports,
+    write_thresholds,
+)
+from support.tiny_model import build_tiny_model
+
+
+def _clip(ref: list[tuple[float, int, int]], hits: list[tuple[float, str, int]]) -> ClipResult:
+    return ClipResult(
+        audio_filename="x.wav",
+        kit_name="k",
+        duration_s=10.0,
+        reference=tuple(OnsetEvent(time_s=t, lane=lane, velocity=v, note=36) for t, lane, v in ref),
+        hits=tuple(DrumHit(time_s=t, drum=d, velocity=v) for t, d, v in hits),
+    )
+
+
+def test_scores_per_window_and_lane() -> None:
+    clip = _clip(
+        [(1.0, 0, 100), (2.0, 0, 100), (3.0, 1, 80), (4.0, 2, 60)],
+        [(1.04, "kick", 90), (2.0, "kick", 100), (3.0, "hihat", 80), (5.0, "ride", 70)],
+    )
+    s50 = _score([clip], 0.05)
+    s30 = _score([clip], 0.03)
+    assert s50.f1["kick"] == 1.0 and s50.precision["kick"] == 1.0
+    assert s30.recall["kick"] == 0.5  # 40 ms off: matched at 50 ms, missed at 30 ms
+    assert s50.recall["snare"] == 0.0 and s50.support["snare"] == 1
+    assert s50.precision["ride"] == 0.0
+    # micro: 2 TP of 4 refs and 4 estimates
+    assert s50.micro_f1 == pytest.approx(0.5)
+    mae = _velocity_mae([clip], 0.05)
+    assert mae["kick"] == pytest.approx(5.0)
+    table = _confusion([clip], 0.05)
+    assert table["snare"]["hihat"] == 1  # the snare went to the hi-hat lane
+    assert table["hihat"]["(none)"] == 1
+    assert table["(none)"]["ride"] == 1
+
+
+def test_tuning_picks_thresholds_that_separate(tmp_path: Path) -> None:
+    acts = np.zeros((1000, 8), dtype=np.float32)
+    ref = []
+    for k, t in enumerate(np.arange(50, 950, 50)):
+        acts[t, 0] = 0.7  # true kicks at 0.7
+        ref.append((t / 100.0, 0, 100))
+        if k % 2:
+            acts[t + 20, 0] = 0.35  # decoys at 0.35
+    clip = _clip(ref, [])
+    clip.activations = acts
+    thr, f1 = tune_thresholds([clip], frame_rate=100.0, min_interval_s=0.03)
+    assert 0.35 < thr["kick"] <= 0.7
+    assert f1["kick"] == 1.0
+
+
+def test_evaluate_on_egmd_layout_and_write_reports(tiny_egmd: Path, tmp_path: Path) -> None:
+    model_path = build_tiny_model(tmp_path / "m" / "model.onnx")
+    model = drumscribe.load_model(model_path, cache=False)
+    cfg = load_config()
+    report, clips = evaluate_model(model, cfg, tiny_egmd, split="test")
+    assert report.clips == len(clips) > 0
+    head = report.headline()
+    assert set(head["f1"]) == set(LANE_NAMES)
+    assert 0.0 <= head["micro_f1"] <= 1.0
+    assert sum(head["support"].values()) == sum(len(c.reference) for c in clips)
+    paths = write_reports(report, clips, tmp_path / "rep", frame_rate=model.spec.frame_rate)
+    assert [p.name for p in paths] == ["report.json", "report.md", "f1_per_lane.png", "piano_roll.png"]
+    assert all(p.stat().st_size > 0 for p in paths)
+    assert json.loads(paths[0].read_text())["split"] == "test"
+    assert "| **overall (micro)** |" in paths[1].read_text()
+    # tuned thresholds go into the sidecar; the model still loads (hash of the .onnx unchanged)
+    thr = dict.fromkeys(LANE_NAMES, 0.35)
+    write_thresholds(model_path, thr, tuned_on={"split": "val"})
+    again = drumscribe.load_model(model_path, cache=False)
+    assert again.spec.thresholds == thr
+    assert again.spec.raw["threshold_tuning"] == {"split": "val"}
