@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -106,7 +108,7 @@ def test_streaming_blocks_equal_offline(
     picker = PeakPicker(frame_rate=FPS, threshold=thr, min_interval_s=interval)
     bounds = sorted({0, len(acts), *[c for c in cuts if c <= len(acts)]})
     streamed = []
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         streamed += picker.process(acts[a:b], final=i == len(bounds) - 2)
     if len(bounds) == 1:
         streamed += picker.process(acts, final=True)

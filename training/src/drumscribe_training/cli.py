@@ -45,7 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``drumscribe-train``; returns the exit code."""
     from drumscribe.errors import DrumscribeError
-
     from drumscribe_training.config import ConfigError
 
     parser = build_parser()

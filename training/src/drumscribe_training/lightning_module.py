@@ -8,10 +8,10 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from drumscribe.lanes import LANE_NAMES
-from drumscribe.peaks import pick_peaks
 from torch import nn
 
+from drumscribe.lanes import LANE_NAMES
+from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config
 from drumscribe_training.metrics import OnsetCounts
 from drumscribe_training.model import DrumTranscriber, build_model
