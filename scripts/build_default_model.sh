@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Export the default model's checkpoint into the runtime package, tune per-lane thresholds
+# on the validation split, evaluate on the held-out-kit test split, and compare variants.
+#   bash scripts/build_default_model.sh [CKPT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CKPT=${1:-checkpoints/default-synth10h/best.ckpt}
+CONFIG=configs/default_model.yaml
+DEST=runtime/src/drumscribe/models/default
+WORK=runs/default-model
+mkdir -p "$DEST" "$WORK"
+
+uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --name drumscribe-default --int8 --fp16
+uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.onnx" --split test \
+    --tune-thresholds --out reports/default-model-test
+# the variants get the tuned thresholds too, then the same test evaluation
+for v in int8 fp16; do
+    uv run python - "$WORK/model.onnx" "$WORK/model.$v.onnx" <<'PY'
+import json, sys
+from drumscribe.model import sidecar_path
+from drumscribe_training.evaluate import write_thresholds
+src, dst = sys.argv[1], sys.argv[2]
+side = json.loads(sidecar_path(src).read_text())
+write_thresholds(dst, side["peak_picking"]["thresholds"], tuned_on=side["threshold_tuning"])
+PY
+    uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.$v.onnx" --split test \
+        --out "reports/default-model-test-$v"
+done
+cp "$WORK/model.onnx" "$DEST/model.onnx"
+cp "$WORK/model.onnx.json" "$DEST/model.onnx.json"
+uv run drumscribe info
