@@ -10,9 +10,10 @@ DEST=runtime/src/drumscribe/models/default
 WORK=runs/default-model
 mkdir -p "$DEST" "$WORK"
 
-uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --name drumscribe-default --int8 --fp16
+uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --name drumscribe-default --int8 --fp16 \
+    ${TRAINING_INFO:+--training-info "$TRAINING_INFO"}
 uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.onnx" --split test \
-    --tune-thresholds --out reports/default-model-test
+    --tune-thresholds --write-metrics --out reports/default-model-test
 # the variants get the tuned thresholds too, then the same test evaluation
 for v in int8 fp16; do
     uv run python - "$WORK/model.onnx" "$WORK/model.$v.onnx" <<'PY'

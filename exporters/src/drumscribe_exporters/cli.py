@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="drumscribe", help="model name in the sidecar")
     p.add_argument("--thresholds", help="JSON file {lane: threshold} or one number (default: config)")
     p.add_argument("--min-interval", type=float, help="seconds (default: config)")
+    p.add_argument(
+        "--training-info", help="JSON file merged into the sidecar's training summary (data, hardware, time)"
+    )
     p.add_argument("--no-parity", action="store_true", help="skip the torch vs onnxruntime parity check")
     p.add_argument("--int8", action="store_true", help="also write model.int8.onnx (dynamic int8)")
     p.add_argument("--fp16", action="store_true", help="also write model.fp16.onnx")

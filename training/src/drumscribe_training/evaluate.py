@@ -280,29 +280,51 @@ def tune_thresholds(
     return best_thr, best_f1
 
 
-def write_thresholds(
-    model_path: str | Path, thresholds: dict[str, float], *, tuned_on: dict[str, Any]
+def update_sidecar(
+    model_path: str | Path, *, thresholds: dict[str, float] | None = None, extra: dict[str, Any] | None = None
 ) -> Path:
-    """Rewrite a model's sidecar with new per-lane thresholds (the .onnx is untouched)."""
+    """Rewrite a model's sidecar with new thresholds and/or extra keys (the .onnx is untouched)."""
     from drumscribe.model import sidecar_path, write_sidecar
 
     side = sidecar_path(model_path)
     data = json.loads(side.read_text(encoding="utf-8"))
     core = {"format", "format_version", "name", "lanes", "gm_notes", "sample_rate", "hop_length", "frame_rate",
             "inputs", "outputs", "peak_picking", "inference", "onnx_sha256"}  # fmt: skip
-    extra = {k: v for k, v in data.items() if k not in core}
-    extra["threshold_tuning"] = tuned_on
+    kept = {k: v for k, v in data.items() if k not in core}
+    kept.update(extra or {})
     return write_sidecar(
         model_path,
         sample_rate=data["sample_rate"],
         hop_length=data["hop_length"],
-        thresholds=thresholds,
+        thresholds=thresholds if thresholds is not None else data["peak_picking"]["thresholds"],
         min_interval_s=data["peak_picking"]["min_interval_s"],
         chunk_s=data["inference"]["chunk_s"],
         context_s=data["inference"]["context_s"],
         name=data.get("name", "drumscribe"),
-        extra=extra,
+        extra=kept,
     )
+
+
+def write_thresholds(
+    model_path: str | Path, thresholds: dict[str, float], *, tuned_on: dict[str, Any]
+) -> Path:
+    """Rewrite a model's sidecar with new per-lane thresholds (the .onnx is untouched)."""
+    return update_sidecar(model_path, thresholds=thresholds, extra={"threshold_tuning": tuned_on})
+
+
+def sidecar_metrics(report: EvalReport) -> dict[str, Any]:
+    """The compact per-lane scores stored in a sidecar's ``metrics``."""
+    out: dict[str, Any] = {
+        "split": report.split,
+        "clips": report.clips,
+        "hours": round(report.hours, 3),
+        "kits": report.kits,
+    }
+    for label, scores in report.scores.items():
+        out[f"f1_{label}"] = {k: round(v, 4) for k, v in scores["f1"].items()} | {
+            "overall": round(scores["micro_f1"], 4)
+        }
+    return out
 
 
 def evaluate_model(

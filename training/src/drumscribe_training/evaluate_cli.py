@@ -32,6 +32,9 @@ def add_parser(sub: Any) -> None:
         "--tune-thresholds", action="store_true", help="tune per-lane thresholds on val first (ONNX only)"
     )
     p.add_argument("--tune-limit", type=int, help="at most this many validation clips for tuning")
+    p.add_argument(
+        "--write-metrics", action="store_true", help="store the scores in the model's sidecar (ONNX only)"
+    )
     p.set_defaults(func=run)
 
 
@@ -75,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
             print("tuned thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in thr.items()))
             model = drumscribe.load_model(args.model, cache=False)
     report, clips = evaluate_model(model, cfg, data_dir, split=args.split, limit=args.limit, progress=True)
+    if args.write_metrics and args.model:
+        from drumscribe_training.evaluate import sidecar_metrics, update_sidecar
+
+        update_sidecar(args.model, extra={"metrics": sidecar_metrics(report)})
     out = Path(args.out or Path("reports") / f"{name}-{args.split}")
     paths = write_reports(report, clips, out, frame_rate=model.spec.frame_rate)
     print(report.to_markdown())
