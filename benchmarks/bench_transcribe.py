@@ -17,8 +17,10 @@ Measured, in one run, on the model of ``conftest.bench_model_path``:
 - peak RSS against length (1, 10, 60 minutes), each in a fresh subprocess whose
   ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` a bare launcher reads (see ``LAUNCHER_CODE``);
 - many-file throughput (20 short files, one loaded model);
-- onnxruntime fp32 vs onnxruntime int8 vs torch eager for the same weights, each with 1 and
-  2 threads, through the same chunking and peak picking; fp32 and torch must agree;
+- onnxruntime fp32 vs onnxruntime int8 (the exporters' dynamic ``to_int8``) vs torch eager
+  for the same weights, each with 1 and 2 threads, through the same chunking and peak
+  picking; fp32 and torch must agree. Beside them an experiment: static int8 (QDQ) of the
+  body's convolutions only (``conftest.static_int8_convs``);
 - where onnxruntime's time goes, by operator type (its own profiler).
 
 Inputs are 44.1 kHz stereo 16-bit WAV files of generated drum-like bursts. No benchmark
@@ -503,7 +505,9 @@ def engine_reference(weights: Any, load_ort: Any, engine_audio: Path) -> Any:
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("engine", ["onnxruntime fp32", "onnxruntime int8", "torch eager"])
+@pytest.mark.parametrize(
+    "engine", ["onnxruntime fp32", "onnxruntime int8", "onnxruntime int8 static convs", "torch eager"]
+)
 def test_engines(
     benchmark: Any,
     engine: str,
@@ -522,6 +526,8 @@ def test_engines(
         inner: Any = TorchEngine(weights.torch_model, fp32.spec)
     elif engine == "onnxruntime int8":
         inner = load_ort(weights.int8, threads)
+    elif engine == "onnxruntime int8 static convs":
+        inner = load_ort(weights.int8_static, threads)
     else:
         inner = fp32
     model = Timed(inner)

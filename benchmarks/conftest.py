@@ -145,12 +145,61 @@ MODEL_INFO: dict[str, Any] = {}
 
 @dataclass
 class Weights:
-    """One set of weights in the three engines: ONNX fp32, ONNX int8, torch eager."""
+    """One set of weights in the engines: ONNX fp32, ONNX int8, torch eager."""
 
     onnx: Path
     int8: Path
     torch_model: Any  # drumscribe_training.model.DrumTranscriber in eval mode
     description: str
+    int8_static: Path | None = None
+
+
+def static_int8_convs(src: Path, dst: Path, *, calibration_s: float, pieces: int) -> Path:
+    """Static int8 (QDQ, per-channel weights, uint8 activations) of the body's Conv nodes only.
+
+    The front-end (conv-DFT, mel, log) and the GRU stay fp32. Calibration: generated drum-like
+    audio. An experiment beside the exporters' dynamic :func:`to_int8`, which turns every
+    Conv (the front-end's DFT included) into ConvInteger, slower than fp32 here.
+    """
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    from drumscribe.model import sidecar_path
+    from drumscribe_exporters.quantize import _copy_sidecar
+    from support.tiny_model import drum_like_audio
+
+    pre = dst.with_name("pre.onnx")
+    quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+    convs = [n.name for n in onnx.load(str(pre)).graph.node if n.op_type == "Conv" and "/body/" in n.name]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.items = iter(
+                [
+                    {"audio": drum_like_audio(seconds=calibration_s, seed=500 + i)[0][None, :]}
+                    for i in range(pieces)
+                ]
+            )
+
+        def get_next(self) -> dict[str, Any] | None:
+            return next(self.items, None)
+
+    quantize_static(
+        str(pre),
+        str(dst),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=["Conv"],
+        nodes_to_quantize=convs,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+    )
+    _copy_sidecar(src, dst, "int8-static-convs")
+    assert sidecar_path(dst).is_file()
+    pre.unlink(missing_ok=True)
+    return dst
 
 
 @pytest.fixture(scope="session")
@@ -258,15 +307,23 @@ def weights(
     found = _matching_checkpoint(bench_model_path, cfg)
     if found is not None:
         model, ckpt = found
-        return Weights(bench_model_path, int8_path, model, f"{MODEL_INFO.get('kind')}; torch from {ckpt}")
-    onnx_path, model = request.getfixturevalue("seed_export")
-    if onnx_path == bench_model_path:
-        i8 = int8_path
+        w = Weights(bench_model_path, int8_path, model, f"{MODEL_INFO.get('kind')}; torch from {ckpt}")
     else:
-        from drumscribe_exporters.quantize import to_int8
+        onnx_path, model = request.getfixturevalue("seed_export")
+        if onnx_path == bench_model_path:
+            i8 = int8_path
+        else:
+            from drumscribe_exporters.quantize import to_int8
 
-        i8 = to_int8(onnx_path, tmp_path_factory.mktemp("seed-int8") / "model.int8.onnx")
-    return Weights(onnx_path, i8, model, "seed architecture, random weights (torch seed 0)")
+            i8 = to_int8(onnx_path, tmp_path_factory.mktemp("seed-int8") / "model.int8.onnx")
+        w = Weights(onnx_path, i8, model, "seed architecture, random weights (torch seed 0)")
+    w.int8_static = static_int8_convs(
+        w.onnx,
+        tmp_path_factory.mktemp("int8-static") / "model.onnx",
+        calibration_s=2.0 if _bench.quick() else 8.0,
+        pieces=1 if _bench.quick() else 4,
+    )
+    return w
 
 
 _MODELS: dict[tuple[str, int | None], Any] = {}

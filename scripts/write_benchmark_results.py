@@ -315,7 +315,12 @@ def runtime_sections(r: Results) -> list[str]:
         out += [f"Weights: {weights}. Same chunking and peak picking; `transcribe` of the 180 s file.", ""]
         by = {(x["engine"], x["threads"]): x for x in eng}
         rows = []
-        for engine in ("onnxruntime fp32", "onnxruntime int8", "torch eager"):
+        for engine in (
+            "onnxruntime fp32",
+            "onnxruntime int8",
+            "onnxruntime int8 static convs",
+            "torch eager",
+        ):
             a, b = by.get((engine, 1)), by.get((engine, 2))
             base1, base2 = by.get(("onnxruntime fp32", 1)), by.get(("onnxruntime fp32", 2))
             rows.append(
