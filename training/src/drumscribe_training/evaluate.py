@@ -392,6 +392,17 @@ def write_reports(
     return paths
 
 
+def _save_png(fig: Any, path: Path) -> None:
+    """Save a matplotlib figure atomically and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    with tempfile.NamedTemporaryFile(suffix=".png", dir=path.parent, delete=False) as tmp:
+        fig.savefig(tmp.name, dpi=110)
+    Path(tmp.name).replace(path)
+    plt.close(fig)
+
+
 def _plot_f1(report: EvalReport, path: Path) -> None:
     import matplotlib
 
@@ -411,11 +422,7 @@ def _plot_f1(report: EvalReport, path: Path) -> None:
     ax.set_ylabel("F1 at 50 ms (%)")
     ax.set_title(f"{Path(report.model).name} on {report.split} ({report.clips} clips)")
     ax.legend(loc="lower right")
-    fig.tight_layout()
-    with tempfile.NamedTemporaryFile(suffix=".png", dir=path.parent, delete=False) as tmp:
-        fig.savefig(tmp.name, dpi=110)
-    Path(tmp.name).replace(path)
-    plt.close(fig)
+    _save_png(fig, path)
 
 
 def _plot_piano_roll(clip: ClipResult, path: Path, *, frame_rate: float) -> None:
@@ -456,11 +463,7 @@ def _plot_piano_roll(clip: ClipResult, path: Path, *, frame_rate: float) -> None
     ax.set_xlabel("time (s)")
     ax.set_title(f"{clip.audio_filename} ({clip.kit_name}): activations, truth (o) and predictions (x)")
     ax.legend(loc="upper right")
-    fig.tight_layout()
-    with tempfile.NamedTemporaryFile(suffix=".png", dir=path.parent, delete=False) as tmp:
-        fig.savefig(tmp.name, dpi=110)
-    Path(tmp.name).replace(path)
-    plt.close(fig)
+    _save_png(fig, path)
 
 
 def model_from_checkpoint(checkpoint: str | Path) -> drumscribe.model.InferenceModel:
