@@ -30,3 +30,22 @@ def tiny_egmd(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     write_dataset(root, settings, num_workers=1, progress=False)
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tiny_egmd`` preprocessed into HDF5 shards (one worker); returns the shard folder."""
+    from drumscribe_training.config import load_config
+    from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+
+    out = tmp_path_factory.mktemp("processed")
+    opts = PreprocessOptions.from_config(
+        load_config(),
+        data_dir=tiny_egmd,
+        out_dir=out / "shards",
+        splits_dir=out / "splits",
+        num_workers=1,
+        progress=False,
+    )
+    run_preprocess(opts)
+    return out / "shards"

@@ -32,6 +32,7 @@ from drumscribe_training.checkpoint import load_checkpoint
 from drumscribe_training.config import load_config
 from drumscribe_training.egmd_testdata import write_tiny_egmd
 from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+from support.training_setup import small_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -221,24 +222,8 @@ def test_preprocess_killed_with_sigkill_resumes(tmp_path: Path, monkeypatch: pyt
 
 
 def _small(tmp: Path) -> dict[str, Any]:
-    """The narrow, two-batch setup of test_train.py."""
-    return {
-        "training": {
-            "batch_size": 4,
-            "num_epochs": 3,
-            "checkpoint_dir": str(tmp / "checkpoints"),
-            "limit_train_batches": 2,
-            "limit_val_batches": 2,
-            "log_every_n_steps": 1,
-            "warmup_steps": 2,
-        },
-        "hardware": {"num_workers": 0, "accelerator": "cpu"},
-        "logging": {"logger": "csv", "log_dir": str(tmp / "logs")},
-        "data": {"crop_s": 2.0, "val_crop_s": 2.0},
-        "augmentation": {"enabled": False},
-        "model": {"conv_filters": [8, 16, 32], "hidden_size": 32, "num_gru_layers": 2, "dense_size": 64},
-        "frontend": {"n_mels": 64},
-    }
+    """The narrow, two-batch setup of test_train.py, three epochs."""
+    return small_overrides(tmp, epochs=3)
 
 
 _STALLING_FIT = textwrap.dedent(
@@ -260,21 +245,6 @@ _STALLING_FIT = textwrap.dedent(
     fit(load_config(overrides=overrides), experiment="run", processed_dir=processed, enable_progress_bar=False)
     """
 )
-
-
-@pytest.fixture(scope="module")
-def tiny_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("processed")
-    opts = PreprocessOptions.from_config(
-        load_config(),
-        data_dir=tiny_egmd,
-        out_dir=out / "shards",
-        splits_dir=out / "splits",
-        num_workers=1,
-        progress=False,
-    )
-    run_preprocess(opts)
-    return out / "shards"
 
 
 @pytest.mark.timeout(300)

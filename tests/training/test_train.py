@@ -16,46 +16,13 @@ import yaml
 from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config, load_config
 from drumscribe_training.metrics import OnsetCounts
+from support.training_setup import small_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _small_overrides(tmp: Path) -> dict[str, Any]:
-    return {
-        "training": {
-            "batch_size": 4,
-            "num_epochs": 1,
-            "checkpoint_dir": str(tmp / "checkpoints"),
-            "limit_train_batches": 2,
-            "limit_val_batches": 2,
-            "log_every_n_steps": 1,
-            "warmup_steps": 2,
-        },
-        "hardware": {"num_workers": 0, "accelerator": "cpu"},
-        "logging": {"logger": "csv", "log_dir": str(tmp / "logs")},
-        "data": {"crop_s": 2.0, "val_crop_s": 2.0},
-        "augmentation": {"enabled": False},
-        # a narrow network: the same code paths, a fraction of the CPU time
-        "model": {"conv_filters": [8, 16, 32], "hidden_size": 32, "num_gru_layers": 2, "dense_size": 64},
-        "frontend": {"n_mels": 64},
-    }
-
-
-@pytest.fixture(scope="module")
-def tiny_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
-
-    out = tmp_path_factory.mktemp("processed")
-    opts = PreprocessOptions.from_config(
-        load_config(),
-        data_dir=tiny_egmd,
-        out_dir=out / "shards",
-        splits_dir=out / "splits",
-        num_workers=1,
-        progress=False,
-    )
-    run_preprocess(opts)
-    return out / "shards"
+    return small_overrides(tmp)
 
 
 def _config(tmp: Path, **sections: dict[str, Any]) -> Config:
