@@ -32,7 +32,9 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    renderer = ClipRenderer(split="test", sample_rate=SAMPLE_RATE, seed=args.seed, kits=[args.kit], procedural_fraction=1.0)
+    renderer = ClipRenderer(
+        split="test", sample_rate=SAMPLE_RATE, seed=args.seed, kits=[args.kit], procedural_fraction=1.0
+    )
     clip = renderer.render(duration_s=DURATION_S, rng=np.random.default_rng(args.seed))
     sf.write(out / "example_drums.flac", clip.audio, SAMPLE_RATE, subtype="PCM_16")
     tempo = mido.bpm2tempo(TEMPO_BPM)
@@ -50,7 +52,9 @@ def main() -> int:
     mid = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
     mid.tracks.append(track)
     mid.save(out / "example_drums.truth.midi")
-    print(f"wrote {out / 'example_drums.flac'} ({DURATION_S:g} s, kit {clip.kit_name}, {len(clip.events)} hits)")
+    print(
+        f"wrote {out / 'example_drums.flac'} ({DURATION_S:g} s, kit {clip.kit_name}, {len(clip.events)} hits)"
+    )
     return 0
 
 

@@ -14,7 +14,16 @@ from drumscribe.cli import main
 def _translate(argv: list[str]) -> list[str]:
     positional = [a for a in argv if not a.startswith("-")]
     # flags that take a value: keep their values out of the positionals
-    takes_value = {"--threshold", "--min-interval", "--model", "--format", "--chunk", "--threads", "--bpm", "--offset"}
+    takes_value = {
+        "--threshold",
+        "--min-interval",
+        "--model",
+        "--format",
+        "--chunk",
+        "--threads",
+        "--bpm",
+        "--offset",
+    }
     values = {argv[i + 1] for i, a in enumerate(argv[:-1]) if a in takes_value}
     positional = [a for a in positional if a not in values]
     if len(positional) == 2:

@@ -98,8 +98,12 @@ def test_runtime_hits_equal_torch_hits(exported: Path, checkpoint: Path) -> None
     audio, _ = drum_like_audio(seconds=6.0, seed=11)
     onnx_model = drumscribe.load_model(exported, cache=False)
     torch_model = TorchModel(load_checkpoint(checkpoint))
-    a = drumscribe.transcribe(audio, sample_rate=16000, model=onnx_model, keep_activations=True, thresholds=0.5)
-    b = drumscribe.transcribe(audio, sample_rate=16000, model=torch_model, keep_activations=True, thresholds=0.5)
+    a = drumscribe.transcribe(
+        audio, sample_rate=16000, model=onnx_model, keep_activations=True, thresholds=0.5
+    )
+    b = drumscribe.transcribe(
+        audio, sample_rate=16000, model=torch_model, keep_activations=True, thresholds=0.5
+    )
     assert a.activations is not None and b.activations is not None
     assert_allclose(a.activations, b.activations, atol=1e-4)
     assert 3 < len(a.hits) < 0.5 * len(a.activations)  # peaks, not noise on a plateau
@@ -122,7 +126,9 @@ def test_variants_int8_fp16(exported: Path, tmp_path: Path) -> None:
     assert (tmp_path / "to_int8.onnx").stat().st_size < 0.5 * exported.stat().st_size
 
 
-def test_export_cli_from_checkpoint(checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_cli_from_checkpoint(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "m" / "model.onnx"
     assert export_main([str(checkpoint), "-o", str(out), "--thresholds", "0.4"]) == 0
     text = capsys.readouterr().out

@@ -103,7 +103,9 @@ def build_trainer(
         strategy = "ddp"
     precision = tr.precision if tr.precision != "auto" else ("16-mixed" if gpu else _cpu_precision())
     ckpt_dir = Path(tr.checkpoint_dir) / experiment
-    callbacks: list[Any] = [EarlyStopping(monitor="val/loss", mode="min", patience=tr.early_stopping_patience)]
+    callbacks: list[Any] = [
+        EarlyStopping(monitor="val/loss", mode="min", patience=tr.early_stopping_patience)
+    ]
     if not fast_dev_run:  # fast_dev_run writes no checkpoints and has no logger
         callbacks += [
             ModelCheckpoint(
