@@ -67,7 +67,12 @@ def to_int8(src: str | Path, dst: str | Path) -> Path:
 
 
 def to_fp16(src: str | Path, dst: str | Path) -> Path:
-    """fp16 weights and activations with fp32 inputs/outputs (onnxconverter-common)."""
+    """fp16 weights and activations with fp32 inputs/outputs (onnxconverter-common).
+
+    Meant for the CUDA execution provider. Known issue: onnxruntime 1.32's CPU provider
+    crashes (SIGSEGV) creating a session for the fp16 graph of the full seed CRNN (the small
+    test network loads and runs); use fp32 or int8 on CPU.
+    """
     import onnx
     from onnxconverter_common import float16
 
