@@ -67,18 +67,39 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
+def _cpu_seconds() -> tuple[float | None, float]:
+    """(busy CPU seconds of the whole machine since boot, CPU seconds of this process tree)."""
+    t = os.times()
+    own = t.user + t.system + t.children_user + t.children_system
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        busy = (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        busy = None
+    return busy, own
+
+
 def _load_snapshot() -> dict[str, Any]:
-    """Machine load when the session starts and ends: timings under load are worthless."""
+    """Machine load when the session starts and ends: timings under load are worthless.
+
+    ``cpu_busy_s`` / ``own_cpu_s`` let the end snapshot tell how much CPU other processes
+    took during the session (``foreign_cpu_s``).
+    """
     try:
         trainer = subprocess.run(
             ["pgrep", "-f", "drumscribe-train fit"], capture_output=True, text=True, check=False
         ).stdout.split()
     except OSError:
         trainer = []
+    busy, own = _cpu_seconds()
     return {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "monotonic": time.monotonic(),
         "loadavg": list(os.getloadavg()),
         "training_running": bool(trainer),
+        "cpu_busy_s": busy,
+        "own_cpu_s": own,
     }
 
 
@@ -128,11 +149,19 @@ def machine_summary() -> dict[str, Any]:
 
 
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]) -> None:
+    start = getattr(config, "_drumscribe_bench_start", None) or {}
+    end = _load_snapshot()
+    if start.get("cpu_busy_s") is not None and end.get("cpu_busy_s") is not None:
+        wall = end["monotonic"] - start["monotonic"]
+        foreign = (end["cpu_busy_s"] - start["cpu_busy_s"]) - (end["own_cpu_s"] - start["own_cpu_s"])
+        end["foreign_cpu_s"] = max(0.0, foreign)
+        end["wall_s"] = wall
+        end["foreign_cores"] = max(0.0, foreign) / wall if wall > 0 else None
     output_json["drumscribe"] = {
         "quick": _bench.quick(),
         "machine": machine_summary(),
-        "session_start": getattr(config, "_drumscribe_bench_start", None),
-        "session_end": _load_snapshot(),
+        "session_start": start,
+        "session_end": end,
         "model": MODEL_INFO,
     }
 

@@ -36,6 +36,8 @@ DEFAULT_NOTES = REPO_ROOT / "benchmarks" / "NOTES.md"
 TARGET_SONG_S = 2.0
 TARGET_ORT_VS_TORCH = 1.5
 TARGET_RSS_MB = 500.0
+#: More CPU than this (cores on average) taken by other processes during a run: not quiet.
+FOREIGN_CORES_QUIET = 0.05
 
 
 # ----------------------------------------------------------------------------- running
@@ -129,6 +131,13 @@ def header(r: Results, *, source: str) -> list[str]:
             "",
         ]
     busy = start.get("training_running") or end.get("training_running")
+    foreign = end.get("foreign_cores")
+    if foreign is not None and foreign > FOREIGN_CORES_QUIET:
+        out += [
+            f"> **Not a quiet machine**: other processes used {foreign:.2f} cores on average during the "
+            "run; timings are inflated.",
+            "",
+        ]
     if busy:
         out += [
             "> **Measured while a training run was using the CPUs**: timings are inflated and the",
@@ -149,7 +158,13 @@ def header(r: Results, *, source: str) -> list[str]:
         f"- model: {model.get('kind', '?')}; name `{model.get('name')}`, sha256 "
         f"`{str(model.get('sha256', ''))[:12]}`, {model.get('parameters') or '?'} parameters, "
         f"chunk {model.get('chunk_s')} s + context {model.get('context_s')} s per side",
-        f"- machine load: {load or 'not recorded'}; training process running: {'yes' if busy else 'no'}",
+        f"- machine load: {load or 'not recorded'}; training process running: "
+        f"{'yes' if busy else 'no'}; CPU used by other processes during the run: "
+        + (
+            f"{end['foreign_cpu_s']:.0f} CPU s in {end['wall_s']:.0f} s ({foreign:.3f} cores on average)"
+            if foreign is not None
+            else "not recorded"
+        ),
         "- audio: generated drum-like bursts, 44.1 kHz stereo 16-bit WAV (decoded, downmixed and "
         "resampled to the model's 16 kHz by the runtime, as a song would be)",
         "",
