@@ -122,6 +122,19 @@ def read_performance(path: Path) -> tuple[tuple[NoteEvent, ...], bytes, int]:
                 events.append(NoteEvent(t, msg.note, int(msg.velocity)))
             else:
                 dropped += 1
+    events.sort()
+    return tuple(events), keep_notes(mid, set(keep)), dropped
+
+
+def keep_notes(mid: object, keep: set[int]) -> bytes:
+    """A MIDI file's bytes without the note events whose note is not in ``keep``.
+
+    ``mid`` is a ``mido.MidiFile``; the timing of everything kept is unchanged (the deltas
+    of dropped events carry over to the next kept one).
+    """
+    import mido
+
+    assert isinstance(mid, mido.MidiFile)
     out = mido.MidiFile(type=mid.type, ticks_per_beat=mid.ticks_per_beat)
     for track in mid.tracks:
         new = mido.MidiTrack()
@@ -135,8 +148,7 @@ def read_performance(path: Path) -> tuple[tuple[NoteEvent, ...], bytes, int]:
         out.tracks.append(new)
     buf = io.BytesIO()
     out.save(file=buf)
-    events.sort()
-    return tuple(events), buf.getvalue(), dropped
+    return buf.getvalue()
 
 
 @functools.lru_cache(maxsize=4096)

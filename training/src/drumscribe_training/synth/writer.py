@@ -204,21 +204,9 @@ def _filter_midi(midi: bytes, keep: set[int]) -> bytes:
     """Drop note events whose note is not in ``keep`` (timing of the rest unchanged)."""
     import mido
 
-    mid = mido.MidiFile(file=io.BytesIO(midi))
-    out = mido.MidiFile(type=mid.type, ticks_per_beat=mid.ticks_per_beat)
-    for track in mid.tracks:
-        new = mido.MidiTrack()
-        carry = 0
-        for msg in track:
-            if msg.type in ("note_on", "note_off") and msg.note not in keep:
-                carry += msg.time
-                continue
-            new.append(msg.copy(time=msg.time + carry))
-            carry = 0
-        out.tracks.append(new)
-    buf = io.BytesIO()
-    out.save(file=buf)
-    return buf.getvalue()
+    from drumscribe_training.synth.gmd import keep_notes
+
+    return keep_notes(mido.MidiFile(file=io.BytesIO(midi)), keep)
 
 
 def _midi_counts(midi: bytes) -> Counter[str]:
