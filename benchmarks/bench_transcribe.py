@@ -39,7 +39,7 @@ from typing import Any
 import _bench
 import numpy as np
 import pytest
-from _bench import RSS_MINUTES, measure, median, quick, report, rounds, seconds_for
+from _bench import RSS_MINUTES, best, measure, median, quick, report, rounds, seconds_for
 
 #: Streaming block length (seconds) and the "live" chunking (chunk_s, context_s).
 BLOCK_S = 0.1
@@ -120,7 +120,7 @@ def test_rtf(benchmark: Any, nominal: int, bench_model_path: Path, load_ort: Any
 
     n_rounds = {10: 7, 60: 5, 180: 3, 600: 2}[nominal]
     result, times = measure(benchmark, run, rounds=rounds(n_rounds), warmup_rounds=0 if quick() else 1)
-    t = median(times)
+    t = best(times)
     audio_s = result.duration_s
     net = model.seconds
     report(
@@ -130,7 +130,7 @@ def test_rtf(benchmark: Any, nominal: int, bench_model_path: Path, load_ort: Any
         nominal_s=nominal,
         audio_s=audio_s,
         seconds=t,
-        min_seconds=min(times),
+        median_seconds=median(times),
         x_realtime=audio_s / t,
         network_s=net,
         chunks=model.calls,
@@ -221,7 +221,7 @@ def test_stages(benchmark: Any, stage: str, bench_model_path: Path, load_ort: An
                 return sorted(picker.process(onsets, vels, final=True))
 
     _, times = measure(benchmark, fn, rounds=rounds(3), warmup_rounds=0 if quick() else 1)
-    t = median(times)
+    t = best(times)
     report(
         benchmark,
         f"stage {stage} on {audio_s:.0f} s: {t * 1000:.1f} ms ({audio_s / t:.0f}x real time)",
@@ -358,7 +358,7 @@ def test_cold_start(benchmark: Any, what: str, bench_model_path: Path, audio_fil
     (info, _wall, _rss), times = measure(
         benchmark, lambda: _child(COLD_CODE, *args), rounds=rounds(5), warmup_rounds=0 if quick() else 1
     )
-    t = median(times)
+    t = best(times)
     extra = ""
     if "first_s" in info:
         extra = f"; first transcribe {info['first_s']:.3f} s, second {info['second_s']:.3f} s"
@@ -405,7 +405,7 @@ def test_cli_end_to_end(
         return time.perf_counter() - t0
 
     _, times = measure(benchmark, run, rounds=rounds(3), warmup_rounds=0 if quick() else 1)
-    t = median(times)
+    t = best(times)
     audio_s = seconds_for(180)
     report(
         benchmark,
@@ -476,7 +476,7 @@ def test_many_files(benchmark: Any, bench_model_path: Path, load_ort: Any, audio
         return sum(len(_transcribe(p, model).hits) for p in paths)
 
     _, times = measure(benchmark, run, rounds=rounds(3), warmup_rounds=0 if quick() else 1)
-    t = median(times)
+    t = best(times)
     total = count * seconds
     report(
         benchmark,
@@ -543,7 +543,7 @@ def test_engines(
         result, times = measure(benchmark, run, rounds=rounds(3), warmup_rounds=0 if quick() else 1)
     finally:
         torch.set_num_threads(saved)
-    t = median(times)
+    t = best(times)
     diff = float(np.abs(result.activations - engine_reference.activations).max())
     agree = _bench.hit_agreement(result.hits, engine_reference.hits)
     audio_s = result.duration_s
@@ -604,7 +604,7 @@ def test_onnx_op_profile(
     total = sum(by_op.values()) or 1.0
     shares = dict(sorted(((k, v / total) for k, v in by_op.items()), key=lambda kv: -kv[1]))
     top = ", ".join(f"{k} {100 * v:.0f}%" for k, v in list(shares.items())[:6])
-    t = median(times)
+    t = best(times)
     report(
         benchmark,
         f"onnxruntime {variant} profile, {window_s:g} s window in {t * 1000:.0f} ms: {top}",

@@ -259,7 +259,7 @@ def runtime_sections(r: Results) -> list[str]:
     if rtf:
         out += ["## Real-time factor against length", ""]
         out += [
-            "`drumscribe.transcribe(path, model=loaded)`, onnxruntime's default threads; median of the rounds.",
+            "`drumscribe.transcribe(path, model=loaded)`, onnxruntime's default threads; fastest of the rounds (the tables use the fastest round throughout).",
             "",
         ]
         out += [
