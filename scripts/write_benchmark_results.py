@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +42,14 @@ FOREIGN_CORES_QUIET = 0.05
 # ----------------------------------------------------------------------------- running
 
 
-def run_benchmarks(json_path: Path, *, quick: bool, extra: list[str]) -> int:
+def run_benchmarks(json_path: Path, *, quick: bool, extra: list[str], select: list[str]) -> int:
     env = dict(os.environ)
     env["DRUMSCRIBE_BENCH_QUICK"] = "1" if quick else "0"
     cmd = [
         sys.executable,
         "-m",
         "pytest",
-        str(REPO_ROOT / "benchmarks"),
+        *[str(REPO_ROOT / x) for x in select],
         "--benchmark-only",
         f"--benchmark-json={json_path}",
         "-p",
@@ -62,17 +61,62 @@ def run_benchmarks(json_path: Path, *, quick: bool, extra: list[str]) -> int:
     return subprocess.call(cmd, cwd=REPO_ROOT, env=env)
 
 
+def _busy_cpu_s() -> float:
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(max_wait_s: float, *, window_s: float = 30.0, cores: float = 0.05) -> bool:
+    """Wait until the machine was idle (< ``cores`` busy) for ``window_s``; False on timeout."""
+    import time
+
+    deadline = time.monotonic() + max_wait_s
+    while time.monotonic() < deadline:
+        b0 = _busy_cpu_s()
+        time.sleep(window_s)
+        used = (_busy_cpu_s() - b0) / window_s
+        if used < cores:
+            return True
+        print(f"machine busy ({used:.2f} cores over {window_s:.0f} s), waiting", flush=True)
+    return False
+
+
 # ----------------------------------------------------------------------------- reading
 
 
 class Results:
-    """The benchmarks of one JSON, by test function name."""
+    """The benchmarks of one or more JSON files, by test function name.
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.meta: dict[str, Any] = data.get("drumscribe") or {}
+    A benchmark present in several files is taken from the last one (a rerun replaces).
+    """
+
+    def __init__(self, datas: list[dict[str, Any]], names: list[str] | None = None) -> None:
+        self.datas = datas
+        self.data = datas[-1]
+        self.runs: list[dict[str, Any]] = []
+        benches: dict[str, dict[str, Any]] = {}
+        for i, data in enumerate(datas):
+            meta = data.get("drumscribe") or {}
+            files = sorted(
+                {b["fullname"].split("::", 1)[0].rsplit("/", 1)[-1] for b in data.get("benchmarks", [])}
+            )
+            self.runs.append(
+                {
+                    "meta": meta,
+                    "files": files,
+                    "name": (names or [])[i] if names and i < len(names) else f"run {i + 1}",
+                }
+            )
+            for bench in data.get("benchmarks", []):
+                benches.pop(bench["fullname"], None)
+                benches[bench["fullname"]] = bench
+        with_model = [r["meta"] for r in self.runs if (r["meta"].get("model") or {}).get("kind")]
+        self.meta: dict[str, Any] = dict(self.runs[-1]["meta"])
+        if with_model:
+            self.meta["model"] = with_model[-1]["model"]
+        self.meta["quick"] = any(r["meta"].get("quick") for r in self.runs)
         self.by_test: dict[str, list[dict[str, Any]]] = {}
-        for bench in data.get("benchmarks", []):
+        for bench in benches.values():
             test = bench["name"].split("[", 1)[0]
             self.by_test.setdefault(test, []).append(bench)
 
@@ -118,39 +162,52 @@ def header(r: Results, *, source: str) -> list[str]:
     meta = r.meta
     machine = meta.get("machine") or {}
     model = meta.get("model") or {}
-    start = meta.get("session_start") or {}
-    end = meta.get("session_end") or {}
-    quick = bool(meta.get("quick"))
     versions = ", ".join(f"{k} {v}" for k, v in (machine.get("versions") or {}).items())
-    date = start.get("time") or r.data.get("datetime") or datetime.now(UTC).isoformat(timespec="seconds")
     out = ["# drumscribe benchmark results", ""]
-    if quick:
+    if meta.get("quick"):
         out += [
             "> **Quick mode**: tiny inputs (seconds of audio, one round), a smoke run of every",
             "> benchmark. These numbers are **not** the timings of the full sizes; do not quote them.",
             "",
         ]
-    busy = start.get("training_running") or end.get("training_running")
-    foreign = end.get("foreign_cores")
-    if foreign is not None and foreign > FOREIGN_CORES_QUIET:
+    rows = []
+    noisy = training = False
+    for run in r.runs:
+        m = run["meta"]
+        start = m.get("session_start") or {}
+        end = m.get("session_end") or {}
+        foreign = end.get("foreign_cores")
+        noisy |= foreign is not None and foreign > FOREIGN_CORES_QUIET
+        training |= bool(start.get("training_running") or end.get("training_running"))
+        rows.append(
+            [
+                run["name"],
+                start.get("time", "?"),
+                ", ".join(run["files"]) or "-",
+                "quick" if m.get("quick") else "full",
+                f"{end['wall_s']:.0f} s" if end.get("wall_s") is not None else "-",
+                f"{foreign:.3f} cores ({end['foreign_cpu_s']:.0f} CPU s)"
+                if foreign is not None
+                else "not recorded",
+                "yes" if start.get("training_running") or end.get("training_running") else "no",
+            ]
+        )
+    if noisy:
         out += [
-            f"> **Not a quiet machine**: other processes used {foreign:.2f} cores on average during the "
-            "run; timings are inflated.",
+            f"> **Not a quiet machine**: in at least one run other processes used more than "
+            f"{FOREIGN_CORES_QUIET:g} cores on average (table below); its timings are inflated.",
             "",
         ]
-    if busy:
+    if training:
         out += [
             "> **Measured while a training run was using the CPUs**: timings are inflated and the",
             "> 1-vs-2-thread ratios in particular are unreliable.",
             "",
         ]
-    load = ""
-    if start.get("loadavg") and end.get("loadavg"):
-        load = f"load average {start['loadavg'][0]:.2f} at the start, {end['loadavg'][0]:.2f} at the end"
     out += [
-        f"Written by `scripts/write_benchmark_results.py` from {source}.",
+        f"Written by `scripts/write_benchmark_results.py` from {source}. Derived numbers use the "
+        "fastest round of each benchmark.",
         "",
-        f"- date: {date} (UTC)",
         f"- machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores "
         f"({machine.get('affinity', '?')} usable), {machine.get('ram_gb', '?')} GB RAM; "
         f"CPU flags {machine.get('cpu_flags') or '-'}; {machine.get('os', '')}",
@@ -158,15 +215,21 @@ def header(r: Results, *, source: str) -> list[str]:
         f"- model: {model.get('kind', '?')}; name `{model.get('name')}`, sha256 "
         f"`{str(model.get('sha256', ''))[:12]}`, {model.get('parameters') or '?'} parameters, "
         f"chunk {model.get('chunk_s')} s + context {model.get('context_s')} s per side",
-        f"- machine load: {load or 'not recorded'}; training process running: "
-        f"{'yes' if busy else 'no'}; CPU used by other processes during the run: "
-        + (
-            f"{end['foreign_cpu_s']:.0f} CPU s in {end['wall_s']:.0f} s ({foreign:.3f} cores on average)"
-            if foreign is not None
-            else "not recorded"
-        ),
         "- audio: generated drum-like bursts, 44.1 kHz stereo 16-bit WAV (decoded, downmixed and "
         "resampled to the model's 16 kHz by the runtime, as a song would be)",
+        "",
+        table(
+            [
+                "run",
+                "started (UTC)",
+                "benchmarks",
+                "sizes",
+                "wall",
+                "CPU of other processes",
+                "training running",
+            ],
+            rows,
+        ),
         "",
     ]
     return out
@@ -590,22 +653,42 @@ def render(r: Results, *, source: str, notes: Path | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    p.add_argument("--json", type=Path, help="read this pytest-benchmark JSON instead of running")
+    p.add_argument(
+        "--json",
+        type=Path,
+        action="append",
+        help="read this pytest-benchmark JSON instead of running (repeat to merge runs; later ones replace)",
+    )
+    p.add_argument(
+        "--select",
+        nargs="+",
+        default=["benchmarks"],
+        help="what a run collects (default: benchmarks; e.g. benchmarks/bench_transcribe.py)",
+    )
     p.add_argument("--quick", action="store_true", help="run in quick mode (labelled as such)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="markdown to write")
     p.add_argument("--notes", type=Path, default=DEFAULT_NOTES, help="markdown appended at the end")
     p.add_argument("--keep-json", type=Path, help="where a run keeps its JSON (default: OUT with .json)")
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="before running, wait up to S seconds for 30 s of idle machine (the run says how quiet it was)",
+    )
     p.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = p.parse_args(argv)
     if args.json:
-        json_path = args.json
-        source = f"`{args.json}`"
+        paths = list(args.json)
+        source = ", ".join(f"`{_rel(p)}`" for p in paths)
     else:
+        if args.wait_quiet > 0 and not wait_quiet(args.wait_quiet):
+            print("machine never went quiet; running anyway", file=sys.stderr)
         json_path = args.keep_json or args.out.with_suffix(".json")
         json_path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             tmp_json = Path(tmp) / "run.json"
-            rc = run_benchmarks(tmp_json, quick=args.quick, extra=args.pytest_args)
+            rc = run_benchmarks(tmp_json, quick=args.quick, extra=args.pytest_args, select=args.select)
             if not tmp_json.is_file():
                 print(f"benchmarks wrote no JSON (pytest exit code {rc})", file=sys.stderr)
                 return 1
@@ -613,9 +696,10 @@ def main(argv: list[str] | None = None) -> int:
         if rc != 0:
             print(f"warning: pytest exit code {rc}; writing what was measured", file=sys.stderr)
         mode = "quick mode" if args.quick else "full sizes"
-        source = f"`pytest benchmarks --benchmark-only` ({mode}; raw JSON `{_rel(json_path)}`)"
-    data = json.loads(Path(json_path).read_text(encoding="utf-8"))
-    text = render(Results(data), source=source, notes=args.notes)
+        source = f"`pytest {' '.join(args.select)} --benchmark-only` ({mode}; raw JSON `{_rel(json_path)}`)"
+        paths = [json_path]
+    datas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    text = render(Results(datas, [_rel(p) for p in paths]), source=source, notes=args.notes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = args.out.with_name(args.out.name + ".tmp")
     tmp_out.write_text(text, encoding="utf-8")
