@@ -67,10 +67,45 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
+def _live_descendants_cpu_s() -> float:
+    """CPU seconds of this process's live descendants (with what they reaped themselves).
+
+    ``os.times`` counts only children already waited for; a multiprocessing forkserver and
+    its workers stay alive until exit, and their CPU is ours, not another process's.
+    """
+    me = os.getpid()
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid = int(d.name)
+        parent[pid] = int(fields[1])
+        cpu[pid] = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+    total = 0.0
+    for pid in parent:
+        p, seen = parent.get(pid), 0
+        while p is not None and p > 1 and seen < 64:
+            if p == me:
+                total += cpu[pid]
+                break
+            p, seen = parent.get(p), seen + 1
+    return total
+
+
 def _cpu_seconds() -> tuple[float | None, float]:
     """(busy CPU seconds of the whole machine since boot, CPU seconds of this process tree)."""
     t = os.times()
     own = t.user + t.system + t.children_user + t.children_system
+    try:
+        own += _live_descendants_cpu_s()
+    except OSError:
+        pass
     try:
         fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
         idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
