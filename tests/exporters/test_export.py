@@ -141,12 +141,29 @@ def test_export_cli_from_checkpoint(
     checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "m" / "model.onnx"
-    assert export_main([str(checkpoint), "-o", str(out), "--thresholds", "0.4"]) == 0
+    info = tmp_path / "info.json"
+    info.write_text(json.dumps({"hardware": "2 CPU cores", "hours": {"train": 8.0}}))
+    argv = [str(checkpoint), "-o", str(out), "--thresholds", "0.4", "--chunk-s", "30"]
+    assert export_main([*argv, "--context-s", "1.5", "--training-info", str(info)]) == 0
     text = capsys.readouterr().out
     assert "| silence |" in text
     model = drumscribe.load_model(out, cache=False)
     assert set(model.spec.thresholds.values()) == {0.4}
-    assert model.spec.raw["training"]["epoch"] == 3
+    assert (model.spec.chunk_s, model.spec.context_s) == (30.0, 1.5)
+    training = model.spec.raw["training"]
+    assert training["epoch"] == 3  # from the checkpoint, merged with the info file
+    assert training["hardware"] == "2 CPU cores" and training["hours"] == {"train": 8.0}
+
+
+def test_export_cli_bad_training_info(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = tmp_path / "info.json"
+    info.write_text("[1, 2]")
+    out = tmp_path / "model.onnx"
+    assert export_main([str(checkpoint), "-o", str(out), "--training-info", str(info)]) == 2
+    assert f"{info}: training info must be a JSON object" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_export_cli_bad_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -120,6 +120,63 @@ def test_resume_continues_the_same_run(tiny_processed: Path, tmp_path: Path) -> 
     assert len(events) == 2, events
 
 
+def test_init_weights_starts_from_a_checkpoint_with_a_fresh_schedule(
+    tiny_processed: Path, tmp_path: Path
+) -> None:
+    from drumscribe_training.train import fit
+
+    cfg = _config(tmp_path)
+    first = fit(cfg, experiment="stage1", processed_dir=tiny_processed, enable_progress_bar=False)
+    assert first.last_checkpoint
+    w1 = torch.load(first.last_checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    # fine-tune: no optimiser steps (lr 0) so the weights must equal stage 1's exactly;
+    # best.ckpt follows val/f1 (max) here
+    ft = cfg.replace(
+        training={
+            "init_weights": first.last_checkpoint,
+            "learning_rate": 0.0,
+            "warmup_steps": 0,
+            "monitor": "val/f1",
+            "monitor_mode": "max",
+        }
+    )
+    second = fit(ft, experiment="stage2", processed_dir=tiny_processed, enable_progress_bar=False)
+    assert second.last_checkpoint
+    ck2 = torch.load(second.last_checkpoint, map_location="cpu", weights_only=True)
+    assert ck2["epoch"] == 0 and ck2["global_step"] == 2  # a new run, not a resume
+    params = [k for k in w1 if "running_" not in k and "num_batches" not in k]  # BN statistics move
+    for name in params:
+        torch.testing.assert_close(ck2["state_dict"][name], w1[name], msg=name)
+    assert any("'monitor': 'val/f1'" in key for key in ck2["callbacks"]), list(ck2["callbacks"])
+    # the same run without init_weights starts elsewhere (the check above can fail)
+    fresh = fit(
+        cfg.replace(training={"learning_rate": 0.0, "warmup_steps": 0}),
+        experiment="fresh",
+        processed_dir=tiny_processed,
+        enable_progress_bar=False,
+    )
+    assert fresh.last_checkpoint
+    w3 = torch.load(fresh.last_checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    assert any(not torch.equal(w3[k], w1[k]) for k in params)
+
+
+def test_checkpoint_written_before_new_config_keys_still_loads(tiny_processed: Path, tmp_path: Path) -> None:
+    from drumscribe_training.checkpoint import load_checkpoint
+    from drumscribe_training.train import fit
+
+    cfg = _config(tmp_path)
+    result = fit(cfg, experiment="old", processed_dir=tiny_processed, enable_progress_bar=False)
+    assert result.best_checkpoint
+    ckpt = torch.load(result.best_checkpoint, map_location="cpu", weights_only=True)
+    for key in ("monitor", "monitor_mode", "init_weights"):  # keys added after the first models
+        del ckpt["hyper_parameters"]["config"]["training"][key]
+    old = tmp_path / "old.ckpt"
+    torch.save(ckpt, old)
+    loaded = load_checkpoint(old)
+    assert loaded.config.model == cfg.model
+    assert loaded.config.training.monitor == "val/loss"  # the default filled in
+
+
 def test_checkpoint_from_another_config_is_refused(tiny_processed: Path, tmp_path: Path) -> None:
     from drumscribe.errors import ModelError
     from drumscribe_training.checkpoint import load_checkpoint

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -20,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="drumscribe", help="model name in the sidecar")
     p.add_argument("--thresholds", help="JSON file {lane: threshold} or one number (default: config)")
     p.add_argument("--min-interval", type=float, help="seconds (default: config)")
+    p.add_argument("--chunk-s", type=float, help="inference chunk length in seconds (default: config)")
+    p.add_argument("--context-s", type=float, help="context each side of a chunk, seconds (default: config)")
     p.add_argument(
         "--training-info", help="JSON file merged into the sidecar's training summary (data, hardware, time)"
     )
@@ -52,11 +55,21 @@ def _run(args: argparse.Namespace) -> int:
             thresholds = float(args.thresholds)
         except ValueError:
             thresholds = json.loads(Path(args.thresholds).read_text(encoding="utf-8"))
+    training_info: dict[str, Any] | None = None
+    if args.training_info:
+        training_info = _read_json_object(args.training_info)
     loaded = load_checkpoint(args.checkpoint)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     result = export_checkpoint(
-        loaded, out, thresholds=thresholds, min_interval_s=args.min_interval, name=args.name
+        loaded,
+        out,
+        thresholds=thresholds,
+        min_interval_s=args.min_interval,
+        chunk_s=args.chunk_s,
+        context_s=args.context_s,
+        name=args.name,
+        training=training_info,
     )
     print(f"wrote {result.onnx_path} and {result.sidecar_path.name}")
     status = 0
@@ -71,6 +84,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.fp16:
         print(f"wrote {to_fp16(out, out.with_name(out.stem + '.fp16.onnx'))}")
     return status
+
+
+def _read_json_object(path: str) -> dict[str, Any]:
+    from drumscribe.errors import DrumscribeError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DrumscribeError(f"{path}: cannot read training info ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise DrumscribeError(f"{path}: training info is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise DrumscribeError(f"{path}: training info must be a JSON object")
+    return data
 
 
 if __name__ == "__main__":

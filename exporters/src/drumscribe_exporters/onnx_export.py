@@ -57,6 +57,8 @@ def export_model(
     *,
     thresholds: float | dict[str, float] | None = None,
     min_interval_s: float | None = None,
+    chunk_s: float | None = None,
+    context_s: float | None = None,
     name: str = "drumscribe",
     training: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
@@ -75,6 +77,8 @@ def export_model(
         Peak thresholds for the sidecar (default: ``peak_picking.threshold``).
     min_interval_s : float, optional
         Default: ``peak_picking.min_interval_s``.
+    chunk_s, context_s : float, optional
+        Inference geometry in seconds for the sidecar (default: ``inference.*``).
     training, metrics : dict, optional
         Summaries stored in the sidecar.
     """
@@ -111,8 +115,8 @@ def export_model(
         hop_length=cfg.audio.hop_length,
         thresholds=cfg.peak_picking.threshold if thresholds is None else thresholds,
         min_interval_s=cfg.peak_picking.min_interval_s if min_interval_s is None else min_interval_s,
-        chunk_s=cfg.inference.chunk_s,
-        context_s=cfg.inference.context_s,
+        chunk_s=cfg.inference.chunk_s if chunk_s is None else chunk_s,
+        context_s=cfg.inference.context_s if context_s is None else context_s,
         name=name,
         extra={
             "frontend": {

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from drumscribe.errors import ModelError
-from drumscribe_training.config import Config, ConfigError, _build
+from drumscribe_training.config import Config, ConfigError, config_from_stored
 from drumscribe_training.model import DrumTranscriber, build_model
 
 __all__ = ["LoadedCheckpoint", "load_checkpoint"]
@@ -54,7 +54,7 @@ def load_checkpoint(path: str | Path, *, config: Config | None = None) -> Loaded
     if stored is None or "state_dict" not in ckpt:
         raise ModelError(f"{p}: not a drumscribe checkpoint (no config or state_dict inside)")
     try:
-        stored_cfg: Config = _build(Config, stored, "", str(p))
+        stored_cfg: Config = config_from_stored(stored, source=str(p))
     except ConfigError as exc:
         raise ModelError(f"{p}: checkpoint config does not fit this version of drumscribe ({exc})") from None
     cfg = config or stored_cfg

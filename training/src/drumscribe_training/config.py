@@ -135,6 +135,9 @@ class TrainingConfig:
     precision: str
     checkpoint_dir: str
     log_every_n_steps: int
+    monitor: str
+    monitor_mode: Literal["min", "max"]
+    init_weights: str | None
 
 
 @dataclass(frozen=True)
@@ -325,6 +328,17 @@ def _build(cls: Any, data: Any, prefix: str, source: str) -> Any:
     if cls is Config:
         kwargs["source"] = source
     return cls(**kwargs)
+
+
+def config_from_stored(data: dict[str, Any], *, source: str = "checkpoint") -> Config:
+    """Rebuild the config stored in a checkpoint.
+
+    Keys added to ``configs/default_config.yaml`` after the checkpoint was written take
+    their defaults (they cannot change a trained network: architecture keys are as old as
+    the format); unknown or ill-typed keys still raise :class:`ConfigError`.
+    """
+    merged = _deep_merge(_read_yaml(default_config_path()), data)
+    return _build(Config, merged, "", source)
 
 
 def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None) -> Config:

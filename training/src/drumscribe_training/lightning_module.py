@@ -35,11 +35,10 @@ class DrumTranscriberModule(L.LightningModule):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()
-        from drumscribe_training.config import Config as _Config
-        from drumscribe_training.config import _build
+        from drumscribe_training.config import config_from_stored
 
         self.save_hyperparameters({"config": config})
-        self.cfg: Config = _build(_Config, config, "", "checkpoint")
+        self.cfg: Config = config_from_stored(config)
         self.model: DrumTranscriber = build_model(self.cfg)
         tr = self.cfg.training
         self.register_buffer(

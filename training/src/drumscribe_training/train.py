@@ -8,6 +8,7 @@ the checkpoint) and the logger run (a fixed version folder / W&B run id per expe
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, Mode
 from drumscribe_training.config import Config
 
 __all__ = ["FitResult", "build_logger", "build_trainer", "fit"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,15 +107,15 @@ def build_trainer(
     precision = tr.precision if tr.precision != "auto" else ("16-mixed" if gpu else _cpu_precision())
     ckpt_dir = Path(tr.checkpoint_dir) / experiment
     callbacks: list[Any] = [
-        EarlyStopping(monitor="val/loss", mode="min", patience=tr.early_stopping_patience)
+        EarlyStopping(monitor=tr.monitor, mode=tr.monitor_mode, patience=tr.early_stopping_patience)
     ]
     if not fast_dev_run:  # fast_dev_run writes no checkpoints and has no logger
         callbacks += [
             ModelCheckpoint(
                 dirpath=ckpt_dir,
                 filename="best",
-                monitor="val/loss",
-                mode="min",
+                monitor=tr.monitor,
+                mode=tr.monitor_mode,
                 save_top_k=1,
                 save_last=True,
                 enable_version_counter=False,  # best.ckpt / last.ckpt, overwritten, never best-v1.ckpt
@@ -139,6 +142,15 @@ def build_trainer(
         enable_progress_bar=enable_progress_bar,
         num_sanity_val_steps=0 if fast_dev_run else 1,
     )
+
+
+def _init_weights(module: Any, cfg: Config) -> None:
+    """Start from a checkpoint's weights (fine-tuning); optimiser, schedule and step start afresh."""
+    from drumscribe_training.checkpoint import load_checkpoint
+
+    loaded = load_checkpoint(str(cfg.training.init_weights), config=cfg)
+    module.model.load_state_dict(loaded.model.state_dict())
+    log.info("initialised from %s (epoch %d, step %d)", loaded.path, loaded.epoch, loaded.global_step)
 
 
 def fit(
@@ -179,6 +191,8 @@ def fit(
 
         datamodule = EGMDDataModule(cfg, processed_dir=processed_dir or cfg.data.processed_dir)
     module = DrumTranscriberModule(cfg.to_dict())
+    if cfg.training.init_weights is not None and resume is None:
+        _init_weights(module, cfg)
     trainer = build_trainer(
         cfg,
         experiment=experiment,

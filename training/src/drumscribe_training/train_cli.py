@@ -23,6 +23,11 @@ def add_parser(sub: Any) -> None:
         "--resume", metavar="CKPT", help="continue from a checkpoint; 'last' = this run's last.ckpt"
     )
     p.add_argument(
+        "--init-weights",
+        metavar="CKPT",
+        help="start from this checkpoint's weights with a fresh optimiser and schedule (training.init_weights)",
+    )
+    p.add_argument(
         "--fast-dev-run", action="store_true", help="a few batches of train and val, nothing written"
     )
     p.add_argument("--max-time", metavar="DD:HH:MM:SS", help="stop after this long")
@@ -39,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     overrides: dict[str, dict[str, Any]] = {}
     if args.max_epochs is not None:
         overrides.setdefault("training", {})["num_epochs"] = args.max_epochs
+    if args.init_weights is not None:
+        overrides.setdefault("training", {})["init_weights"] = args.init_weights
     if args.devices is not None:
         dev: Any = [int(d) for d in args.devices.split(",")] if "," in args.devices else int(args.devices)
         overrides.setdefault("hardware", {})["devices"] = dev
@@ -53,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         fast_dev_run=args.fast_dev_run,
         max_time=args.max_time,
     )
-    print(f"best checkpoint: {result.best_checkpoint}  (val/loss {result.best_score})")
+    print(f"best checkpoint: {result.best_checkpoint}  ({cfg.training.monitor} {result.best_score})")
     print(f"last checkpoint: {result.last_checkpoint}")
     print(f"logs:            {result.log_dir}")
     return 0
