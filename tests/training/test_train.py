@@ -222,3 +222,28 @@ def test_ddp_two_processes_gloo(tiny_processed: Path, tmp_path: Path) -> None:
     assert "MEMBER: 2/2" in out  # two ranks joined the process group
     assert "gloo" in out
     assert (tmp_path / "checkpoints" / "ddp" / "last.ckpt").is_file()
+
+
+def test_per_lane_onset_pos_weight(tmp_path: Path) -> None:
+    from drumscribe.lanes import LANE_NAMES
+    from drumscribe_training.config import ConfigError
+    from drumscribe_training.lightning_module import DrumTranscriberModule
+
+    weights = {name: float(i + 1) for i, name in enumerate(LANE_NAMES)}
+    cfg = _config(tmp_path, training={"onset_pos_weight": weights})
+    module = DrumTranscriberModule(cfg.to_dict())
+    assert module.pos_weight.tolist() == [float(i + 1) for i in range(8)]  # lane order
+    # the weight scales the positive term of that lane's loss only
+    torch.manual_seed(0)
+    batch = {"audio": 0.1 * torch.randn(2, 16000), "onsets": torch.zeros(2, 101, 8)}
+    batch["onsets"][:, 50, LANE_NAMES.index("ride")] = 1.0
+    base = DrumTranscriberModule(_config(tmp_path, training={"onset_pos_weight": 1.0}).to_dict())
+    base.load_state_dict(module.state_dict())
+    module.eval(), base.eval()
+    with torch.no_grad():
+        heavy, light = module._losses(batch)[1], base._losses(batch)[1]
+    assert float(heavy) > float(light)
+    with pytest.raises(ConfigError, match="must name every lane"):
+        _config(tmp_path, training={"onset_pos_weight": {"kick": 2.0}})
+    with pytest.raises(ConfigError, match="must be > 0"):
+        _config(tmp_path, training={"onset_pos_weight": 0.0})

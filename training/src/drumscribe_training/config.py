@@ -32,8 +32,10 @@ __all__ = [
     "ModelConfig",
     "PeakPickingConfig",
     "TrainingConfig",
+    "config_from_stored",
     "default_config_path",
     "load_config",
+    "onset_pos_weights",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -129,7 +131,7 @@ class TrainingConfig:
     early_stopping_patience: int
     limit_train_batches: int | float | None
     limit_val_batches: int | float | None
-    onset_pos_weight: float
+    onset_pos_weight: float | dict[str, float]
     velocity_loss_weight: float
     seed: int
     precision: str
@@ -330,6 +332,31 @@ def _build(cls: Any, data: Any, prefix: str, source: str) -> Any:
     return cls(**kwargs)
 
 
+def onset_pos_weights(cfg: Config) -> list[float]:
+    """``training.onset_pos_weight`` as one weight per lane, in lane order.
+
+    Raises
+    ------
+    ConfigError
+        If a mapping does not name exactly the 8 lanes, or a weight is not > 0.
+    """
+    from drumscribe.lanes import LANE_NAMES
+
+    pw = cfg.training.onset_pos_weight
+    if isinstance(pw, dict):
+        if set(pw) != set(LANE_NAMES):
+            raise ConfigError(
+                f"{cfg.source}: training.onset_pos_weight as a mapping must name every lane "
+                f"{list(LANE_NAMES)}, got {sorted(pw)}"
+            )
+        weights = [float(pw[name]) for name in LANE_NAMES]
+    else:
+        weights = [float(pw)] * len(LANE_NAMES)
+    if not all(w > 0 for w in weights):
+        raise ConfigError(f"{cfg.source}: training.onset_pos_weight must be > 0, got {pw}")
+    return weights
+
+
 def config_from_stored(data: dict[str, Any], *, source: str = "checkpoint") -> Config:
     """Rebuild the config stored in a checkpoint.
 
@@ -377,6 +404,7 @@ def _check(cfg: Config) -> None:
     bad = sorted({v for v in cfg.classes.note_map.values() if v not in LANE_NAMES})
     if bad:
         raise ConfigError(f"{cfg.source}: classes.note_map names unknown lanes {bad}")
+    onset_pos_weights(cfg)  # raises on a bad value
     if cfg.frontend.win_length > cfg.frontend.n_fft:
         raise ConfigError(f"{cfg.source}: frontend.win_length must be <= frontend.n_fft")
     if cfg.frontend.fmax > cfg.audio.sample_rate / 2:

@@ -35,16 +35,13 @@ class DrumTranscriberModule(L.LightningModule):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()
-        from drumscribe_training.config import config_from_stored
+        from drumscribe_training.config import config_from_stored, onset_pos_weights
 
         self.save_hyperparameters({"config": config})
         self.cfg: Config = config_from_stored(config)
         self.model: DrumTranscriber = build_model(self.cfg)
-        tr = self.cfg.training
         self.register_buffer(
-            "pos_weight",
-            torch.full((self.cfg.model.n_classes,), float(tr.onset_pos_weight)),
-            persistent=False,
+            "pos_weight", torch.tensor(onset_pos_weights(self.cfg), dtype=torch.float32), persistent=False
         )
         self._val_counts = OnsetCounts()
 
