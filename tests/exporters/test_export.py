@@ -164,6 +164,11 @@ def test_export_cli_bad_training_info(
     assert export_main([str(checkpoint), "-o", str(out), "--training-info", str(info)]) == 2
     assert f"{info}: training info must be a JSON object" in capsys.readouterr().err
     assert not out.exists()
+    thresholds = tmp_path / "thresholds.json"
+    thresholds.write_text("{kick: 0.5")
+    assert export_main([str(checkpoint), "-o", str(out), "--thresholds", str(thresholds)]) == 2
+    assert f"{thresholds}: thresholds is not valid JSON" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_export_cli_bad_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -54,10 +54,10 @@ def _run(args: argparse.Namespace) -> int:
         try:
             thresholds = float(args.thresholds)
         except ValueError:
-            thresholds = json.loads(Path(args.thresholds).read_text(encoding="utf-8"))
+            thresholds = _read_json_object(args.thresholds, what="thresholds")
     training_info: dict[str, Any] | None = None
     if args.training_info:
-        training_info = _read_json_object(args.training_info)
+        training_info = _read_json_object(args.training_info, what="training info")
     loaded = load_checkpoint(args.checkpoint)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -86,17 +86,18 @@ def _run(args: argparse.Namespace) -> int:
     return status
 
 
-def _read_json_object(path: str) -> dict[str, Any]:
+def _read_json_object(path: str, *, what: str) -> dict[str, Any]:
+    """A JSON file holding one object; ``what`` names it in errors."""
     from drumscribe.errors import DrumscribeError
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise DrumscribeError(f"{path}: cannot read training info ({exc.strerror})") from None
+        raise DrumscribeError(f"{path}: cannot read {what} ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
-        raise DrumscribeError(f"{path}: training info is not valid JSON ({exc})") from None
+        raise DrumscribeError(f"{path}: {what} is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise DrumscribeError(f"{path}: training info must be a JSON object")
+        raise DrumscribeError(f"{path}: {what} must be a JSON object")
     return data
 
 
