@@ -16,6 +16,7 @@ from drumscribe_training.egmd import OnsetEvent
 from drumscribe_training.evaluate import (
     ClipResult,
     _confusion,
+    _per_kit,
     _score,
     _velocity_mae,
     evaluate_model,
@@ -26,10 +27,12 @@ from drumscribe_training.evaluate import (
 from support.tiny_model import build_tiny_model
 
 
-def _clip(ref: list[tuple[float, int, int]], hits: list[tuple[float, str, int]]) -> ClipResult:
+def _clip(
+    ref: list[tuple[float, int, int]], hits: list[tuple[float, str, int]], *, kit: str = "k"
+) -> ClipResult:
     return ClipResult(
         audio_filename="x.wav",
-        kit_name="k",
+        kit_name=kit,
         duration_s=10.0,
         reference=tuple(OnsetEvent(time_s=t, lane=lane, velocity=v, note=36) for t, lane, v in ref),
         hits=tuple(DrumHit(time_s=t, drum=d, velocity=v) for t, d, v in hits),
@@ -55,6 +58,20 @@ def test_scores_per_window_and_lane() -> None:
     assert table["snare"]["hihat"] == 1  # the snare went to the hi-hat lane
     assert table["hihat"]["(none)"] == 1
     assert table["(none)"]["ride"] == 1
+
+
+def test_scores_per_kit() -> None:
+    good = _clip([(1.0, 0, 100), (2.0, 1, 100)], [(1.0, "kick", 100), (2.0, "snare", 100)], kit="A")
+    bad = _clip([(1.0, 0, 100)], [(1.5, "kick", 100)], kit="B")
+    half = _clip([(1.0, 0, 100), (3.0, 0, 100)], [(1.0, "kick", 100)], kit="A")
+    table = _per_kit([good, bad, half], 0.05)
+    assert list(table) == ["A", "B"]
+    assert table["A"]["clips"] == 2
+    assert table["A"]["f1"]["snare"] == 1.0
+    assert table["A"]["f1"]["kick"] == pytest.approx(0.8)  # 2 TP, 0 FP, 1 FN
+    assert table["A"]["f1"]["ride"] is None  # no ride in A's reference or estimates
+    assert table["B"]["f1"]["kick"] == 0.0 and table["B"]["overall"] == 0.0
+    assert table["B"]["f1"]["snare"] is None
 
 
 def test_tuning_picks_thresholds_that_separate(tmp_path: Path) -> None:
@@ -87,6 +104,9 @@ def test_evaluate_on_egmd_layout_and_write_reports(tiny_egmd: Path, tmp_path: Pa
     assert all(p.stat().st_size > 0 for p in paths)
     assert json.loads(paths[0].read_text())["split"] == "test"
     assert "| **overall (micro)** |" in paths[1].read_text()
+    assert set(report.per_kit) == set(report.kits)
+    assert sum(row["clips"] for row in report.per_kit.values()) == report.clips
+    assert all(f"| {kit} |" in paths[1].read_text() for kit in report.kits)
     # tuned thresholds go into the sidecar; the model still loads (hash of the .onnx unchanged)
     thr = dict.fromkeys(LANE_NAMES, 0.35)
     write_thresholds(model_path, thr, tuned_on={"split": "val"})

@@ -74,6 +74,7 @@ class EvalReport:
     velocity_mae: dict[str, float | None]
     confusion: dict[str, dict[str, int]]
     thresholds: dict[str, float]
+    per_kit: dict[str, dict[str, Any]] = field(default_factory=dict)  # kit -> clips, hours, F1 per lane @50ms
     extra: dict[str, Any] = field(default_factory=dict)
 
     def headline(self) -> dict[str, Any]:
@@ -104,6 +105,7 @@ class EvalReport:
             f"{_fmt(self.velocity_mae.get('overall'))} | |"
         )
         wo = self.scores_without_cross_stick
+        lines += self._per_kit_markdown()
         lines += [
             "",
             f"Snare with cross-stick (note 37) left out of the reference: F1 {100 * wo['f1']['snare']:.1f} "
@@ -124,6 +126,27 @@ class EvalReport:
             )
         return "\n".join(lines) + "\n"
 
+    def _per_kit_markdown(self) -> list[str]:
+        if not self.per_kit:
+            return []
+        lines = [
+            "",
+            "## F1 @50ms per kit",
+            "",
+            "| kit | clips | " + " | ".join(LANE_NAMES) + " | overall |",
+            "|---|---|" + "---|" * (len(LANE_NAMES) + 1),
+        ]
+        for kit, row in self.per_kit.items():
+            cells = [_pct(row["f1"].get(name)) for name in LANE_NAMES]
+            lines.append(f"| {kit} | {row['clips']} | " + " | ".join(cells) + f" | {_pct(row['overall'])} |")
+        lines.append("")
+        lines.append("`-`: the kit's clips hold no hit of that lane and the model put none there.")
+        return lines
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
@@ -140,12 +163,36 @@ def _ref_times(ref: Sequence[OnsetEvent], lane: int, *, skip_notes: tuple[int, .
 
 
 def _score(clips: Sequence[ClipResult], window: float, *, skip_notes: tuple[int, ...] = ()) -> OnsetScores:
+    return _counts(clips, window, skip_notes=skip_notes).scores()
+
+
+def _counts(clips: Sequence[ClipResult], window: float, *, skip_notes: tuple[int, ...] = ()) -> OnsetCounts:
     counts = OnsetCounts()
     for clip in clips:
         for lane, name in enumerate(LANE_NAMES):
             est = [h.time_s for h in clip.hits if h.drum == name]
             counts.add(lane, _ref_times(clip.reference, lane, skip_notes=skip_notes), est, window_s=window)
-    return counts.scores()
+    return counts
+
+
+def _per_kit(clips: Sequence[ClipResult], window: float) -> dict[str, dict[str, Any]]:
+    """F1 per lane and overall for each kit's clips (None where a lane has no reference and no estimate)."""
+    out: dict[str, dict[str, Any]] = {}
+    for kit in sorted({c.kit_name for c in clips}):
+        mine = [c for c in clips if c.kit_name == kit]
+        counts = _counts(mine, window)
+        scores = counts.scores()
+        f1: dict[str, float | None] = {
+            name: (scores.f1[name] if counts.tp[i] + counts.fp[i] + counts.fn[i] else None)
+            for i, name in enumerate(LANE_NAMES)
+        }
+        out[kit] = {
+            "clips": len(mine),
+            "hours": round(sum(c.duration_s for c in mine) / 3600, 3),
+            "f1": f1,
+            "overall": scores.micro_f1,
+        }
+    return out
 
 
 def _velocity_mae(clips: Sequence[ClipResult], window: float) -> dict[str, float | None]:
@@ -358,6 +405,7 @@ def evaluate_model(
         velocity_mae=_velocity_mae(clips, WINDOWS_S[0]),
         confusion=_confusion(clips, WINDOWS_S[0]),
         thresholds=dict(model.spec.thresholds),
+        per_kit=_per_kit(clips, WINDOWS_S[0]),
     )
     return report, clips
 
