@@ -1,15 +1,20 @@
-"""Print the model card's score table from an evaluation report (report.json).
+"""Print the model card's score tables from an evaluation report (report.json).
 
-    uv run python scripts/write_model_table.py reports/default-model-test/report.json
+    uv run python scripts/write_model_table.py reports/default-model-test/report.json [PREVIOUS.json]
+
+With a second report (the previous default model on the same split), its F1 @50 ms is added as
+a last column. The per-kit table follows when the report has one.
 
 The numbers in MODEL.md come from this script, so `drumscribe-train evaluate` reproduces them.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
+
+LANES = ["kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride"]
 
 #: The seed's expected F1 ranges (percent) per lane at 50 ms.
 SEED_RANGES = {
@@ -25,20 +30,24 @@ SEED_RANGES = {
 }
 
 
-def table(report: dict) -> str:
+def table(report: dict, previous: dict | None = None, previous_label: str = "previous") -> str:
     head = report["scores"]["50ms"]
     s30, s20 = report["scores"]["30ms"], report["scores"]["20ms"]
+    prev = previous["scores"]["50ms"] if previous else None
     rows = [
         "| lane | F1 @50 ms | P | R | F1 @30 ms | F1 @20 ms | test hits | seed range | vs seed |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for lane in ["kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride"]:
+    if prev:
+        rows = [rows[0] + f" {previous_label} |", rows[1] + "---|"]
+    for lane in LANES:
         f1 = 100 * head["f1"][lane]
         lo, hi = SEED_RANGES[lane]
         verdict = "above" if f1 > hi else "inside" if f1 >= lo else f"{f1 - lo:+.1f} below"
         rows.append(
             f"| {lane} | {f1:.1f} | {100 * head['precision'][lane]:.1f} | {100 * head['recall'][lane]:.1f} | "
             f"{100 * s30['f1'][lane]:.1f} | {100 * s20['f1'][lane]:.1f} | {head['support'][lane]} | {lo}-{hi} | {verdict} |"
+            + (f" {100 * prev['f1'][lane]:.1f} |" if prev else "")
         )
     f1 = 100 * head["micro_f1"]
     lo, hi = SEED_RANGES["overall"]
@@ -46,14 +55,38 @@ def table(report: dict) -> str:
     rows.append(
         f"| **overall (micro)** | **{f1:.1f}** | {100 * head['micro_precision']:.1f} | {100 * head['micro_recall']:.1f} | "
         f"{100 * s30['micro_f1']:.1f} | {100 * s20['micro_f1']:.1f} | {sum(head['support'].values())} | {lo}-{hi} | {verdict} |"
+        + (f" {100 * prev['micro_f1']:.1f} |" if prev else "")
     )
     return "\n".join(rows)
 
 
+def kit_table(report: dict) -> str:
+    """F1 @50 ms per held-out kit and lane (``-``: no hit of that lane in the kit's clips)."""
+    rows = [
+        "| kit | clips | " + " | ".join(LANES) + " | overall |",
+        "|---|---|" + "---|" * (len(LANES) + 1),
+    ]
+    for kit, row in report["per_kit"].items():
+        cells = ["-" if row["f1"][lane] is None else f"{100 * row['f1'][lane]:.1f}" for lane in LANES]
+        rows.append(f"| {kit} | {row['clips']} | " + " | ".join(cells) + f" | {100 * row['overall']:.1f} |")
+    return "\n".join(rows)
+
+
 def main() -> int:
-    report = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report", type=Path)
+    parser.add_argument(
+        "previous", type=Path, nargs="?", help="the previous model's report on the same split"
+    )
+    parser.add_argument("--previous-label", default="previous", help="header of the previous model's column")
+    args = parser.parse_args()
+    report = json.loads(args.report.read_text(encoding="utf-8"))
+    previous = json.loads(args.previous.read_text(encoding="utf-8")) if args.previous else None
     print(f"{report['clips']} clips, {report['hours']:.2f} h, kits: {', '.join(report['kits'])}\n")
-    print(table(report))
+    print(table(report, previous, args.previous_label))
+    if report.get("per_kit"):
+        print()
+        print(kit_table(report))
     return 0
 
 
