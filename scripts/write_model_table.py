@@ -1,9 +1,11 @@
 """Print the model card's score tables from an evaluation report (report.json).
 
-    uv run python scripts/write_model_table.py reports/default-model-test/report.json [PREVIOUS.json]
+    uv run python scripts/write_model_table.py reports/default-model-test/report.json [PREVIOUS.json] \
+        [--group "NAME=KIT,KIT"]
 
 With a second report (the previous default model on the same split), its F1 @50 ms is added as
-a last column. The per-kit table follows when the report has one.
+a last column. The per-kit table follows when the report has one; each --group adds a row that
+scores those kits together (from the per-kit match counts).
 
 The numbers in MODEL.md come from this script, so `drumscribe-train evaluate` reproduces them.
 """
@@ -60,7 +62,27 @@ def table(report: dict, previous: dict | None = None, previous_label: str = "pre
     return "\n".join(rows)
 
 
-def kit_table(report: dict) -> str:
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def group_row(report: dict, name: str, kits: list[str]) -> str:
+    """One row scoring a group of kits together, from the per-kit match counts."""
+    per_kit = report["per_kit"]
+    missing = [k for k in kits if k not in per_kit]
+    if missing:
+        raise SystemExit(f"group {name!r}: no kit {missing} in the report (kits: {sorted(per_kit)})")
+    total = {
+        key: {lane: sum(per_kit[k]["counts"][key][lane] for k in kits) for lane in LANES}
+        for key in ("tp", "fp", "fn")
+    }
+    cells = [f"{100 * _f1(*(total[key][lane] for key in ('tp', 'fp', 'fn'))):.1f}" for lane in LANES]
+    overall = _f1(*(sum(total[key].values()) for key in ("tp", "fp", "fn")))
+    clips = sum(per_kit[k]["clips"] for k in kits)
+    return f"| *{name}* | {clips} | " + " | ".join(cells) + f" | {100 * overall:.1f} |"
+
+
+def kit_table(report: dict, groups: dict[str, list[str]] | None = None) -> str:
     """F1 @50 ms per held-out kit and lane (``-``: no hit of that lane in the kit's clips)."""
     rows = [
         "| kit | clips | " + " | ".join(LANES) + " | overall |",
@@ -69,6 +91,7 @@ def kit_table(report: dict) -> str:
     for kit, row in report["per_kit"].items():
         cells = ["-" if row["f1"][lane] is None else f"{100 * row['f1'][lane]:.1f}" for lane in LANES]
         rows.append(f"| {kit} | {row['clips']} | " + " | ".join(cells) + f" | {100 * row['overall']:.1f} |")
+    rows += [group_row(report, name, kits) for name, kits in (groups or {}).items()]
     return "\n".join(rows)
 
 
@@ -79,14 +102,25 @@ def main() -> int:
         "previous", type=Path, nargs="?", help="the previous model's report on the same split"
     )
     parser.add_argument("--previous-label", default="previous", help="header of the previous model's column")
+    parser.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME=KIT,KIT",
+        help="a row scoring these kits together in the per-kit table (repeatable)",
+    )
     args = parser.parse_args()
+    groups = {}
+    for spec in args.group:
+        name, _, kits = spec.partition("=")
+        groups[name] = [k.strip() for k in kits.split(",") if k.strip()]
     report = json.loads(args.report.read_text(encoding="utf-8"))
     previous = json.loads(args.previous.read_text(encoding="utf-8")) if args.previous else None
     print(f"{report['clips']} clips, {report['hours']:.2f} h, kits: {', '.join(report['kits'])}\n")
     print(table(report, previous, args.previous_label))
     if report.get("per_kit"):
         print()
-        print(kit_table(report))
+        print(kit_table(report, groups))
     return 0
 
 

@@ -72,6 +72,8 @@ def test_scores_per_kit() -> None:
     assert table["A"]["f1"]["ride"] is None  # no ride in A's reference or estimates
     assert table["B"]["f1"]["kick"] == 0.0 and table["B"]["overall"] == 0.0
     assert table["B"]["f1"]["snare"] is None
+    assert table["A"]["counts"]["tp"]["kick"] == 2 and table["A"]["counts"]["fn"]["kick"] == 1
+    assert table["B"]["counts"]["fp"]["kick"] == 1
 
 
 def test_tuning_picks_thresholds_that_separate(tmp_path: Path) -> None:

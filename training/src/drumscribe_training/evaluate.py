@@ -176,7 +176,10 @@ def _counts(clips: Sequence[ClipResult], window: float, *, skip_notes: tuple[int
 
 
 def _per_kit(clips: Sequence[ClipResult], window: float) -> dict[str, dict[str, Any]]:
-    """F1 per lane and overall for each kit's clips (None where a lane has no reference and no estimate)."""
+    """F1 per lane and overall for each kit's clips (None where a lane has no reference and no estimate).
+
+    Each kit's row also holds its per-lane match counts (``counts``: tp, fp, fn).
+    """
     out: dict[str, dict[str, Any]] = {}
     for kit in sorted({c.kit_name for c in clips}):
         mine = [c for c in clips if c.kit_name == kit]
@@ -191,6 +194,10 @@ def _per_kit(clips: Sequence[ClipResult], window: float) -> dict[str, dict[str, 
             "hours": round(sum(c.duration_s for c in mine) / 3600, 3),
             "f1": f1,
             "overall": scores.micro_f1,
+            "counts": {  # per lane, so any group of kits can be re-scored
+                key: dict(zip(LANE_NAMES, (int(v) for v in arr), strict=True))
+                for key, arr in (("tp", counts.tp), ("fp", counts.fp), ("fn", counts.fn))
+            },
         }
     return out
 
