@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -160,8 +161,15 @@ class _Clip:
 
 
 class _FakeRenderer:
-    def __init__(self, split: str = "train", sample_rate: int = 16000, seed: int = 0, kits=None) -> None:
+    made: ClassVar[list[_FakeRenderer]] = []
+
+    def __init__(
+        self, split: str = "train", sample_rate: int = 16000, seed: int = 0, kits=None, *, synth_kits: int = 0
+    ) -> None:
         self.sample_rate = sample_rate
+        self.split = split
+        self.synth_kits = synth_kits
+        _FakeRenderer.made.append(self)
 
     def render(self, *, duration_s: float, rng: np.random.Generator) -> _Clip:
         n = round(duration_s * self.sample_rate)
@@ -182,6 +190,28 @@ def test_on_the_fly_synthesis_mix(cfg, processed: Path, monkeypatch) -> None:
     on = batch["onsets"]
     assert torch.all(on[:, 100, 3] == 1.0) and float(on.sum()) == pytest.approx(4 * (1 + 2 * 0.5))
     assert torch.allclose(batch["velocities"][:, 100, 3], torch.ones(4))
+
+
+def test_synth_kits_reach_the_on_the_fly_renderer(cfg, processed: Path, monkeypatch) -> None:
+    import drumscribe_training.synth as synth
+
+    assert cfg.data.synth_kits == 0  # off by default
+    monkeypatch.setattr(synth, "ClipRenderer", _FakeRenderer, raising=False)
+    monkeypatch.setattr(_FakeRenderer, "made", [])
+    dm = EGMDDataModule(
+        cfg.replace(data={"synth_kits": 3}),
+        processed_dir=processed,
+        batch_size=2,
+        num_workers=0,
+        augment=False,
+        synth_fraction=1.0,
+    )
+    next(iter(dm.train_dataloader()))
+    assert [(r.split, r.synth_kits) for r in _FakeRenderer.made] == [("train", 3)]
+    from drumscribe_training.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"data\.synth_kits must be >= 0"):
+        load_config(overrides={"data": {"synth_kits": -1}})
 
 
 def test_lightning_fit_consumes_the_datamodule(cfg, processed: Path, tmp_path: Path) -> None:

@@ -101,6 +101,7 @@ class DataConfig:
     widening_value: float
     rare_lane_oversampling: float
     on_the_fly_synth: float
+    synth_kits: int
 
 
 @dataclass(frozen=True)
@@ -405,6 +406,8 @@ def _check(cfg: Config) -> None:
     if bad:
         raise ConfigError(f"{cfg.source}: classes.note_map names unknown lanes {bad}")
     onset_pos_weights(cfg)  # raises on a bad value
+    if cfg.data.synth_kits < 0:
+        raise ConfigError(f"{cfg.source}: data.synth_kits must be >= 0, got {cfg.data.synth_kits}")
     if cfg.frontend.win_length > cfg.frontend.n_fft:
         raise ConfigError(f"{cfg.source}: frontend.win_length must be <= frontend.n_fft")
     if cfg.frontend.fmax > cfg.audio.sample_rate / 2:

@@ -16,7 +16,8 @@ val and test) and ``F = N // hop_length + 1`` frames; frame ``i`` is centred at
 
 Training crops are random (a new cut every epoch), drawn with rare-lane oversampling
 (``data.rare_lane_oversampling``), augmented on audio in the loader workers
-(``augmentation.*``) and, with probability ``data.on_the_fly_synth``, rendered on the fly.
+(``augmentation.*``) and, with probability ``data.on_the_fly_synth``, rendered on the fly
+(through the train split's kits plus ``data.synth_kits`` synthesised ones).
 Validation and test crops are fixed and unaugmented: each file cut into consecutive
 ``val_crop_s`` windows, the last zero-padded.
 """
@@ -121,6 +122,7 @@ class EGMDDataModule(L.LightningDataModule):
                 augmenter=self.make_augmenter(),
                 synth_fraction=self.synth_fraction,
                 note_map=dict(self.config.classes.note_map),
+                synth_kits=data.synth_kits,
                 seed=self.seed,
             )
         if stage in (None, "fit", "validate") and self.val_dataset is None:

@@ -260,6 +260,9 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         Probability that an item is rendered on the fly (``drumscribe_training.synth``).
     note_map : dict, optional
         Roland note -> lane name, for rendered clips (needed when ``synth_fraction > 0``).
+    synth_kits : int
+        Kits synthesised in code (``synthkit-000`` ..) added to the renderer's training
+        kits (``data.synth_kits``).
     seed : int
         Mixed with the worker's torch seed to seed each worker's numpy RNG.
     """
@@ -274,12 +277,15 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         augmenter: Any = None,
         synth_fraction: float = 0.0,
         note_map: dict[int, str] | None = None,
+        synth_kits: int = 0,
         seed: int = 0,
     ) -> None:
         if crop_s <= 0:
             raise ValueError(f"crop_s must be > 0, got {crop_s}")
         if not 0.0 <= synth_fraction <= 1.0:
             raise ValueError(f"on_the_fly_synth must be within [0, 1], got {synth_fraction}")
+        if synth_kits < 0:
+            raise ValueError(f"synth_kits must be >= 0, got {synth_kits}")
         self.index = index
         self.spec = spec
         self.crop_s = crop_s
@@ -288,6 +294,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self.augmenter = augmenter
         self.synth_fraction = synth_fraction
         self.note_map = dict(note_map or {})
+        self.synth_kits = int(synth_kits)
         self.seed = seed
         self.reader = _ShardReader(index.paths)
         ex_ids: list[np.ndarray] = []
@@ -366,7 +373,10 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
             from drumscribe_training.synth import ClipRenderer
 
             self._renderer = ClipRenderer(
-                split="train", sample_rate=self.spec.sample_rate, seed=int(rng.integers(1 << 31))
+                split="train",
+                sample_rate=self.spec.sample_rate,
+                seed=int(rng.integers(1 << 31)),
+                synth_kits=self.synth_kits,
             )
         clip = self._renderer.render(duration_s=n_samples / self.spec.sample_rate, rng=rng)
         if int(clip.sample_rate) != self.spec.sample_rate:

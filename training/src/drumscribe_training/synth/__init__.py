@@ -9,7 +9,9 @@ On the fly (e.g. in a DataModule's loader workers)::
     clip.audio, clip.sample_rate, clip.events, clip.kit_name
 
 Kits: :data:`KIT_NAMES`, :func:`kit_names` (per split), :func:`load_kit`; ``"tiny"`` is
-a kit synthesised in code. See DATA.md at the repository root.
+a kit synthesised in code, and ``synthkit-000``, ``synthkit-001``, ... (:func:`synth_kit_names`)
+an open-ended family of synthesised kits for training (opt-in). See DATA.md at the
+repository root.
 
 Attributes are imported lazily so that importing the package (e.g. for the CLI) is cheap.
 """
@@ -31,6 +33,7 @@ __all__ = [
     "SynthSettings",
     "kit_names",
     "load_kit",
+    "synth_kit_names",
     "write_dataset",
 ]
 
@@ -44,6 +47,7 @@ _WHERE = {
     "kit_names": "registry",
     "load_kit": "registry",
     "TINY_KIT_NAME": "tinykit",
+    "synth_kit_names": "synthkits",
     "GmdError": "gmd",
     "SynthSettings": "writer",
     "write_dataset": "writer",
@@ -54,6 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from drumscribe_training.synth.gmd import GmdError
     from drumscribe_training.synth.registry import KIT_NAMES, SPLITS, KitError, kit_names, load_kit
     from drumscribe_training.synth.render import ClipRenderer, RenderedClip
+    from drumscribe_training.synth.synthkits import synth_kit_names
     from drumscribe_training.synth.tinykit import TINY_KIT_NAME
     from drumscribe_training.synth.writer import SynthSettings, write_dataset
 

@@ -28,6 +28,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="kit names (default: every registered kit, each in its split); 'tiny' = in-code kit",
     )  # fmt: skip
     p.add_argument(
+        "--synth-kits", type=int, default=0, metavar="N",
+        help="add N kits synthesised in code (synthkit-000..) to the train split only (default 0)",
+    )  # fmt: skip
+    p.add_argument(
         "--split-kits", action=argparse.BooleanOptionalAction, default=True,
         help="keep the kit hold-out: each split uses only its own kits among --kits (default on)",
     )  # fmt: skip
@@ -56,12 +60,19 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{s.name:28s} {s.split or 'any':10s} {'installed' if s.installed() else 'MISSING':9s} {s.package}"
             )
+        print(
+            f"{'synthkit-000, -001, ...':28s} {'train':10s} {'in code':9s} "
+            "(opt-in: --synth-kits N, or by name in --kits)"
+        )
         return 0
     if args.hours <= 0:
         print("drumscribe-train synth: error: --hours must be positive", file=sys.stderr)
         return 2
     if not 0.5 <= args.clip_seconds[0] <= args.clip_seconds[1]:
         print("drumscribe-train synth: error: --clip-seconds needs 0.5 <= MIN <= MAX", file=sys.stderr)
+        return 2
+    if args.synth_kits < 0:
+        print("drumscribe-train synth: error: --synth-kits must be >= 0", file=sys.stderr)
         return 2
     if not 0.0 <= args.procedural_fraction <= 1.0:
         print("drumscribe-train synth: error: --procedural-fraction must be within 0..1", file=sys.stderr)
@@ -74,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         procedural_fraction=float(args.procedural_fraction),
         realism=float(args.realism),
         clip_seconds=(float(args.clip_seconds[0]), float(args.clip_seconds[1])),
+        synth_kits=int(args.synth_kits),
     )
     from drumscribe_training.synth.registry import KitError
 

@@ -14,6 +14,11 @@ Notes a kit lacks are filled in this order: a derived tom (a neighbouring tom re
 3-7 semitones), a fallback within the kit (closed edge -> closed bow, rims -> heads,
 crash 2 -> crash 1 pitched down, ...), a *donor* kit of the same split (at render time),
 and only then dropped from the labels.
+
+Besides the registered kits, ``synthkit-000``, ``synthkit-001``, ... name kits
+synthesised in code (:mod:`drumscribe_training.synth.synthkits`): train split only,
+never in the default kit lists, opt-in by name or with ``synth_kits=N`` of
+:func:`resolve_kits`.
 """
 
 from __future__ import annotations
@@ -35,6 +40,14 @@ from drumscribe_training.synth.kitmodel import (
     pitch_shift,
     save_bank,
 )
+from drumscribe_training.synth.synthkits import (
+    SYNTH_KIT_PREFIX,
+    SYNTH_KIT_VERSION,
+    build_synth_kit,
+    synth_kit_index,
+    synth_kit_name,
+    synth_kit_names,
+)
 from drumscribe_training.synth.tinykit import TINY_KIT_NAME, build_tiny_kit
 
 __all__ = [
@@ -49,6 +62,7 @@ __all__ = [
     "load_kit",
     "missing_kits",
     "resolve_kits",
+    "synth_kit_names",
 ]
 
 SPLITS = ("train", "validation", "test")
@@ -100,7 +114,7 @@ class KitSpec:
     """
 
     name: str
-    kind: str  # "hydrogen" | "sf2" | "exadrums" | "tiny"
+    kind: str  # "hydrogen" | "sf2" | "exadrums" | "tiny" | "synth"
     split: str | None  # None: any split (the tiny kit)
     package: str
     licence: str
@@ -123,7 +137,7 @@ class KitSpec:
         return Path()
 
     def installed(self) -> bool:
-        if self.kind == "tiny":
+        if self.kind in ("tiny", "synth"):
             return True
         p = self.source_path()
         if self.kind == "sf2":
@@ -541,13 +555,38 @@ def _check_split(split: str) -> None:
         raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
 
 
+def _synth_spec(name: str) -> KitSpec:
+    return KitSpec(
+        name,
+        "synth",
+        "train",
+        "(none: synthesised in code)",
+        "generated in code (no samples)",
+        attribution=f"drumscribe synthesised kit, version {SYNTH_KIT_VERSION}",
+    )
+
+
 def get_spec(name: str) -> KitSpec:
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        close = [n for n in KIT_NAMES if n.lower().replace(" ", "") == name.lower().replace(" ", "")]
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise KitError(f"unknown kit {name!r}{hint}; known kits: {', '.join(KIT_NAMES)}") from None
+    """The registry entry of a kit name (``synthkit-NNN`` names get a train-split entry).
+
+    Raises
+    ------
+    KitError
+        If the name is unknown (with a hint when it is close to a known name).
+    """
+    spec = _BY_NAME.get(name)
+    if spec is not None:
+        return spec
+    if synth_kit_index(name) is not None:
+        return _synth_spec(name)
+    close = [n for n in KIT_NAMES if n.lower().replace(" ", "") == name.lower().replace(" ", "")]
+    if name.lower().startswith(SYNTH_KIT_PREFIX) and name[len(SYNTH_KIT_PREFIX) :].isdigit():
+        close = [synth_kit_name(int(name[len(SYNTH_KIT_PREFIX) :]))]
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise KitError(
+        f"unknown kit {name!r}{hint}; known kits: {', '.join(KIT_NAMES)}, "
+        f"and {SYNTH_KIT_PREFIX}NNN (synthesised, train only)"
+    ) from None
 
 
 def _missing_message(specs: Sequence[KitSpec]) -> str:
@@ -564,15 +603,49 @@ def missing_kits(names: Iterable[str]) -> list[str]:
     return [n for n in names if not get_spec(n).installed()]
 
 
-def resolve_kits(split: str, kits: Sequence[str] | None, *, split_kits: bool = True) -> tuple[str, ...]:
+def resolve_kits(
+    split: str,
+    kits: Sequence[str] | None,
+    *,
+    split_kits: bool = True,
+    synth_kits: int = 0,
+) -> tuple[str, ...]:
     """The kit names a split renders with.
 
-    ``kits=None`` gives the split's registered kits. An explicit list is checked (unknown
-    names raise :class:`KitError`); with ``split_kits`` the split keeps only the listed
-    kits registered to it (plus ``tiny``, which belongs to every split), and an empty
-    result is an error; without it every listed kit is used in every split.
+    Parameters
+    ----------
+    split : {"train", "validation", "test"}
+    kits : sequence of str, optional
+        None gives the split's registered kits. An explicit list is checked (unknown
+        names raise :class:`KitError`); with ``split_kits`` the split keeps only the
+        listed kits registered to it (plus ``tiny``, which belongs to every split), and
+        an empty result is an error; without it every listed kit is used in every split.
+    split_kits : bool
+        Keep the kit hold-out. Synthesised kits (``synthkit-NNN``) are train-only: with
+        ``split_kits``, naming one for validation or test raises :class:`KitError`.
+    synth_kits : int
+        Add ``synthkit-000`` .. ``synthkit-{N-1}`` to the train split's kits (each drawn
+        like one sampled kit of weight 1). Only for ``split="train"``; asking for them
+        in another split raises :class:`KitError` while ``split_kits`` is on.
+
+    Returns
+    -------
+    tuple of str
+        Distinct kit names, in order: the listed (or registered) kits, then the
+        synthesised ones.
     """
     _check_split(split)
+    if synth_kits < 0:
+        raise ValueError(f"synth_kits must be >= 0, got {synth_kits}")
+    if split_kits and split != "train":
+        synth = [k for k in (kits or ()) if get_spec(k).kind == "synth"]
+        if synth or synth_kits:
+            what = ", ".join(synth) if synth else f"{synth_kits} synthesised kits"
+            raise KitError(
+                f"synthesised kits ({what}) are for training only: the {split} split renders "
+                "held-out sampled kits; add them to the train split only (--synth-kits N, "
+                "data.synth_kits) or disable the kit split"
+            )
     if kits is None:
         names = kit_names(split)
     else:
@@ -584,6 +657,8 @@ def resolve_kits(split: str, kits: Sequence[str] | None, *, split_kits: bool = T
                 f"(its kits: {', '.join(kit_names(split))}); pass kits of that split, "
                 "'tiny', or disable the kit split"
             )
+    if split == "train" and synth_kits:
+        names = (*names, *synth_kit_names(synth_kits))
     missing = [get_spec(n) for n in missing_kits(names)]
     if missing:
         raise KitError(_missing_message(missing))
@@ -757,6 +832,11 @@ def build_kit(spec: KitSpec) -> Kit:
     """Build a kit from its source files (slow for SoundFonts: seconds)."""
     if spec.kind == "tiny":
         return build_tiny_kit()
+    if spec.kind == "synth":
+        index = synth_kit_index(spec.name)
+        if index is None:  # pragma: no cover (get_spec only makes synth specs of valid names)
+            raise KitError(f"kit {spec.name!r}: not a synthesised kit name")
+        return build_synth_kit(index)
     if not spec.installed():
         raise KitError(_missing_message([spec]))
     if spec.kind == "hydrogen":
@@ -786,6 +866,9 @@ _LOCK = threading.Lock()
 def load_kit(name: str) -> Kit:
     """Load a kit (cached per process; the bank is built once per machine into the cache).
 
+    ``tiny`` and the synthesised ``synthkit-NNN`` kits are built in code, in memory
+    (about 0.1-0.4 s and 11-19 MB per synthesised kit), once per process.
+
     Raises
     ------
     KitError
@@ -796,8 +879,8 @@ def load_kit(name: str) -> Kit:
         if kit is not None:
             return kit
         spec = get_spec(name)
-        if spec.kind == "tiny":
-            kit = build_tiny_kit()
+        if spec.kind in ("tiny", "synth"):
+            kit = build_kit(spec)
         else:
             if not spec.installed():
                 raise KitError(_missing_message([spec]))

@@ -106,6 +106,10 @@ class ClipRenderer:
         (:data:`DEFAULT_BLEND`).
     split_kits : bool
         With explicit ``kits``, keep only those registered to ``split`` (and ``tiny``).
+    synth_kits : int
+        Also render through ``synthkit-000`` .. ``synthkit-{N-1}``, kits synthesised in
+        code (train split only; each drawn as often as one sampled kit of weight 1, and,
+        like every kit of the split, a donor and blend partner for the others).
 
     Construction only checks the kit names and packages; kits (memory-mapped banks) and
     the Groove MIDI index load on the first :meth:`render` and are cached per process.
@@ -124,6 +128,7 @@ class ClipRenderer:
         realism: float = 1.0,
         blend_probability: float | None = None,
         split_kits: bool = True,
+        synth_kits: int = 0,
     ) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
@@ -131,7 +136,7 @@ class ClipRenderer:
             raise ValueError("procedural_fraction must be within 0..1")
         self.split = split
         self.sample_rate = int(sample_rate)
-        self.kit_names = resolve_kits(split, kits, split_kits=split_kits)
+        self.kit_names = resolve_kits(split, kits, split_kits=split_kits, synth_kits=synth_kits)
         self.procedural_fraction = float(procedural_fraction)
         self.realism = float(realism)
         self.blend_probability = (

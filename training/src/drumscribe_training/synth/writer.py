@@ -55,7 +55,12 @@ TAIL_S = 1.5
 
 @dataclass(frozen=True)
 class SynthSettings:
-    """Everything that decides the rendered bytes (stored in ``synth_settings.json``)."""
+    """Everything that decides the rendered bytes (stored in ``synth_settings.json``).
+
+    ``synth_kits`` adds that many synthesised kits (``synthkit-000`` ..) to the train
+    split only; 0 (the default) is left out of ``synth_settings.json``, so folders
+    written before the option existed resume as before.
+    """
 
     hours: float
     seed: int
@@ -64,7 +69,31 @@ class SynthSettings:
     procedural_fraction: float
     realism: float
     clip_seconds: tuple[float, float] = (15.0, 60.0)  # procedural clip lengths
+    synth_kits: int = 0
     version: int = WRITER_VERSION
+
+    def uses_synth_kits(self) -> bool:
+        """Whether any synthesised kit is rendered (by count or by name)."""
+        from drumscribe_training.synth.synthkits import synth_kit_index
+
+        return self.synth_kits > 0 or any(synth_kit_index(k) is not None for k in self.kits or ())
+
+    def as_json(self) -> dict[str, object]:
+        """The settings as stored in ``synth_settings.json`` (and compared on resume).
+
+        With synthesised kits, their version is recorded too: another version renders
+        other audio.
+        """
+        d = asdict(self)
+        d["kits"] = list(self.kits) if self.kits is not None else None
+        d["clip_seconds"] = list(self.clip_seconds)
+        if not self.synth_kits:
+            del d["synth_kits"]
+        if self.uses_synth_kits():
+            from drumscribe_training.synth.synthkits import SYNTH_KIT_VERSION
+
+            d["synth_kit_version"] = SYNTH_KIT_VERSION
+        return d
 
 
 @dataclass(frozen=True)
@@ -117,7 +146,12 @@ def plan_jobs(settings: SynthSettings) -> list[Job]:
         return int(rng.integers(0, 2**63 - 1))
 
     for split in ("train", "validation", "test"):
-        kits = resolve_kits(split, settings.kits, split_kits=settings.split_kits)
+        kits = resolve_kits(
+            split,
+            settings.kits,
+            split_kits=settings.split_kits,
+            synth_kits=settings.synth_kits if split == "train" else 0,
+        )
         budget = settings.hours * 3600.0 * SPLIT_SHARE[split]
         gmd_budget = budget * (1.0 - settings.procedural_fraction)
         used = 0.0
@@ -282,13 +316,11 @@ def _render_star(args: tuple[Job, str]) -> dict[str, object]:
 
 def _check_settings(out: Path, settings: SynthSettings) -> None:
     meta = out / META_NAME
-    want = asdict(settings)
-    want["kits"] = list(settings.kits) if settings.kits is not None else None
-    want["clip_seconds"] = list(settings.clip_seconds)
+    want = settings.as_json()
     if meta.is_file():
         have = json.loads(meta.read_text())
         if have != want:
-            diff = sorted(k for k in want if have.get(k) != want[k])
+            diff = sorted(k for k in want.keys() | have.keys() if have.get(k) != want.get(k))
             if diff == ["version"]:
                 raise FileExistsError(
                     f"{out} was rendered by another version of the writer (version "
@@ -415,7 +447,7 @@ def _summarise(results: list[dict[str, object]], settings: SynthSettings) -> dic
         s["gmd_hours"] = round(float(s["gmd_hours"]), 3)  # type: ignore[arg-type]
         s["kits"] = dict(sorted(s["kits"].items()))  # type: ignore[union-attr]
     return {
-        "settings": asdict(settings),
+        "settings": settings.as_json(),
         "splits": per_split,
         "hours": round(sum(float(s["hours"]) for s in per_split.values()), 3),  # type: ignore[arg-type]
         "hits_per_lane": {lane: total_hits.get(lane, 0) for lane in LANE_NAMES},
