@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             )
         print(
             f"{'synthkit-000, -001, ...':28s} {'train':10s} {'in code':9s} "
-            "(opt-in: --synth-kits N, or by name in --kits)"
+            "(opt-in, train split only: --synth-kits N)"
         )
         return 0
     if args.hours <= 0:
