@@ -4,21 +4,25 @@
 #   bash scripts/build_default_model.sh [CKPT]
 # CKPT defaults to stage 2 (configs/default_model_finetune.yaml). CHUNK_S sets the sidecar's
 # inference chunk (30 s: fewer chunk joins and about 5 % less compute per second than 20 s;
-# thresholds are tuned and the test split evaluated with it).
+# thresholds are tuned and the test split evaluated with it). WORK and REPORTS move the
+# exported files and the reports elsewhere; INSTALL=0 leaves the runtime's bundled model alone
+# (to compare a candidate with the shipped model first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CKPT=${1:-checkpoints/default-synth10h-ft/best.ckpt}
 CHUNK_S=${CHUNK_S:-30}
 CONFIG=configs/default_model.yaml
 DEST=runtime/src/drumscribe/models/default
-WORK=runs/default-model
+WORK=${WORK:-runs/default-model}
+REPORTS=${REPORTS:-reports/default-model-test}
+INSTALL=${INSTALL:-1}
 mkdir -p "$DEST" "$WORK"
 
 uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --name drumscribe-default --int8 --fp16 \
     --chunk-s "$CHUNK_S" \
     ${TRAINING_INFO:+--training-info "$TRAINING_INFO"}
 uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.onnx" --split test \
-    --tune-thresholds --write-metrics --out reports/default-model-test
+    --tune-thresholds --write-metrics --out "$REPORTS"
 # the variants get the tuned thresholds too; int8 then gets the same test evaluation
 # (model.fp16.onnx is for GPU providers: onnxruntime's CPU provider crashes on it)
 for v in int8 fp16; do
@@ -31,8 +35,10 @@ side = json.loads(sidecar_path(src).read_text())
 write_thresholds(dst, side["peak_picking"]["thresholds"], tuned_on=side["threshold_tuning"])
 PY
     [ "$v" = fp16 ] || uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.$v.onnx" \
-        --split test --out "reports/default-model-test-$v"
+        --split test --out "$REPORTS-$v"
 done
-cp "$WORK/model.onnx" "$DEST/model.onnx"
-cp "$WORK/model.onnx.json" "$DEST/model.onnx.json"
-uv run drumscribe info
+if [ "$INSTALL" = 1 ]; then
+    cp "$WORK/model.onnx" "$DEST/model.onnx"
+    cp "$WORK/model.onnx.json" "$DEST/model.onnx.json"
+    uv run drumscribe info
+fi
