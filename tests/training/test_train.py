@@ -247,3 +247,47 @@ def test_per_lane_onset_pos_weight(tmp_path: Path) -> None:
         _config(tmp_path, training={"onset_pos_weight": {"kick": 2.0}})
     with pytest.raises(ConfigError, match="must be > 0"):
         _config(tmp_path, training={"onset_pos_weight": 0.0})
+
+
+def test_average_checkpoints_is_the_mean_of_the_weights(tiny_processed: Path, tmp_path: Path) -> None:
+    from drumscribe.errors import ModelError
+    from drumscribe_training.checkpoint import average_checkpoints, load_checkpoint
+    from drumscribe_training.train import fit
+
+    result = fit(
+        _config(tmp_path), experiment="soup", processed_dir=tiny_processed, enable_progress_bar=False
+    )
+    assert result.best_checkpoint
+    a = torch.load(result.best_checkpoint, map_location="cpu", weights_only=True)
+    b = dict(
+        a,
+        state_dict={
+            k: (v + 1.0 if torch.is_floating_point(v) else v + 7) for k, v in a["state_dict"].items()
+        },
+    )
+    torch.save(b, tmp_path / "b.ckpt")
+    soup = average_checkpoints([result.best_checkpoint, tmp_path / "b.ckpt"], tmp_path / "soup.ckpt")
+    got = torch.load(soup, map_location="cpu", weights_only=True)
+    for key, value in a["state_dict"].items():
+        if torch.is_floating_point(value):
+            assert torch.allclose(got["state_dict"][key], value + 0.5, atol=1e-6), key
+        else:
+            assert torch.equal(got["state_dict"][key], value), key  # counters come from the first
+    assert "optimizer_states" not in got
+    assert load_checkpoint(soup).model is not None  # loads and exports like any checkpoint
+    one = average_checkpoints(
+        [result.best_checkpoint, tmp_path / "b.ckpt"], tmp_path / "one.ckpt", weights=[1.0, 0.0]
+    )
+    w1 = torch.load(one, map_location="cpu", weights_only=True)["state_dict"]
+    assert all(torch.equal(w1[k], v) for k, v in a["state_dict"].items())
+    bigger = dict(a)
+    bigger["hyper_parameters"] = {"config": {**a["hyper_parameters"]["config"]}}
+    bigger["hyper_parameters"]["config"]["model"] = {
+        **bigger["hyper_parameters"]["config"]["model"],
+        "hidden_size": 48,
+    }
+    torch.save(bigger, tmp_path / "other.ckpt")
+    with pytest.raises(ModelError, match="another model config"):
+        average_checkpoints([result.best_checkpoint, tmp_path / "other.ckpt"], tmp_path / "x.ckpt")
+    with pytest.raises(ModelError, match="two or more"):
+        average_checkpoints([result.best_checkpoint], tmp_path / "x.ckpt")

@@ -12,7 +12,7 @@ from drumscribe.errors import ModelError
 from drumscribe_training.config import Config, ConfigError, config_from_stored
 from drumscribe_training.model import DrumTranscriber, build_model
 
-__all__ = ["LoadedCheckpoint", "load_checkpoint"]
+__all__ = ["LoadedCheckpoint", "average_checkpoints", "load_checkpoint"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,62 @@ def load_checkpoint(path: str | Path, *, config: Config | None = None) -> Loaded
         global_step=int(ckpt.get("global_step", 0)),
         path=str(p),
     )
+
+
+def average_checkpoints(
+    paths: list[str | Path], out: str | Path, *, weights: list[float] | None = None
+) -> Path:
+    """Write a checkpoint whose weights are the (weighted) mean of several checkpoints' weights.
+
+    A "model soup": useful for runs that share an ancestry (a fine-tune and the model it
+    started from), whose weights lie in one basin. Floating-point tensors are averaged;
+    integer buffers (BatchNorm's batch counters) and everything else (config, epoch) come
+    from the first checkpoint. Optimiser and scheduler states are dropped: the result is
+    for export and evaluation (or ``--init-weights``), not for ``--resume``.
+
+    Parameters
+    ----------
+    paths : list of path-like
+        Two or more ``.ckpt`` files of the same network (checked with :func:`load_checkpoint`).
+    out : path-like
+        Where to write the averaged checkpoint (written atomically).
+    weights : list of float, optional
+        One non-negative weight per checkpoint (normalised to sum 1); equal by default.
+
+    Raises
+    ------
+    ModelError
+        If fewer than two checkpoints are given, a file is not a drumscribe checkpoint, the
+        networks differ, or the weights do not fit.
+    """
+    if len(paths) < 2:
+        raise ModelError("average_checkpoints needs two or more checkpoints")
+    w = [1.0] * len(paths) if weights is None else [float(x) for x in weights]
+    if len(w) != len(paths) or any(x < 0 for x in w) or sum(w) <= 0:
+        raise ModelError(f"weights {weights} do not fit {len(paths)} checkpoints (one >= 0 each, sum > 0)")
+    w = [x / sum(w) for x in w]
+    first = load_checkpoint(paths[0])
+    for p in paths[1:]:
+        load_checkpoint(p, config=first.config)  # same architecture, or a clear error
+    ckpts = [torch.load(Path(p), map_location="cpu", weights_only=True) for p in paths]
+    base = ckpts[0]
+    state = {}
+    for key, value in base["state_dict"].items():
+        if torch.is_floating_point(value):
+            state[key] = sum(
+                wi * c["state_dict"][key].to(torch.float64) for wi, c in zip(w, ckpts, strict=True)
+            ).to(value.dtype)
+        else:
+            state[key] = value
+    soup = {
+        k: v for k, v in base.items() if k not in ("optimizer_states", "lr_schedulers", "callbacks", "loops")
+    }
+    soup["state_dict"] = state
+    soup["averaged_from"] = [str(p) for p in paths]
+    soup["averaged_weights"] = w
+    dest = Path(out)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    torch.save(soup, tmp)
+    tmp.replace(dest)
+    return dest
