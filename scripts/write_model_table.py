@@ -16,7 +16,10 @@ import argparse
 import json
 from pathlib import Path
 
-LANES = ["kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride"]
+import numpy as np
+
+from drumscribe.lanes import LANE_NAMES as LANES
+from drumscribe_training.metrics import OnsetScores
 
 #: The seed's expected F1 ranges (percent) per lane at 50 ms.
 SEED_RANGES = {
@@ -62,24 +65,20 @@ def table(report: dict, previous: dict | None = None, previous_label: str = "pre
     return "\n".join(rows)
 
 
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 def group_row(report: dict, name: str, kits: list[str]) -> str:
     """One row scoring a group of kits together, from the per-kit match counts."""
     per_kit = report["per_kit"]
     missing = [k for k in kits if k not in per_kit]
     if missing:
         raise SystemExit(f"group {name!r}: no kit {missing} in the report (kits: {sorted(per_kit)})")
-    total = {
-        key: {lane: sum(per_kit[k]["counts"][key][lane] for k in kits) for lane in LANES}
+    tp, fp, fn = (
+        np.array([sum(per_kit[k]["counts"][key][lane] for k in kits) for lane in LANES])
         for key in ("tp", "fp", "fn")
-    }
-    cells = [f"{100 * _f1(*(total[key][lane] for key in ('tp', 'fp', 'fn'))):.1f}" for lane in LANES]
-    overall = _f1(*(sum(total[key].values()) for key in ("tp", "fp", "fn")))
+    )
+    scores = OnsetScores.from_counts(tp, fp, fn)
+    cells = [f"{100 * scores.f1[lane]:.1f}" for lane in LANES]
     clips = sum(per_kit[k]["clips"] for k in kits)
-    return f"| *{name}* | {clips} | " + " | ".join(cells) + f" | {100 * overall:.1f} |"
+    return f"| *{name}* | {clips} | " + " | ".join(cells) + f" | {100 * scores.micro_f1:.1f} |"
 
 
 def kit_table(report: dict, groups: dict[str, list[str]] | None = None) -> str:

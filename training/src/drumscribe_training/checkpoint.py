@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from drumscribe._io import atomic_write
 from drumscribe.errors import ModelError
 from drumscribe_training.config import Config, ConfigError, config_from_stored
 from drumscribe_training.model import DrumTranscriber, build_model
@@ -43,12 +44,22 @@ def load_checkpoint(path: str | Path, *, config: Config | None = None) -> Loaded
         If the file is missing, not a drumscribe checkpoint, or does not fit the config.
     """
     p = Path(path)
+    return _from_raw(_read_raw(p), p, config=config)
+
+
+def _read_raw(p: Path) -> dict[str, Any]:
+    """The checkpoint file's dict (``weights_only``), or a :class:`ModelError` naming the file."""
     if not p.is_file():
         raise ModelError(f"{p}: checkpoint not found")
     try:
         ckpt: dict[str, Any] = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for bad files
         raise ModelError(f"{p}: not a readable checkpoint ({str(exc).splitlines()[0][:200]})") from None
+    return ckpt
+
+
+def _from_raw(ckpt: dict[str, Any], p: Path, *, config: Config | None) -> LoadedCheckpoint:
+    """Rebuild and load the network of a checkpoint dict read from ``p`` (see :func:`load_checkpoint`)."""
     hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
     stored = hparams.get("config") if isinstance(hparams, dict) else None
     if stored is None or "state_dict" not in ckpt:
@@ -115,10 +126,10 @@ def average_checkpoints(
     if len(w) != len(paths) or any(x < 0 for x in w) or sum(w) <= 0:
         raise ModelError(f"weights {weights} do not fit {len(paths)} checkpoints (one >= 0 each, sum > 0)")
     w = [x / sum(w) for x in w]
-    first = load_checkpoint(paths[0])
-    for p in paths[1:]:
-        load_checkpoint(p, config=first.config)  # same architecture, or a clear error
-    ckpts = [torch.load(Path(p), map_location="cpu", weights_only=True) for p in paths]
+    ckpts = [_read_raw(Path(p)) for p in paths]
+    first = _from_raw(ckpts[0], Path(paths[0]), config=None)
+    for p, ckpt in zip(paths[1:], ckpts[1:], strict=True):
+        _from_raw(ckpt, Path(p), config=first.config)  # same architecture, or a clear error
     base = ckpts[0]
     state = {}
     for key, value in base["state_dict"].items():
@@ -136,7 +147,6 @@ def average_checkpoints(
     soup["averaged_weights"] = w
     dest = Path(out)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".tmp")
-    torch.save(soup, tmp)
-    tmp.replace(dest)
+    with atomic_write(dest, "wb") as fh:
+        torch.save(soup, fh)
     return dest
