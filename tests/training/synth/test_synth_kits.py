@@ -65,6 +65,7 @@ def test_resolve_kits_keeps_the_split() -> None:
 def test_missing_package_error_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(registry, "HYDROGEN_DIR", tmp_path / "nothing")
     monkeypatch.setattr(registry, "SF2_DIR", tmp_path / "nothing")
+    monkeypatch.setenv("DRUMSCRIBE_KIT_CACHE", str(tmp_path / "no-banks"))
     with pytest.raises(KitError) as err:
         resolve_kits("test", None)
     msg = str(err.value)
@@ -76,6 +77,23 @@ def test_missing_package_error_names_the_package(monkeypatch: pytest.MonkeyPatch
         match=r"kit 'BJA_Pacific' not found; run scripts/setup_kits.sh \(needs Debian package hydrogen-drumkits\)",
     ):
         load_kit("BJA_Pacific")
+
+
+def test_a_copied_bank_loads_without_its_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A training machine with the banks copied over but no Debian packages: the bank is
+    # used as it is (no source to check its signature against); without it, the error.
+    monkeypatch.setattr(registry, "HYDROGEN_DIR", tmp_path / "nothing")
+    monkeypatch.setenv("DRUMSCRIBE_KIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(registry, "_LOADED", {})
+    assert registry.missing_kits(["BJA_Pacific", "tiny"]) == ["BJA_Pacific"]
+    with pytest.raises(KitError, match="hydrogen-drumkits"):
+        load_kit("BJA_Pacific")
+    kit = build_tiny_kit()
+    save_bank(kit, tmp_path / "cache" / "banks" / "BJA_Pacific", "signature-of-another-machine")
+    assert registry.missing_kits(["BJA_Pacific"]) == []
+    back = load_kit("BJA_Pacific")
+    assert back.notes == kit.notes
+    np.testing.assert_array_equal(np.asarray(back.audio), kit.audio)
 
 
 def test_tiny_kit_plays_every_note_with_layers_and_round_robin() -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drumscribe_training.synth.registry import KitSpec
 
 __all__ = ["add_parser", "run"]
 
@@ -57,9 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list_kits:
         for s in KIT_SPECS:
-            print(
-                f"{s.name:28s} {s.split or 'any':10s} {'installed' if s.installed() else 'MISSING':9s} {s.package}"
-            )
+            print(f"{s.name:28s} {s.split or 'any':10s} {_kit_state(s):9s} {s.package}")
         print(
             f"{'synthkit-000, -001, ...':28s} {'train':10s} {'in code':9s} "
             "(opt-in, train split only: --synth-kits N)"
@@ -98,3 +100,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(json.dumps({k: summary[k] for k in ("hours", "splits", "hits_per_lane", "timing")}, indent=1))
     return 0
+
+
+def _kit_state(spec: KitSpec) -> str:
+    """``installed``, ``bank`` (only its copied one-shot bank is here) or ``MISSING``."""
+    from drumscribe_training.synth.registry import missing_kits
+
+    if spec.installed():
+        return "installed"
+    return "MISSING" if missing_kits([spec.name]) else "bank"

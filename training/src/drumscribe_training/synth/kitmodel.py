@@ -241,14 +241,17 @@ def save_bank(kit: Kit, stem: Path, signature: str) -> None:
     _atomic_write_bytes(stem.with_suffix(".json"), lambda fh: fh.write(data))
 
 
-def load_bank(stem: Path, signature: str) -> Kit | None:
-    """Load a bank written by :func:`save_bank`; None if absent, stale or unreadable."""
+def load_bank(stem: Path, signature: str | None) -> Kit | None:
+    """Load a bank written by :func:`save_bank`; None if absent, stale or unreadable.
+
+    ``signature`` None accepts the bank whatever source it was built from (a bank copied
+    to a machine that lacks the kit's package)."""
     jpath, npath = stem.with_suffix(".json"), stem.with_suffix(".npy")
     try:
         index = json.loads(jpath.read_text())
     except (OSError, ValueError):
         return None
-    if index.get("format") != BANK_FORMAT or index.get("signature") != signature:
+    if index.get("format") != BANK_FORMAT or signature not in (None, index.get("signature")):
         return None
     try:
         audio = np.load(npath, mmap_mode="r")

@@ -599,8 +599,18 @@ def _missing_message(specs: Sequence[KitSpec]) -> str:
 
 
 def missing_kits(names: Iterable[str]) -> list[str]:
-    """The kits among ``names`` whose sounds are not installed."""
-    return [n for n in names if not get_spec(n).installed()]
+    """The kits among ``names`` that can't be loaded here: neither their package is
+    installed nor their one-shot bank is in the cache (:func:`load_kit`)."""
+    return [n for n in names if not _available(get_spec(n))]
+
+
+def _bank_stem(spec: KitSpec) -> Path:
+    return kit_cache_dir() / "banks" / _slug(spec.name)
+
+
+def _available(spec: KitSpec) -> bool:
+    """Installed, or its bank was copied here without its source (see :func:`load_kit`)."""
+    return spec.installed() or _bank_stem(spec).with_suffix(".json").is_file()
 
 
 def resolve_kits(
@@ -881,10 +891,14 @@ def load_kit(name: str) -> Kit:
         spec = get_spec(name)
         if spec.kind in ("tiny", "synth"):
             kit = build_kit(spec)
-        else:
-            if not spec.installed():
+        elif not spec.installed():
+            # A bank copied from another machine (a training box without the Debian
+            # packages): used as it is, since there is no source to check it against.
+            kit = load_bank(_bank_stem(spec), None)
+            if kit is None:
                 raise KitError(_missing_message([spec]))
-            stem = kit_cache_dir() / "banks" / _slug(spec.name)
+        else:
+            stem = _bank_stem(spec)
             sig = _signature(spec)
             kit = load_bank(stem, sig)
             if kit is None:
