@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from drumscribe_training.config import load_config
+from drumscribe_training.config import ConfigError, load_config
 from drumscribe_training.datamodule import EGMDDataModule
 from drumscribe_training.dataset import RARE_LANES
 from drumscribe_training.egmd_testdata import write_tiny_egmd
@@ -143,6 +143,28 @@ def test_rare_lane_oversampling(cfg, processed: Path) -> None:
     sampler = dm.train_dataloader().sampler
     many = np.concatenate([np.array(list(iter(sampler))) for _ in range(40)])
     assert rare[many].mean() == pytest.approx(expected, abs=0.05)
+
+
+def test_train_epoch_items_sets_the_epoch_length(cfg, processed: Path) -> None:
+    # An epoch of more crops than the split has windows (drawn with replacement), for
+    # training mostly on clips rendered on the fly from a small split on disk.
+    for oversampling in (1.0, 2.0):
+        base = cfg.replace(data={"rare_lane_oversampling": oversampling})
+        dm = EGMDDataModule(base, processed_dir=processed, batch_size=4, num_workers=0)
+        dm.setup("fit")
+        n = len(dm.train_dataset)
+        long = EGMDDataModule(
+            base.replace(data={"train_epoch_items": 3 * n + 1}),
+            processed_dir=processed,
+            batch_size=4,
+            num_workers=0,
+        )
+        loader = long.train_dataloader()
+        drawn = np.array(list(iter(loader.sampler)))
+        assert len(drawn) == 3 * n + 1 and drawn.min() >= 0 and drawn.max() < n
+        assert len(loader) == (3 * n + 1) // 4  # ragged last batch dropped
+    with pytest.raises(ConfigError, match="train_epoch_items"):
+        load_config(overrides={"data": {"train_epoch_items": 0}})
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ class DataConfig:
     rare_lane_oversampling: float
     on_the_fly_synth: float
     synth_kits: int
+    train_epoch_items: int | None
 
 
 @dataclass(frozen=True)
@@ -406,6 +407,10 @@ def _check(cfg: Config) -> None:
     if bad:
         raise ConfigError(f"{cfg.source}: classes.note_map names unknown lanes {bad}")
     onset_pos_weights(cfg)  # raises on a bad value
+    if cfg.data.train_epoch_items is not None and cfg.data.train_epoch_items < 1:
+        raise ConfigError(
+            f"{cfg.source}: data.train_epoch_items must be >= 1 or null, got {cfg.data.train_epoch_items}"
+        )
     if cfg.data.synth_kits < 0:
         raise ConfigError(f"{cfg.source}: data.synth_kits must be >= 0, got {cfg.data.synth_kits}")
     if cfg.frontend.win_length > cfg.frontend.n_fft:

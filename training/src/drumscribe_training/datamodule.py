@@ -15,7 +15,8 @@ val and test) and ``F = N // hop_length + 1`` frames; frame ``i`` is centred at
 :data:`drumscribe.lanes.LANE_NAMES` order.
 
 Training crops are random (a new cut every epoch), drawn with rare-lane oversampling
-(``data.rare_lane_oversampling``), augmented on audio in the loader workers
+(``data.rare_lane_oversampling``; ``data.train_epoch_items`` of them per epoch, with
+replacement, when set), augmented on audio in the loader workers
 (``augmentation.*``) and, with probability ``data.on_the_fly_synth``, rendered on the fly
 (through the train split's kits plus ``data.synth_kits`` synthesised ones).
 Validation and test crops are fixed and unaugmented: each file cut into consecutive
@@ -147,11 +148,12 @@ class EGMDDataModule(L.LightningDataModule):
             self.setup("fit")
         ds = self.train_dataset
         assert ds is not None
-        # Drop a ragged last batch, unless the split is smaller than two batches.
-        drop_last = len(ds) >= 2 * self.batch_size
-        if self.config.data.rare_lane_oversampling != 1.0:
+        items = self.config.data.train_epoch_items or len(ds)
+        # Drop a ragged last batch, unless the epoch is smaller than two batches.
+        drop_last = items >= 2 * self.batch_size
+        if self.config.data.rare_lane_oversampling != 1.0 or items != len(ds):
             sampler = WeightedRandomSampler(
-                torch.as_tensor(ds.weights, dtype=torch.double), num_samples=len(ds), replacement=True
+                torch.as_tensor(ds.weights, dtype=torch.double), num_samples=items, replacement=True
             )
             return DataLoader(ds, sampler=sampler, drop_last=drop_last, **self._loader_kwargs())
         return DataLoader(ds, shuffle=True, drop_last=drop_last, **self._loader_kwargs())
