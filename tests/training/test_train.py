@@ -96,6 +96,32 @@ def test_overfit_tiny_batch_loss_falls_f1_rises(tiny_processed: Path, tmp_path: 
     assert f1_after > f1_before + 0.3, (f1_before, f1_after)
 
 
+def test_last_checkpoint_is_the_latest_epoch_even_without_improvement(
+    tiny_processed: Path, tmp_path: Path
+) -> None:
+    from drumscribe_training.train import fit
+
+    # Learning rate 0 and the monitor inverted: the weights never change, so the validation
+    # loss only drifts with BatchNorm's running statistics, which fit the data better and
+    # so lower it; the first epoch stays the "best". last.ckpt must still be the final epoch
+    # (what resume and timed runs need).
+    cfg = _config(
+        tmp_path,
+        training={
+            "num_epochs": 3,
+            "learning_rate": 0.0,
+            "early_stopping_patience": 10,
+            "monitor_mode": "max",
+        },
+    )
+    result = fit(cfg, experiment="flat", processed_dir=tiny_processed, enable_progress_bar=False)
+    assert result.best_checkpoint and result.last_checkpoint
+    best = torch.load(result.best_checkpoint, map_location="cpu", weights_only=True)
+    last = torch.load(result.last_checkpoint, map_location="cpu", weights_only=True)
+    assert best["epoch"] == 0
+    assert last["epoch"] == 2 and last["global_step"] == 3 * best["global_step"]
+
+
 def test_resume_continues_the_same_run(tiny_processed: Path, tmp_path: Path) -> None:
     from drumscribe_training.train import fit
 
@@ -289,5 +315,8 @@ def test_average_checkpoints_is_the_mean_of_the_weights(tiny_processed: Path, tm
     torch.save(bigger, tmp_path / "other.ckpt")
     with pytest.raises(ModelError, match="another model config"):
         average_checkpoints([result.best_checkpoint, tmp_path / "other.ckpt"], tmp_path / "x.ckpt")
-    with pytest.raises(ModelError, match="two or more"):
-        average_checkpoints([result.best_checkpoint], tmp_path / "x.ckpt")
+    with pytest.raises(ModelError, match="one or more"):
+        average_checkpoints([], tmp_path / "x.ckpt")
+    slim = torch.load(average_checkpoints([tmp_path / "b.ckpt"], tmp_path / "slim.ckpt"), weights_only=True)
+    assert "optimizer_states" in b and "optimizer_states" not in slim
+    assert all(torch.equal(slim["state_dict"][k], v) for k, v in b["state_dict"].items())

@@ -89,7 +89,9 @@ def test_a_copied_bank_loads_without_its_package(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(KitError, match="hydrogen-drumkits"):
         load_kit("BJA_Pacific")
     kit = build_tiny_kit()
-    save_bank(kit, tmp_path / "cache" / "banks" / "BJA_Pacific", "signature-of-another-machine")
+    index, samples = registry.bank_files("BJA_Pacific")
+    assert index.parent == samples.parent == tmp_path / "cache" / "banks"
+    save_bank(kit, index.with_suffix(""), "signature-of-another-machine")
     assert registry.missing_kits(["BJA_Pacific"]) == []
     back = load_kit("BJA_Pacific")
     assert back.notes == kit.notes

@@ -108,7 +108,8 @@ def average_checkpoints(
     Parameters
     ----------
     paths : list of path-like
-        Two or more ``.ckpt`` files of the same network (checked with :func:`load_checkpoint`).
+        ``.ckpt`` files of the same network (checked with :func:`load_checkpoint`). One
+        file gives a slim copy of it: its weights without optimiser state.
     out : path-like
         Where to write the averaged checkpoint (written atomically).
     weights : list of float, optional
@@ -117,11 +118,11 @@ def average_checkpoints(
     Raises
     ------
     ModelError
-        If fewer than two checkpoints are given, a file is not a drumscribe checkpoint, the
+        If no checkpoint is given, a file is not a drumscribe checkpoint, the
         networks differ, or the weights do not fit.
     """
-    if len(paths) < 2:
-        raise ModelError("average_checkpoints needs two or more checkpoints")
+    if not paths:
+        raise ModelError("average_checkpoints needs one or more checkpoints")
     w = [1.0] * len(paths) if weights is None else [float(x) for x in weights]
     if len(w) != len(paths) or any(x < 0 for x in w) or sum(w) <= 0:
         raise ModelError(f"weights {weights} do not fit {len(paths)} checkpoints (one >= 0 each, sum > 0)")

@@ -117,9 +117,11 @@ def build_trainer(
                 monitor=tr.monitor,
                 mode=tr.monitor_mode,
                 save_top_k=1,
-                save_last=True,
-                enable_version_counter=False,  # best.ckpt / last.ckpt, overwritten, never best-v1.ckpt
+                enable_version_counter=False,  # best.ckpt, overwritten, never best-v1.ckpt
             ),
+            # last.ckpt: every epoch's end, improved or not (Lightning's save_last writes only
+            # when the monitored best is saved too), so resume and timed runs get the latest.
+            ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, enable_version_counter=False),
             LearningRateMonitor(logging_interval="step"),
         ]
     return L.Trainer(
@@ -211,10 +213,12 @@ def fit(
             raise FileNotFoundError(f"{ckpt_path}: checkpoint to resume from not found")
     # weights_only: a checkpoint is data (tensors, numbers, strings), never code to unpickle
     trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
-    ckpt_cb = next((c for c in trainer.callbacks if isinstance(c, ModelCheckpoint)), None)  # type: ignore[attr-defined]
-    best = ckpt_cb.best_model_path if ckpt_cb and ckpt_cb.best_model_path else None
-    last = ckpt_cb.last_model_path if ckpt_cb and ckpt_cb.last_model_path else None
-    score = float(ckpt_cb.best_model_score) if ckpt_cb and ckpt_cb.best_model_score is not None else None
+    ckpt_cbs = [c for c in trainer.callbacks if isinstance(c, ModelCheckpoint)]  # type: ignore[attr-defined]
+    best_cb = next((c for c in ckpt_cbs if c.monitor is not None), None)
+    last_cb = next((c for c in ckpt_cbs if c.monitor is None), None)
+    best = best_cb.best_model_path if best_cb and best_cb.best_model_path else None
+    last = last_cb.best_model_path if last_cb and last_cb.best_model_path else None
+    score = float(best_cb.best_model_score) if best_cb and best_cb.best_model_score is not None else None
     log_dir = trainer.logger.log_dir if trainer.logger is not None else None  # type: ignore[union-attr]
     return FitResult(
         best_checkpoint=best,

@@ -56,6 +56,7 @@ __all__ = [
     "SPLITS",
     "KitError",
     "KitSpec",
+    "bank_files",
     "kit_cache_dir",
     "kit_names",
     "kits_for_split",
@@ -606,6 +607,15 @@ def missing_kits(names: Iterable[str]) -> list[str]:
 
 def _bank_stem(spec: KitSpec) -> Path:
     return kit_cache_dir() / "banks" / _slug(spec.name)
+
+
+def bank_files(name: str) -> tuple[Path, Path]:
+    """Where a sampled kit's one-shot bank is cached: its index (.json) and samples (.npy).
+
+    Copy both to another machine's cache (``$DRUMSCRIBE_KIT_CACHE/banks``) to use the kit
+    there without its package (``scripts/gpu_bundle.sh`` does so for the train split)."""
+    stem = _bank_stem(get_spec(name))
+    return stem.with_suffix(".json"), stem.with_suffix(".npy")
 
 
 def _available(spec: KitSpec) -> bool:

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Train a candidate on a bare GPU machine for a fixed time, from the bundle of scripts/gpu_bundle.sh:
+#   bash scripts/gpu_stage.sh BUNDLE OUT TOTAL_S [CONFIG] [EXPERIMENT]
+# (defaults configs/default_model_gpu.yaml, gpu-stage). Run from the repository root there.
+# 1. installs BUNDLE/whl into /tmp/site (the image's own torch, lightning, h5py stay), unpacks
+#    the train kits' banks (DRUMSCRIBE_KIT_CACHE) and Groove MIDI (DRUMSCRIBE_GROOVE_MIDI);
+# 2. renders and preprocesses a tiny E-GMD-shaped set there (one train kit): its train split
+#    only indexes crops (every training crop is rendered on the fly), its val split is a smoke
+#    signal, not a selection set;
+# 3. runs scripts/timed_finetune.py with what is left of TOTAL_S (less RESERVE_S, default 120),
+#    writing OUT/candidate.ckpt (weights only), OUT/summary.json, OUT/events.tb and OUT/stage.log.
+# Judge the candidate afterwards on the real validation split (scripts/build_default_model.sh
+# with INSTALL=0). PYTHON (default python3) and NUM_WORKERS (default: cores - 2) may be set.
+set -euo pipefail
+START=$(date +%s)
+BUNDLE=$1; OUT=$2; TOTAL=$3
+CONFIG=${4:-configs/default_model_gpu.yaml}; EXP=${5:-gpu-stage}
+PY=${PYTHON:-python3}
+WORKERS=${NUM_WORKERS:-$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))}
+RESERVE=${RESERVE_S:-120}
+mkdir -p "$OUT"
+exec > >(tee "$OUT/stage.log") 2>&1
+if [ -d "$BUNDLE/whl" ] && [ "${INSTALL_WHEELS:-1}" = 1 ]; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$BUNDLE"/whl/*.whl
+  export PYTHONPATH=/tmp/site:${PYTHONPATH:-}
+fi
+export PYTHONPATH=$PWD/runtime/src:$PWD/training/src:${PYTHONPATH:-} PYTHONUNBUFFERED=1
+WORK=$(mktemp -d)
+mkdir -p "$WORK/kits/banks"
+tar xJf "$BUNDLE/banks.tar.xz" -C "$WORK/kits/banks"
+tar xJf "$BUNDLE/groove-midi.tar.xz" -C "$WORK"
+export DRUMSCRIBE_KIT_CACHE=$WORK/kits DRUMSCRIBE_GROOVE_MIDI=$WORK/groove-midi
+$PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
+$PY -m drumscribe_training.cli synth --out "$WORK/mini" --hours 0.05 --seed 3 --kits "FluidR3 Standard" \
+  --no-split-kits --clip-seconds 15 30 --num-workers "$WORKERS" --no-progress
+$PY -m drumscribe_training.cli preprocess --data-dir "$WORK/mini" --out "$WORK/mini-proc" \
+  --splits-dir "$WORK/mini-splits" --num-workers "$WORKERS" --no-progress
+LEFT=$(( TOTAL - ($(date +%s) - START) - RESERVE ))
+echo "prepared in $(( $(date +%s) - START )) s; training budget ${LEFT} s"
+[ "$LEFT" -gt 30 ] || { echo "error: no time left to train (TOTAL_S=$TOTAL)" >&2; exit 3; }
+$PY scripts/timed_finetune.py --config "$CONFIG" --experiment-name "$EXP" --data-dir "$WORK/mini-proc" \
+  --init-weights "$BUNDLE/init.ckpt" --budget-s "$LEFT" --num-workers "$WORKERS" \
+  --out "$OUT/candidate.ckpt" --summary "$OUT/summary.json" ${ACCELERATOR:+--accelerator $ACCELERATOR}
+ev=$(find logs/"$EXP" -name 'events.out.tfevents*' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)
+[ -z "$ev" ] || cp "$ev" "$OUT/events.tb"
+echo "done in $(( $(date +%s) - START )) s"

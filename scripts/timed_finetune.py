@@ -1,0 +1,119 @@
+"""Fine-tune for a fixed wall-clock budget: size the schedule from the measured data rate.
+
+    python scripts/timed_finetune.py --config configs/default_model_gpu.yaml \
+        --experiment-name gpu-s4 --data-dir PROCESSED --budget-s 360 --out slim.ckpt
+
+For a borrowed machine with minutes to spare (a GPU lent for one run): training on clips
+rendered on the fly is bound by the loader workers, whose rate depends on the machine. This
+script times ``--probe-batches`` training batches first, then sets ``training.num_epochs``
+so that the cosine schedule ends inside ``--budget-s`` (at ``--fill`` of the measured
+rate), trains with ``drumscribe_training.train.fit`` (Lightning's ``max_time`` as a hard
+stop at the budget plus ``--overrun-s``), and writes the last checkpoint's weights, without
+optimiser state, to ``--out``. A JSON summary (rates, steps, epochs, seconds, checkpoint)
+goes to stdout and to ``--summary``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--experiment-name", required=True)
+    parser.add_argument(
+        "--data-dir", type=Path, help="preprocessed HDF5 folder (default: data.processed_dir)"
+    )
+    parser.add_argument("--init-weights", type=Path, help="override training.init_weights")
+    parser.add_argument("--budget-s", type=float, required=True, help="seconds of training to plan for")
+    parser.add_argument("--probe-batches", type=int, default=40)
+    parser.add_argument("--fill", type=float, default=0.85, help="share of the budget the schedule plans")
+    parser.add_argument("--overrun-s", type=float, default=60.0, help="hard stop this long after the budget")
+    parser.add_argument("--num-workers", type=int, help="override hardware.num_workers")
+    parser.add_argument("--accelerator", choices=("auto", "cpu", "gpu"), help="override hardware.accelerator")
+    parser.add_argument("--out", type=Path, required=True, help="slim checkpoint of the final weights")
+    parser.add_argument("--summary", type=Path, help="also write the JSON summary here")
+    args = parser.parse_args()
+
+    from drumscribe_training.checkpoint import average_checkpoints
+    from drumscribe_training.config import load_config
+    from drumscribe_training.datamodule import EGMDDataModule
+    from drumscribe_training.train import fit
+
+    hardware: dict[str, object] = {}
+    if args.num_workers is not None:
+        hardware["num_workers"] = args.num_workers
+    if args.accelerator is not None:
+        hardware["accelerator"] = args.accelerator
+    training: dict[str, object] = {}
+    if args.init_weights is not None:
+        training["init_weights"] = str(args.init_weights)
+    cfg = load_config(args.config, overrides={"hardware": hardware, "training": training})
+    data_dir = args.data_dir or Path(cfg.data.processed_dir)
+
+    t0 = time.perf_counter()
+    probe = EGMDDataModule(cfg, processed_dir=data_dir)
+    loader = probe.train_dataloader()
+    batches = itertools.chain.from_iterable(loader for _ in itertools.count())  # epochs on end
+    next(batches)  # workers started, kits loaded
+    t1 = time.perf_counter()
+    for _ in range(args.probe_batches):
+        next(batches)
+    rate = args.probe_batches / (time.perf_counter() - t1)  # batches per second
+    del batches, loader, probe  # stop the probe's workers
+    per_epoch = len(EGMDDataModule(cfg, processed_dir=data_dir).train_dataloader())
+    if cfg.training.limit_train_batches is not None:
+        per_epoch = min(per_epoch, int(cfg.training.limit_train_batches))
+    planned = max(1, int(rate * args.budget_s * args.fill))
+    epochs = max(1, round(planned / per_epoch))
+    cfg = cfg.replace(training={"num_epochs": epochs})
+    hard = int(args.budget_s + args.overrun_s)
+    print(
+        f"probe: {rate:.2f} batches/s of {cfg.training.batch_size} ({t1 - t0:.0f} s to start); "
+        f"planning {epochs} epochs x {per_epoch} batches",
+        flush=True,
+    )
+
+    t2 = time.perf_counter()
+    result = fit(
+        cfg,
+        experiment=args.experiment_name,
+        processed_dir=data_dir,
+        max_time=f"{hard // 86400:02d}:{hard // 3600 % 24:02d}:{hard // 60 % 60:02d}:{hard % 60:02d}",
+        enable_progress_bar=False,
+    )
+    fit_s = time.perf_counter() - t2
+    source = result.last_checkpoint or result.best_checkpoint
+    if source is None:
+        print("error: training wrote no checkpoint", file=sys.stderr)
+        return 1
+    average_checkpoints([source], args.out)
+    summary = {
+        "config": str(args.config),
+        "experiment": args.experiment_name,
+        "batch_size": cfg.training.batch_size,
+        "probe_batches_per_s": round(rate, 3),
+        "loader_start_s": round(t1 - t0, 1),
+        "planned_steps": epochs * per_epoch,
+        "epochs_planned": epochs,
+        "epochs_done": result.epochs,
+        "fit_s": round(fit_s, 1),
+        "source_checkpoint": source,
+        "val_best": result.best_score,  # on --data-dir's val split
+        "out": str(args.out),
+    }
+    text = json.dumps(summary, indent=1)
+    print(text)
+    if args.summary is not None:
+        args.summary.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
