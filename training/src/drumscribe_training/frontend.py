@@ -68,11 +68,15 @@ class LogMelFrontend(nn.Module):
         return samples // self.hop + 1
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        x = audio.unsqueeze(1)  # (B, 1, N)
-        pad = self.n_fft // 2
-        x = nn.functional.pad(x, (pad, pad))
-        spec = nn.functional.conv1d(x, self.dft, stride=self.hop)  # (B, 2*bins, F)
-        real, imag = spec[:, : self.n_bins], spec[:, self.n_bins :]
-        power = real * real + imag * imag  # (B, bins, F)
-        mel = torch.matmul(self.mel, power)  # (B, n_mels, F)
-        return torch.log(mel + self.log_offset).unsqueeze(1)
+        # Always float32, also under mixed precision: a full-scale hit's power spectrum
+        # (~1e5-1e6) overflows float16 (max 65504), and one inf turns BatchNorm's running
+        # statistics into NaN for good.
+        with torch.autocast(device_type=audio.device.type, enabled=False):
+            x = audio.float().unsqueeze(1)  # (B, 1, N)
+            pad = self.n_fft // 2
+            x = nn.functional.pad(x, (pad, pad))
+            spec = nn.functional.conv1d(x, self.dft, stride=self.hop)  # (B, 2*bins, F)
+            real, imag = spec[:, : self.n_bins], spec[:, self.n_bins :]
+            power = real * real + imag * imag  # (B, bins, F)
+            mel = torch.matmul(self.mel, power)  # (B, n_mels, F)
+            return torch.log(mel + self.log_offset).unsqueeze(1)

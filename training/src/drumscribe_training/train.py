@@ -50,6 +50,12 @@ def _cpu_precision() -> str:
     return "bf16-mixed" if native else "32-true"
 
 
+def _gpu_precision() -> str:
+    """bf16 autocast on GPUs that have it (Ampere and later: float32's range, no loss scaling),
+    else float16 with loss scaling."""
+    return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "16-mixed"
+
+
 def _device_count(devices: int | list[int] | str) -> int:
     if isinstance(devices, list):
         return len(devices)
@@ -104,7 +110,7 @@ def build_trainer(
     strategy = hw.strategy
     if strategy == "auto" and (n_dev > 1 or hw.num_nodes > 1):
         strategy = "ddp"
-    precision = tr.precision if tr.precision != "auto" else ("16-mixed" if gpu else _cpu_precision())
+    precision = tr.precision if tr.precision != "auto" else (_gpu_precision() if gpu else _cpu_precision())
     ckpt_dir = Path(tr.checkpoint_dir) / experiment
     callbacks: list[Any] = [
         EarlyStopping(monitor=tr.monitor, mode=tr.monitor_mode, patience=tr.early_stopping_patience)
