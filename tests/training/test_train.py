@@ -320,3 +320,39 @@ def test_average_checkpoints_is_the_mean_of_the_weights(tiny_processed: Path, tm
     slim = torch.load(average_checkpoints([tmp_path / "b.ckpt"], tmp_path / "slim.ckpt"), weights_only=True)
     assert "optimizer_states" in b and "optimizer_states" not in slim
     assert all(torch.equal(slim["state_dict"][k], v) for k, v in b["state_dict"].items())
+
+
+def test_recalibrate_batchnorm_repairs_nan_statistics(tiny_processed: Path, tmp_path: Path) -> None:
+    from drumscribe.errors import ModelError
+    from drumscribe_training.checkpoint import load_checkpoint, recalibrate_batchnorm
+    from drumscribe_training.train import fit
+
+    result = fit(_config(tmp_path), experiment="bn", processed_dir=tiny_processed, enable_progress_bar=False)
+    assert result.best_checkpoint
+    good = torch.load(result.best_checkpoint, map_location="cpu", weights_only=True)
+    # what one float16 overflow does: every running statistic NaN, the weights intact
+    bad = dict(good, state_dict=dict(good["state_dict"]))
+    stats = [k for k in bad["state_dict"] if k.endswith(("running_mean", "running_var"))]
+    assert stats
+    for k in stats:
+        bad["state_dict"][k] = torch.full_like(bad["state_dict"][k], float("nan"))
+    torch.save(bad, tmp_path / "bad.ckpt")
+    audio = torch.from_numpy(np.random.default_rng(0).uniform(-0.5, 0.5, (1, 16000)).astype(np.float32))
+    assert not torch.isfinite(load_checkpoint(tmp_path / "bad.ckpt").model(audio)[0]).all()
+
+    out = recalibrate_batchnorm(
+        tmp_path / "bad.ckpt", tmp_path / "fixed.ckpt", processed_dir=tiny_processed, batches=3, num_workers=0
+    )
+    fixed = torch.load(out, map_location="cpu", weights_only=True)
+    assert "optimizer_states" not in fixed and fixed["batchnorm_recalibrated"]["batches"] == 3
+    for k, v in fixed["state_dict"].items():
+        assert torch.isfinite(v.float()).all(), k
+        if k not in stats and torch.is_floating_point(v):
+            assert torch.equal(v, good["state_dict"][k]), k  # only the statistics changed
+    var = fixed["state_dict"]["model.body.input_norm.running_var"]
+    assert float(var.min()) > 0.0
+    assert torch.isfinite(load_checkpoint(out).model(audio)[0]).all()
+    with pytest.raises(ModelError, match="batches"):
+        recalibrate_batchnorm(
+            tmp_path / "bad.ckpt", tmp_path / "x.ckpt", processed_dir=tiny_processed, batches=0
+        )

@@ -13,7 +13,7 @@ from drumscribe.errors import ModelError
 from drumscribe_training.config import Config, ConfigError, config_from_stored
 from drumscribe_training.model import DrumTranscriber, build_model
 
-__all__ = ["LoadedCheckpoint", "average_checkpoints", "load_checkpoint"]
+__all__ = ["LoadedCheckpoint", "average_checkpoints", "load_checkpoint", "recalibrate_batchnorm"]
 
 
 @dataclass(frozen=True)
@@ -140,14 +140,96 @@ def average_checkpoints(
             ).to(value.dtype)
         else:
             state[key] = value
-    soup = {
-        k: v for k, v in base.items() if k not in ("optimizer_states", "lr_schedulers", "callbacks", "loops")
-    }
+    soup = _slim(base)
     soup["state_dict"] = state
     soup["averaged_from"] = [str(p) for p in paths]
     soup["averaged_weights"] = w
-    dest = Path(out)
+    return _save(soup, Path(out))
+
+
+def recalibrate_batchnorm(
+    path: str | Path,
+    out: str | Path,
+    *,
+    processed_dir: str | Path,
+    batches: int,
+    batch_size: int | None = None,
+    num_workers: int | None = None,
+) -> Path:
+    """Recompute a checkpoint's BatchNorm running statistics from training crops.
+
+    The running mean and variance become the plain average over ``batches`` training
+    batches (drawn, augmented and rendered on the fly as the checkpoint's own config
+    says), with the network in training mode and no weight changed, as
+    ``torch.optim.swa_utils.update_bn`` does. For statistics that went bad while the
+    weights did not (one float16 overflow makes them NaN for good) and for averaged
+    weights, whose statistics are not the average's own.
+
+    Parameters
+    ----------
+    path, out : path-like
+        The checkpoint, and where the result goes (weights only, written atomically).
+    processed_dir : path-like
+        Preprocessed HDF5 folder whose train split feeds the batches.
+    batches : int
+        Batches to average over (a few hundred crops are plenty).
+    batch_size, num_workers : int, optional
+        Default ``training.batch_size`` and ``hardware.num_workers`` of the checkpoint's config.
+
+    Raises
+    ------
+    ModelError
+        If the file is not a drumscribe checkpoint or its network has no BatchNorm.
+    """
+    import itertools
+
+    from drumscribe_training.datamodule import EGMDDataModule
+
+    if batches < 1:
+        raise ModelError(f"batches must be >= 1, got {batches}")
+    p = Path(path)
+    raw = _read_raw(p)
+    loaded = _from_raw(raw, p, config=None)
+    model = loaded.model
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        raise ModelError(f"{p}: the network has no BatchNorm to recalibrate")
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the batches
+    dm = EGMDDataModule(
+        loaded.config, processed_dir=processed_dir, batch_size=batch_size, num_workers=num_workers
+    )
+    loader = dm.train_dataloader()
+    model.train()
+    with torch.no_grad():
+        stream = itertools.chain.from_iterable(loader for _ in itertools.count())
+        for batch in itertools.islice(stream, batches):
+            model(batch["audio"])
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
+    model.eval()
+    ckpt = _slim(raw)
+    ckpt["state_dict"] = {**raw["state_dict"], **{f"model.{k}": v for k, v in model.state_dict().items()}}
+    ckpt["batchnorm_recalibrated"] = {
+        "from": str(p),
+        "batches": batches,
+        "batch_size": dm.batch_size,
+        "processed_dir": str(processed_dir),
+    }
+    return _save(ckpt, Path(out))
+
+
+def _slim(ckpt: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint without optimiser, scheduler, callback and loop states."""
+    return {
+        k: v for k, v in ckpt.items() if k not in ("optimizer_states", "lr_schedulers", "callbacks", "loops")
+    }
+
+
+def _save(ckpt: dict[str, Any], dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(dest, "wb") as fh:
-        torch.save(soup, fh)
+        torch.save(ckpt, fh)
     return dest
