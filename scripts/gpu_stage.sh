@@ -13,7 +13,11 @@
 # with INSTALL=0). PYTHON (default python3) and NUM_WORKERS (default: cores - 2) may be set.
 set -euo pipefail
 START=$(date +%s)
+[ $# -ge 3 ] || { echo "usage: bash scripts/gpu_stage.sh BUNDLE OUT TOTAL_S [CONFIG] [EXPERIMENT]" >&2; exit 2; }
 BUNDLE=$1; OUT=$2; TOTAL=$3
+for f in banks.tar.xz groove-midi.tar.xz init.ckpt; do
+  [ -f "$BUNDLE/$f" ] || { echo "error: $BUNDLE/$f not found (make the bundle with scripts/gpu_bundle.sh)" >&2; exit 2; }
+done
 CONFIG=${4:-configs/default_model_gpu.yaml}; EXP=${5:-gpu-stage}
 PY=${PYTHON:-python3}
 WORKERS=${NUM_WORKERS:-$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))}

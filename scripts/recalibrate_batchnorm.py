@@ -14,6 +14,7 @@ from pathlib import Path
 
 from drumscribe.errors import ModelError
 from drumscribe_training.checkpoint import recalibrate_batchnorm
+from drumscribe_training.dataset import DataError
 
 
 def main() -> int:
@@ -34,7 +35,7 @@ def main() -> int:
             batch_size=args.batch_size,
             num_workers=args.num_workers,
         )
-    except ModelError as exc:
+    except (ModelError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {out}")

@@ -24,6 +24,18 @@ from pathlib import Path
 
 
 def main() -> int:
+    from drumscribe.errors import ModelError
+    from drumscribe_training.config import ConfigError
+    from drumscribe_training.dataset import DataError
+
+    try:
+        return _run()
+    except (ConfigError, DataError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--experiment-name", required=True)
