@@ -78,8 +78,8 @@ def _run() -> int:
     for _ in range(args.probe_batches):
         next(batches)
     rate = args.probe_batches / (time.perf_counter() - t1)  # batches per second
+    per_epoch = len(loader)
     del batches, loader, probe  # stop the probe's workers
-    per_epoch = len(EGMDDataModule(cfg, processed_dir=data_dir).train_dataloader())
     if cfg.training.limit_train_batches is not None:
         per_epoch = min(per_epoch, int(cfg.training.limit_train_batches))
     planned = max(1, int(rate * args.budget_s * args.fill))

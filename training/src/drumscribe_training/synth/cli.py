@@ -104,8 +104,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _kit_state(spec: KitSpec) -> str:
     """``installed``, ``bank`` (only its copied one-shot bank is here) or ``MISSING``."""
-    from drumscribe_training.synth.registry import missing_kits
+    from drumscribe_training.synth.registry import bank_files
 
     if spec.installed():
         return "installed"
-    return "MISSING" if missing_kits([spec.name]) else "bank"
+    index, _ = bank_files(spec.name)
+    return "bank" if index.is_file() else "MISSING"
