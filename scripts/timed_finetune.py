@@ -115,6 +115,7 @@ def _run() -> int:
         "planned_steps": epochs * per_epoch,
         "epochs_planned": epochs,
         "epochs_done": result.epochs,
+        "steps_done": result.steps,
         "fit_s": round(fit_s, 1),
         "source_checkpoint": source,
         "val_best": result.best_score,  # on --data-dir's val split

@@ -40,6 +40,7 @@ def test_timed_finetune_plans_whole_epochs_and_writes_the_final_weights(
     assert summary["epochs_planned"] == max(1, round(max(1, int(rate * 0.05 * 0.85)) / 2))
     assert summary["planned_steps"] == 2 * summary["epochs_planned"]
     assert summary["epochs_done"] == summary["epochs_planned"]  # the hard stop never came
+    assert summary["steps_done"] == summary["planned_steps"]
     slim = torch.load(out, map_location="cpu", weights_only=True)
     last = torch.load(summary["source_checkpoint"], map_location="cpu", weights_only=True)
     assert Path(summary["source_checkpoint"]).name == "last.ckpt"

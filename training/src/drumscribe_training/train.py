@@ -34,6 +34,7 @@ class FitResult:
     log_dir: str | None
     best_score: float | None
     epochs: int
+    steps: int  # optimiser steps at the end (below epochs x batches where a time limit stopped it)
 
 
 def _use_gpu(cfg: Config) -> bool:
@@ -232,4 +233,5 @@ def fit(
         log_dir=log_dir,
         best_score=score,
         epochs=trainer.current_epoch,
+        steps=trainer.global_step,
     )
