@@ -4,10 +4,12 @@
         --experiment-name gpu-s4 --data-dir PROCESSED --budget-s 360 --out slim.ckpt
 
 For a borrowed machine with minutes to spare (a GPU lent for one run): training on clips
-rendered on the fly is bound by the loader workers, whose rate depends on the machine. This
-script times ``--probe-batches`` training batches first, then sets ``training.num_epochs``
-so that the cosine schedule ends inside ``--budget-s`` (at ``--fill`` of the measured
-rate), trains with ``drumscribe_training.train.fit`` (Lightning's ``max_time`` as a hard
+rendered on the fly is bound by the loader workers on a GPU and by the model's steps on a
+CPU, and both rates depend on the machine. This script times ``--probe-batches`` batches of
+the loader, then ``--probe-steps`` optimiser steps of the model on the training device (on
+batches the loader gave), takes the slower of the two rates, and sets
+``training.num_epochs`` so that the cosine schedule ends inside ``--budget-s`` (at
+``--fill`` of that rate), trains with ``drumscribe_training.train.fit`` (Lightning's ``max_time`` as a hard
 stop at the budget plus ``--overrun-s``), and writes the last checkpoint's weights, without
 optimiser state, to ``--out``. A JSON summary (rates, steps, epochs, seconds, checkpoint)
 goes to stdout and to ``--summary``.
@@ -44,7 +46,8 @@ def _run() -> int:
     )
     parser.add_argument("--init-weights", type=Path, help="override training.init_weights")
     parser.add_argument("--budget-s", type=float, required=True, help="seconds of training to plan for")
-    parser.add_argument("--probe-batches", type=int, default=40)
+    parser.add_argument("--probe-batches", type=int, default=40, help="loader batches to time")
+    parser.add_argument("--probe-steps", type=int, default=3, help="model steps to time (after one warm-up)")
     parser.add_argument("--fill", type=float, default=0.85, help="share of the budget the schedule plans")
     parser.add_argument("--overrun-s", type=float, default=60.0, help="hard stop this long after the budget")
     parser.add_argument("--num-workers", type=int, help="override hardware.num_workers")
@@ -75,11 +78,16 @@ def _run() -> int:
     batches = itertools.chain.from_iterable(loader for _ in itertools.count())  # epochs on end
     next(batches)  # workers started, kits loaded
     t1 = time.perf_counter()
-    for _ in range(args.probe_batches):
-        next(batches)
-    rate = args.probe_batches / (time.perf_counter() - t1)  # batches per second
+    kept = []
+    for i in range(args.probe_batches):
+        b = next(batches)
+        if i >= args.probe_batches - (args.probe_steps + 1):
+            kept.append(b)
+    loader_rate = args.probe_batches / (time.perf_counter() - t1)  # batches per second
     per_epoch = len(loader)
     del batches, loader, probe  # stop the probe's workers
+    step_rate = _step_rate(cfg, kept)
+    rate = min(loader_rate, step_rate)
     if cfg.training.limit_train_batches is not None:
         per_epoch = min(per_epoch, int(cfg.training.limit_train_batches))
     planned = max(1, int(rate * args.budget_s * args.fill))
@@ -87,8 +95,8 @@ def _run() -> int:
     cfg = cfg.replace(training={"num_epochs": epochs})
     hard = int(args.budget_s + args.overrun_s)
     print(
-        f"probe: {rate:.2f} batches/s of {cfg.training.batch_size} ({t1 - t0:.0f} s to start); "
-        f"planning {epochs} epochs x {per_epoch} batches",
+        f"probe: loader {loader_rate:.2f} batches/s of {cfg.training.batch_size} ({t1 - t0:.0f} s to "
+        f"start), model {step_rate:.2f} steps/s; planning {epochs} epochs x {per_epoch} batches",
         flush=True,
     )
 
@@ -110,7 +118,8 @@ def _run() -> int:
         "config": str(args.config),
         "experiment": args.experiment_name,
         "batch_size": cfg.training.batch_size,
-        "probe_batches_per_s": round(rate, 3),
+        "probe_batches_per_s": round(loader_rate, 3),
+        "probe_steps_per_s": round(step_rate, 3),
         "loader_start_s": round(t1 - t0, 1),
         "planned_steps": epochs * per_epoch,
         "epochs_planned": epochs,
@@ -126,6 +135,40 @@ def _run() -> int:
     if args.summary is not None:
         args.summary.write_text(text + "\n")
     return 0
+
+
+def _step_rate(cfg, batches: list) -> float:  # type: ignore[no-untyped-def]
+    """Optimiser steps per second of the model on the training device, precision as in fit.
+
+    The first batch warms up (allocations, kernels); the rest are timed.
+    """
+    import torch
+
+    from drumscribe_training.lightning_module import DrumTranscriberModule
+    from drumscribe_training.train import resolve_precision, uses_gpu
+
+    if len(batches) < 2:
+        raise ValueError("the step probe needs at least 2 batches (--probe-batches > --probe-steps)")
+    device = torch.device("cuda" if uses_gpu(cfg) else "cpu")
+    dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(resolve_precision(cfg))
+    module = DrumTranscriberModule(cfg.to_dict()).to(device).train()
+    opt = torch.optim.AdamW(module.parameters(), lr=0.0)
+
+    def step(batch: dict) -> None:  # type: ignore[type-arg]
+        batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
+        with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+            loss = module._losses(batch)[0]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    step(batches[0])
+    t = time.perf_counter()
+    for b in batches[1:]:
+        step(b)
+    return (len(batches) - 1) / (time.perf_counter() - t)
 
 
 if __name__ == "__main__":

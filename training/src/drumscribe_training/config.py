@@ -17,6 +17,9 @@ from typing import Any, Literal
 
 import yaml
 
+if typing.TYPE_CHECKING:
+    from drumscribe_training.synth.variation import PieceVariation
+
 __all__ = [
     "REPO_ROOT",
     "AudioConfig",
@@ -103,6 +106,10 @@ class DataConfig:
     on_the_fly_synth: float
     synth_kits: int
     train_epoch_items: int | None
+    piece_variation: float
+    piece_semitones: tuple[float, float]
+    piece_decay_s: tuple[float, float]
+    piece_decay_probability: float
 
 
 @dataclass(frozen=True)
@@ -334,6 +341,31 @@ def _build(cls: Any, data: Any, prefix: str, source: str) -> Any:
     return cls(**kwargs)
 
 
+def piece_variation(cfg: Config, *, probability: float | None = None) -> PieceVariation | None:
+    """The on-the-fly renderer's re-voicing of pieces, from ``data.piece_*``.
+
+    ``probability`` overrides ``data.piece_variation``; None is returned when it is 0.
+
+    Raises
+    ------
+    ConfigError
+        On a value out of range, naming the ``data.piece_*`` keys.
+    """
+    from drumscribe_training.synth.variation import PieceVariation
+
+    d = cfg.data
+    try:
+        pv = PieceVariation(
+            probability=float(d.piece_variation if probability is None else probability),
+            semitones=(float(d.piece_semitones[0]), float(d.piece_semitones[1])),
+            decay_s=(float(d.piece_decay_s[0]), float(d.piece_decay_s[1])),
+            decay_probability=float(d.piece_decay_probability),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{cfg.source}: data.piece_*: {exc}") from None
+    return pv if pv.probability > 0 else None
+
+
 def onset_pos_weights(cfg: Config) -> list[float]:
     """``training.onset_pos_weight`` as one weight per lane, in lane order.
 
@@ -413,6 +445,7 @@ def _check(cfg: Config) -> None:
         )
     if cfg.data.synth_kits < 0:
         raise ConfigError(f"{cfg.source}: data.synth_kits must be >= 0, got {cfg.data.synth_kits}")
+    piece_variation(cfg)  # raises on a bad value
     if cfg.frontend.win_length > cfg.frontend.n_fft:
         raise ConfigError(f"{cfg.source}: frontend.win_length must be <= frontend.n_fft")
     if cfg.frontend.fmax > cfg.audio.sample_rate / 2:

@@ -32,6 +32,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
+from drumscribe_training.config import piece_variation
 from drumscribe_training.dataset import CropDataset, FixedCropDataset, ShardIndex, TargetSpec
 
 __all__ = ["EGMDDataModule"]
@@ -124,6 +125,7 @@ class EGMDDataModule(L.LightningDataModule):
                 synth_fraction=self.synth_fraction,
                 note_map=dict(self.config.classes.note_map),
                 synth_kits=data.synth_kits,
+                piece_variation=piece_variation(self.config),
                 seed=self.seed,
             )
         if stage in (None, "fit", "validate") and self.val_dataset is None:

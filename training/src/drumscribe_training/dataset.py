@@ -27,6 +27,7 @@ from torch.utils.data import Dataset
 from drumscribe.errors import DrumscribeError
 from drumscribe.lanes import LANE_NAMES
 from drumscribe_training.preprocess import FORMAT_VERSION, shard_paths
+from drumscribe_training.synth.variation import PieceVariation
 from drumscribe_training.targets import frame_count, make_targets
 
 __all__ = [
@@ -263,6 +264,8 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
     synth_kits : int
         Kits synthesised in code (``synthkit-000`` ..) added to the renderer's training
         kits (``data.synth_kits``).
+    piece_variation : PieceVariation, optional
+        Re-voicing of lane groups in rendered clips (``data.piece_*``).
     seed : int
         Mixed with the worker's torch seed to seed each worker's numpy RNG.
     """
@@ -278,6 +281,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         synth_fraction: float = 0.0,
         note_map: dict[int, str] | None = None,
         synth_kits: int = 0,
+        piece_variation: PieceVariation | None = None,
         seed: int = 0,
     ) -> None:
         if crop_s <= 0:
@@ -295,6 +299,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self.synth_fraction = synth_fraction
         self.note_map = dict(note_map or {})
         self.synth_kits = int(synth_kits)
+        self.piece_variation = piece_variation
         self.seed = seed
         self.reader = _ShardReader(index.paths)
         ex_ids: list[np.ndarray] = []
@@ -377,6 +382,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
                 sample_rate=self.spec.sample_rate,
                 seed=int(rng.integers(1 << 31)),
                 synth_kits=self.synth_kits,
+                piece_variation=self.piece_variation,
             )
         clip = self._renderer.render(duration_s=n_samples / self.spec.sample_rate, rng=rng)
         if int(clip.sample_rate) != self.spec.sample_rate:

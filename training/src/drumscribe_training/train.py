@@ -20,7 +20,7 @@ from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, Mode
 
 from drumscribe_training.config import Config
 
-__all__ = ["FitResult", "build_logger", "build_trainer", "fit"]
+__all__ = ["FitResult", "build_logger", "build_trainer", "fit", "resolve_precision", "uses_gpu"]
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ class FitResult:
     steps: int  # optimiser steps at the end (below epochs x batches where a time limit stopped it)
 
 
-def _use_gpu(cfg: Config) -> bool:
+def uses_gpu(cfg: Config) -> bool:
+    """Whether training runs on GPUs (``hardware.accelerator``: gpu, or auto with CUDA present)."""
     acc = cfg.hardware.accelerator
     return acc == "gpu" or (acc == "auto" and torch.cuda.is_available())
 
@@ -55,6 +56,13 @@ def _gpu_precision() -> str:
     """bf16 autocast on GPUs that have it (Ampere and later: float32's range, no loss scaling),
     else float16 with loss scaling."""
     return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "16-mixed"
+
+
+def resolve_precision(cfg: Config) -> str:
+    """Lightning's precision string for ``training.precision`` (``auto`` resolved for the device)."""
+    if cfg.training.precision != "auto":
+        return cfg.training.precision
+    return _gpu_precision() if uses_gpu(cfg) else _cpu_precision()
 
 
 def _device_count(devices: int | list[int] | str) -> int:
@@ -106,12 +114,12 @@ def build_trainer(
     """A Trainer configured from ``cfg`` (devices, strategy, precision, callbacks, logger)."""
     tr = cfg.training
     hw = cfg.hardware
-    gpu = _use_gpu(cfg)
+    gpu = uses_gpu(cfg)
     n_dev = _device_count(hw.devices)
     strategy = hw.strategy
     if strategy == "auto" and (n_dev > 1 or hw.num_nodes > 1):
         strategy = "ddp"
-    precision = tr.precision if tr.precision != "auto" else (_gpu_precision() if gpu else _cpu_precision())
+    precision = resolve_precision(cfg)
     ckpt_dir = Path(tr.checkpoint_dir) / experiment
     callbacks: list[Any] = [
         EarlyStopping(monitor=tr.monitor, mode=tr.monitor_mode, patience=tr.early_stopping_patience)

@@ -29,6 +29,7 @@ __all__ = [
     "GmdError",
     "KitError",
     "NoteEvent",
+    "PieceVariation",
     "RenderedClip",
     "SynthSettings",
     "kit_names",
@@ -51,6 +52,7 @@ _WHERE = {
     "GmdError": "gmd",
     "SynthSettings": "writer",
     "write_dataset": "writer",
+    "PieceVariation": "variation",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from drumscribe_training.synth.render import ClipRenderer, RenderedClip
     from drumscribe_training.synth.synthkits import synth_kit_names
     from drumscribe_training.synth.tinykit import TINY_KIT_NAME
+    from drumscribe_training.synth.variation import PieceVariation
     from drumscribe_training.synth.writer import SynthSettings, write_dataset
 
 

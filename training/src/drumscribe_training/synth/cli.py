@@ -24,8 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "the same arguments resumes."
         ),
     )
-    p.add_argument("--out", required=True, help="output folder (E-GMD root)")
-    p.add_argument("--hours", type=float, required=True, help="total audio hours (all splits)")
+    p.add_argument("--out", help="output folder (E-GMD root); required unless --list-kits")
+    p.add_argument("--hours", type=float, help="total audio hours (all splits); required unless --list-kits")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
     p.add_argument(
         "--kits", nargs="+", default=None, metavar="KIT",
@@ -48,6 +48,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="length range of procedural clips in seconds (default 15 60)",
     )  # fmt: skip
     p.add_argument("--realism", type=float, default=1.0, help="scales mix-effect probabilities (0 = dry)")
+    p.add_argument(
+        "--piece-variation", type=float, default=0.0, metavar="P",
+        help="chance per lane group and clip of re-voicing its one-shots (tuning, shorter tails), "
+        "every split: virtual kits, e.g. to test robustness; ranges from the default config's "
+        "data.piece_* (default 0 = off)",
+    )  # fmt: skip
     p.add_argument("--num-workers", type=int, default=1, help="rendering processes")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-kits", action="store_true", help="print the kit registry and exit")
@@ -67,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
             "(opt-in, train split only: --synth-kits N)"
         )
         return 0
+    missing = [flag for flag, v in (("--out", args.out), ("--hours", args.hours)) if v is None]
+    if missing:
+        print(f"drumscribe-train synth: error: {' and '.join(missing)} required", file=sys.stderr)
+        return 2
     if args.hours <= 0:
         print("drumscribe-train synth: error: --hours must be positive", file=sys.stderr)
         return 2
@@ -79,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0.0 <= args.procedural_fraction <= 1.0:
         print("drumscribe-train synth: error: --procedural-fraction must be within 0..1", file=sys.stderr)
         return 2
+    if not 0.0 <= args.piece_variation <= 1.0:
+        print("drumscribe-train synth: error: --piece-variation must be within 0..1", file=sys.stderr)
+        return 2
+    from drumscribe_training.config import load_config, piece_variation
+
     settings = SynthSettings(
         hours=float(args.hours),
         seed=int(args.seed),
@@ -88,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         realism=float(args.realism),
         clip_seconds=(float(args.clip_seconds[0]), float(args.clip_seconds[1])),
         synth_kits=int(args.synth_kits),
+        piece_variation=piece_variation(load_config(), probability=float(args.piece_variation)),
     )
     from drumscribe_training.synth.registry import KitError
 

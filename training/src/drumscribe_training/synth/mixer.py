@@ -2,7 +2,8 @@
 
 :class:`KitPlayer` decides, once per clip, which voice plays each Roland note (the
 primary kit's, a donor kit's for pieces the kit lacks, sometimes a blend of two kits'
-one-shots), the per-piece gains (balance) and the velocity-to-gain curve.
+one-shots), the per-piece gains (balance), the velocity-to-gain curve and, optionally, a
+re-voicing of some lanes' one-shots (:mod:`drumscribe_training.synth.variation`).
 :func:`render_dry` places one-shots at exact sample positions (numpy only; open hi-hats
 are choked by the next closed or pedal hat). :func:`apply_mix` runs the random mix
 chain with pedalboard: EQ, compression, room reverb (algorithmic or a synthetic impulse
@@ -27,6 +28,7 @@ from drumscribe_training.synth.events import (
     roland_notes,
 )
 from drumscribe_training.synth.kitmodel import Kit, Voice
+from drumscribe_training.synth.variation import PieceVariation, Voicing
 
 __all__ = ["KitPlayer", "MixSettings", "apply_mix", "draw_mix", "render_dry"]
 
@@ -54,6 +56,8 @@ class KitPlayer:
     gamma: float
     choke_s: float
     kits_used: set[str] = field(default_factory=set)
+    voicing: dict[str, Voicing] = field(default_factory=dict)
+    _revoiced: dict[tuple[str, tuple[int, int], str], np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(
@@ -64,6 +68,7 @@ class KitPlayer:
         *,
         blend_probability: float = 0.0,
         balance_db: float = 4.0,
+        variation: PieceVariation | None = None,
     ) -> KitPlayer:
         """Choose voices for a clip.
 
@@ -80,6 +85,9 @@ class KitPlayer:
             blended, as in one-shot-bank synthesis.
         balance_db : float
             Half-range of the random per-lane gain (mix balance).
+        variation : PieceVariation, optional
+            Re-voices some lane groups' one-shots for this clip (drawn last, so that
+            without it, or at probability 0, every other choice is unchanged).
         """
         others = [k for k in others if k.name != primary.name]
         # one donor kit per clip (a consistent borrowed cymbal set), others as reserve
@@ -131,10 +139,21 @@ class KitPlayer:
             gamma=float(rng.uniform(1.1, 2.2)),
             choke_s=float(rng.uniform(0.01, 0.04)),
             kits_used=used,
+            voicing=variation.draw(rng) if variation is not None else {},
         )
 
     def playable(self, note: int) -> bool:
         return note in self.slots
+
+    def shot(self, kit: Kit, ref: tuple[int, int], lane: str) -> np.ndarray:
+        """One-shot ``ref`` of ``kit`` as this clip plays it in ``lane`` (int16 scale)."""
+        v = self.voicing.get(lane)
+        if v is None:
+            return kit.shot(ref)
+        key = (kit.name, ref, lane)
+        if key not in self._revoiced:
+            self._revoiced[key] = v.apply(kit.shot(ref), SAMPLE_RATE)
+        return self._revoiced[key]
 
 
 def render_dry(
@@ -174,7 +193,7 @@ def render_dry(
             layers = slot.voice.candidates(ev.velocity)
             layer = layers[int(rng.integers(len(layers)))] if len(layers) > 1 else layers[0]
             ref = layer.shots[int(rng.integers(len(layer.shots)))] if len(layer.shots) > 1 else layer.shots[0]
-            shot = slot.kit.shot(ref)
+            shot = player.shot(slot.kit, ref, lane)
             if slot.voice.relative_velocity:
                 vg = min(1.0, x / max(layer.hi, 1e-3)) ** player.gamma
             else:

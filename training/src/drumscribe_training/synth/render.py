@@ -15,6 +15,7 @@ import numpy as np
 from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent
 from drumscribe_training.synth.mixer import KitPlayer, apply_mix, draw_mix, render_dry
 from drumscribe_training.synth.registry import get_spec, load_kit, resolve_kits
+from drumscribe_training.synth.variation import PieceVariation
 
 __all__ = [
     "DEFAULT_BLEND",
@@ -66,15 +67,17 @@ def render_events(
     offset_s: float = 0.0,
     blend_probability: float = 0.0,
     realism: float = 1.0,
+    variation: PieceVariation | None = None,
 ) -> tuple[np.ndarray, tuple[NoteEvent, ...]]:
     """Render events at 44.1 kHz through ``kit`` and a random mix.
 
     Returns the mono float32 audio (``n_samples`` long, peak <= 1) and the events that
-    were heard (those the kit and its donors can play), in time order.
+    were heard (those the kit and its donors can play), in time order. ``variation``
+    re-voices some lanes' one-shots (:class:`~drumscribe_training.synth.variation.PieceVariation`).
     """
     primary = load_kit(kit)
     others = [load_kit(n) for n in split_kits if n != kit]
-    player = KitPlayer.create(primary, others, rng, blend_probability=blend_probability)
+    player = KitPlayer.create(primary, others, rng, blend_probability=blend_probability, variation=variation)
     played = tuple(sorted(e for e in events if player.playable(e.note)))
     dry = render_dry(played, player, n_samples, rng, offset_s=offset_s)
     mix = draw_mix(rng, realism=realism)
@@ -110,6 +113,9 @@ class ClipRenderer:
         Also render through ``synthkit-000`` .. ``synthkit-{N-1}``, kits synthesised in
         code (train split only; each drawn as often as one sampled kit of weight 1, and,
         like every kit of the split, a donor and blend partner for the others).
+    piece_variation : PieceVariation, optional
+        Re-voices some lane groups' one-shots per clip (tuning, shortened tails): many
+        virtual kits from each sampled one.
 
     Construction only checks the kit names and packages; kits (memory-mapped banks) and
     the Groove MIDI index load on the first :meth:`render` and are cached per process.
@@ -129,6 +135,7 @@ class ClipRenderer:
         blend_probability: float | None = None,
         split_kits: bool = True,
         synth_kits: int = 0,
+        piece_variation: PieceVariation | None = None,
     ) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
@@ -142,6 +149,7 @@ class ClipRenderer:
         self.blend_probability = (
             DEFAULT_BLEND[split] if blend_probability is None else float(blend_probability)
         )
+        self.piece_variation = piece_variation
         self._rng = np.random.default_rng(seed)
         self._gmd: list[Path] | None = None
         if self.procedural_fraction < 1.0:
@@ -212,6 +220,7 @@ class ClipRenderer:
             offset_s=-self.PREROLL_S,
             blend_probability=self.blend_probability,
             realism=self.realism,
+            variation=self.piece_variation,
         )
         audio = audio[n_pre:]
         if self.sample_rate != SAMPLE_RATE:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent, lane_of_note
+from drumscribe_training.synth.variation import PieceVariation
 
 __all__ = [
     "CSV_HEADER",
@@ -59,7 +60,9 @@ class SynthSettings:
 
     ``synth_kits`` adds that many synthesised kits (``synthkit-000`` ..) to the train
     split only; 0 (the default) is left out of ``synth_settings.json``, so folders
-    written before the option existed resume as before.
+    written before the option existed resume as before. ``piece_variation`` re-voices
+    lane groups per clip in every split (for robustness checks: a held-out split rendered
+    with it is a set of virtual kits); None (the default) is left out likewise.
     """
 
     hours: float
@@ -70,6 +73,7 @@ class SynthSettings:
     realism: float
     clip_seconds: tuple[float, float] = (15.0, 60.0)  # procedural clip lengths
     synth_kits: int = 0
+    piece_variation: PieceVariation | None = None
     version: int = WRITER_VERSION
 
     def uses_synth_kits(self) -> bool:
@@ -89,6 +93,12 @@ class SynthSettings:
         d["clip_seconds"] = list(self.clip_seconds)
         if not self.synth_kits:
             del d["synth_kits"]
+        if self.piece_variation is None:
+            del d["piece_variation"]
+        else:
+            d["piece_variation"] = {
+                k: list(v) if isinstance(v, tuple) else v for k, v in d["piece_variation"].items()
+            }
         if self.uses_synth_kits():
             from drumscribe_training.synth.synthkits import SYNTH_KIT_VERSION
 
@@ -254,7 +264,9 @@ def _midi_counts(midi: bytes) -> Counter[str]:
     return c
 
 
-def render_job(job: Job, out_dir: str) -> dict[str, object]:
+def render_job(
+    job: Job, out_dir: str, *, realism: float = 1.0, variation: PieceVariation | None = None
+) -> dict[str, object]:
     """Render one clip (skipped when both files exist); returns its CSV row and counts."""
     import soundfile as sf
 
@@ -282,7 +294,7 @@ def render_job(job: Job, out_dir: str) -> dict[str, object]:
         rng = np.random.default_rng(job.render_seed)
         audio, played = render_events(
             events, job.kit, job.split_kits, rng, n_samples=frames,
-            blend_probability=DEFAULT_BLEND[job.split],
+            blend_probability=DEFAULT_BLEND[job.split], realism=realism, variation=variation,
         )  # fmt: skip
         if len(played) != len(events):
             midi_bytes = _filter_midi(midi_bytes, {e.note for e in played})
@@ -310,8 +322,9 @@ def render_job(job: Job, out_dir: str) -> dict[str, object]:
             "source": job.source}  # fmt: skip
 
 
-def _render_star(args: tuple[Job, str]) -> dict[str, object]:
-    return render_job(*args)
+def _render_star(args: tuple[Job, str, float, PieceVariation | None]) -> dict[str, object]:
+    job, out_dir, realism, variation = args
+    return render_job(job, out_dir, realism=realism, variation=variation)
 
 
 def _check_settings(out: Path, settings: SynthSettings) -> None:
@@ -367,7 +380,7 @@ def write_dataset(
         load_kit(name)
     t_plan = time.perf_counter() - t0
     results: list[dict[str, object]] = []
-    work = [(j, str(out)) for j in jobs]
+    work = [(j, str(out), settings.realism, settings.piece_variation) for j in jobs]
     bar = None
     if progress:
         from tqdm import tqdm

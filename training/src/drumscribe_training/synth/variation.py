@@ -1,0 +1,111 @@
+"""Per-clip re-voicing of a kit's pieces: one sampled kit, many virtual kits.
+
+The held-out kits the default model does worst on differ from the training kits piece by
+piece, not as a whole: a TR-808's toms are short sine blips, a lo-fi kit's ride is a muted
+0.4 s cymbal (MODEL.md, "Per held-out kit"). Augmentation's pitch shift moves the whole mix
+at once; a :class:`PieceVariation` instead re-tunes one lane group's one-shots (resampling,
+as a sampler does: up is shorter) and fades their tails with an extra exponential decay,
+each group drawn on its own, once per clip. The three toms share one draw, so their order
+(high above mid above low) is kept. Labels do not change: a re-voiced snare is a snare, and
+the onset stays where it was (the fade starts at the one-shot's first sample).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from drumscribe_training.synth.kitmodel import pitch_shift
+
+__all__ = ["LANE_GROUPS", "PieceVariation", "Voicing"]
+
+# lanes re-voiced together (one draw per group and clip), in the order the draws are made
+LANE_GROUPS: dict[str, tuple[str, ...]] = {
+    "kick": ("kick",),
+    "snare": ("snare",),
+    "hihat": ("hihat",),
+    "toms": ("hi_tom", "mid_tom", "low_tom"),
+    "crash": ("crash",),
+    "ride": ("ride",),
+}
+
+
+@dataclass(frozen=True)
+class Voicing:
+    """How one lane's one-shots are changed for a clip.
+
+    Attributes
+    ----------
+    semitones : float
+        Re-tuning by resampling (positive: higher and shorter).
+    decay_s : float or None
+        Time constant (s) of an extra exponential fade from the one-shot's first sample;
+        None leaves the tail as sampled.
+    """
+
+    semitones: float
+    decay_s: float | None
+
+    def apply(self, shot: np.ndarray, sample_rate: int) -> np.ndarray:
+        """The re-voiced one-shot, float32 in the input's scale, shape ``[samples']``."""
+        x = np.asarray(shot, dtype=np.float32)
+        if self.semitones != 0.0:
+            x = pitch_shift(x, self.semitones, sample_rate)
+        if self.decay_s is not None:
+            t = np.arange(x.shape[0], dtype=np.float32) / np.float32(self.decay_s * sample_rate)
+            x = x * np.exp(-t)
+        return x
+
+
+@dataclass(frozen=True)
+class PieceVariation:
+    """Random per-clip voicings of the lane groups (:data:`LANE_GROUPS`).
+
+    Parameters
+    ----------
+    probability : float
+        Chance, per lane group and clip, that the group is re-voiced (0 = off: no random
+        numbers are drawn, so renders stay byte-identical to a renderer without it).
+    semitones : (float, float)
+        Range of the uniform re-tuning, in semitones.
+    decay_s : (float, float)
+        Range of the fade's time constant in seconds, drawn log-uniformly.
+    decay_probability : float
+        Chance that a re-voiced group's tails are also faded.
+    """
+
+    probability: float
+    semitones: tuple[float, float]
+    decay_s: tuple[float, float]
+    decay_probability: float
+
+    def __post_init__(self) -> None:
+        for name in ("probability", "decay_probability"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"piece variation {name} must be within 0..1, got {v}")
+        lo, hi = self.semitones
+        if lo > hi:
+            raise ValueError(f"piece variation semitones must be (low, high), got {self.semitones}")
+        lo, hi = self.decay_s
+        if not 0.0 < lo <= hi:
+            raise ValueError(f"piece variation decay_s must be 0 < low <= high, got {self.decay_s}")
+
+    def draw(self, rng: np.random.Generator) -> dict[str, Voicing]:
+        """The voicing of every re-voiced lane for one clip (lane name -> :class:`Voicing`)."""
+        if self.probability <= 0.0:
+            return {}
+        out: dict[str, Voicing] = {}
+        for lanes in LANE_GROUPS.values():
+            if rng.random() >= self.probability:
+                continue
+            semitones = float(rng.uniform(*self.semitones))
+            decay = None
+            if rng.random() < self.decay_probability:
+                lo, hi = self.decay_s
+                decay = float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+            for lane in lanes:
+                out[lane] = Voicing(semitones=semitones, decay_s=decay)
+        return out
