@@ -132,3 +132,14 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown kit 'NoSuchKit'" in capsys.readouterr().err
     assert train_main(["synth", "--out", str(out), "--hours", "1", "--list-kits"]) == 0
     assert "ForzeeStereo" in capsys.readouterr().out
+
+
+def test_realism_reaches_the_rendered_audio(tmp_path: Path) -> None:
+    dry = write_dataset(tmp_path / "dry", _tiny_settings(realism=0.0), progress=False)
+    write_dataset(tmp_path / "wet", _tiny_settings(realism=1.0), progress=False)
+    a, b = _digest(tmp_path / "dry"), _digest(tmp_path / "wet")
+    wavs = [k for k in a if k.endswith(".wav")]
+    assert wavs and a.keys() == b.keys()
+    assert all(a[k] == b[k] for k in a if k.endswith(".midi"))  # same grooves and labels
+    assert sum(a[k] != b[k] for k in wavs) == len(wavs)  # every mix differs: the setting is used
+    assert dry["settings"]["realism"] == 0.0  # type: ignore[index]
