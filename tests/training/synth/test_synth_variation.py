@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -49,6 +50,13 @@ def test_every_group_revoiced_at_probability_one_and_toms_share_a_draw() -> None
     assert len({_variation(1.0).draw(rng)["kick"].semitones for _ in range(5)}) == 5
 
 
+def test_groups_limit_what_is_revoiced() -> None:
+    pv = dataclasses.replace(_variation(1.0), groups=("kick", "toms"))
+    assert set(pv.draw(np.random.default_rng(1))) == {"kick", "hi_tom", "mid_tom", "low_tom"}
+    with pytest.raises(ValueError, match=r"groups \['cowbell'\] unknown"):
+        dataclasses.replace(pv, groups=("cowbell",))
+
+
 def test_voicing_retunes_like_a_sampler_and_fades_the_tail() -> None:
     sr = SAMPLE_RATE
     t = np.arange(sr, dtype=np.float32) / sr
@@ -89,6 +97,9 @@ def test_config_keys_and_their_errors(tmp_path: Path) -> None:
     base = str(REPO / "configs" / "default_config.yaml")
     bad.write_text(yaml.safe_dump({"base": base, "data": {"piece_decay_s": [0.0, 0.5]}}))
     with pytest.raises(ConfigError, match=r"bad\.yaml: data\.piece_\*: .*decay_s"):
+        load_config(bad)
+    bad.write_text(yaml.safe_dump({"base": base, "data": {"piece_groups": ["kick", "cowbell"]}}))
+    with pytest.raises(ConfigError, match=r"data\.piece_\*: .*cowbell"):
         load_config(bad)
     bad.write_text(yaml.safe_dump({"base": base, "data": {"piece_variation": 1.5}}))
     with pytest.raises(ConfigError, match=r"data\.piece_\*: .*probability"):

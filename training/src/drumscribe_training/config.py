@@ -110,6 +110,7 @@ class DataConfig:
     piece_semitones: tuple[float, float]
     piece_decay_s: tuple[float, float]
     piece_decay_probability: float
+    piece_groups: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -360,6 +361,7 @@ def piece_variation(cfg: Config, *, probability: float | None = None) -> PieceVa
             semitones=(float(d.piece_semitones[0]), float(d.piece_semitones[1])),
             decay_s=(float(d.piece_decay_s[0]), float(d.piece_decay_s[1])),
             decay_probability=float(d.piece_decay_probability),
+            groups=tuple(d.piece_groups),
         )
     except ValueError as exc:
         raise ConfigError(f"{cfg.source}: data.piece_*: {exc}") from None

@@ -74,12 +74,15 @@ class PieceVariation:
         Range of the fade's time constant in seconds, drawn log-uniformly.
     decay_probability : float
         Chance that a re-voiced group's tails are also faded.
+    groups : tuple of str
+        The lane groups that may be re-voiced (keys of :data:`LANE_GROUPS`; default all).
     """
 
     probability: float
     semitones: tuple[float, float]
     decay_s: tuple[float, float]
     decay_probability: float
+    groups: tuple[str, ...] = tuple(LANE_GROUPS)
 
     def __post_init__(self) -> None:
         for name in ("probability", "decay_probability"):
@@ -92,14 +95,17 @@ class PieceVariation:
         lo, hi = self.decay_s
         if not 0.0 < lo <= hi:
             raise ValueError(f"piece variation decay_s must be 0 < low <= high, got {self.decay_s}")
+        unknown = sorted(set(self.groups) - set(LANE_GROUPS))
+        if unknown:
+            raise ValueError(f"piece variation groups {unknown} unknown (known: {list(LANE_GROUPS)})")
 
     def draw(self, rng: np.random.Generator) -> dict[str, Voicing]:
         """The voicing of every re-voiced lane for one clip (lane name -> :class:`Voicing`)."""
         if self.probability <= 0.0:
             return {}
         out: dict[str, Voicing] = {}
-        for lanes in LANE_GROUPS.values():
-            if rng.random() >= self.probability:
+        for group, lanes in LANE_GROUPS.items():
+            if group not in self.groups or rng.random() >= self.probability:
                 continue
             semitones = float(rng.uniform(*self.semitones))
             decay = None
