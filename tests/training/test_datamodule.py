@@ -186,11 +186,19 @@ class _FakeRenderer:
     made: ClassVar[list[_FakeRenderer]] = []
 
     def __init__(
-        self, split: str = "train", sample_rate: int = 16000, seed: int = 0, kits=None, *, synth_kits: int = 0
+        self,
+        split: str = "train",
+        sample_rate: int = 16000,
+        seed: int = 0,
+        kits=None,
+        *,
+        synth_kits: int = 0,
+        piece_variation=None,
     ) -> None:
         self.sample_rate = sample_rate
         self.split = split
         self.synth_kits = synth_kits
+        self.piece_variation = piece_variation
         _FakeRenderer.made.append(self)
 
     def render(self, *, duration_s: float, rng: np.random.Generator) -> _Clip:
@@ -214,14 +222,16 @@ def test_on_the_fly_synthesis_mix(cfg, processed: Path, monkeypatch) -> None:
     assert torch.allclose(batch["velocities"][:, 100, 3], torch.ones(4))
 
 
-def test_synth_kits_reach_the_on_the_fly_renderer(cfg, processed: Path, monkeypatch) -> None:
+def test_synth_kits_and_piece_variation_reach_the_on_the_fly_renderer(
+    cfg, processed: Path, monkeypatch
+) -> None:
     import drumscribe_training.synth as synth
 
-    assert cfg.data.synth_kits == 0  # off by default
+    assert cfg.data.synth_kits == 0 and cfg.data.piece_variation == 0.0  # off by default
     monkeypatch.setattr(synth, "ClipRenderer", _FakeRenderer, raising=False)
     monkeypatch.setattr(_FakeRenderer, "made", [])
     dm = EGMDDataModule(
-        cfg.replace(data={"synth_kits": 3}),
+        cfg.replace(data={"synth_kits": 3, "piece_variation": 0.5, "piece_groups": ["toms"]}),
         processed_dir=processed,
         batch_size=2,
         num_workers=0,
@@ -230,6 +240,8 @@ def test_synth_kits_reach_the_on_the_fly_renderer(cfg, processed: Path, monkeypa
     )
     next(iter(dm.train_dataloader()))
     assert [(r.split, r.synth_kits) for r in _FakeRenderer.made] == [("train", 3)]
+    pv = _FakeRenderer.made[0].piece_variation
+    assert pv is not None and pv.probability == 0.5 and pv.groups == ("toms",)
     from drumscribe_training.config import ConfigError
 
     with pytest.raises(ConfigError, match=r"data\.synth_kits must be >= 0"):
