@@ -18,6 +18,7 @@ goes to stdout and to ``--summary``.
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
 import sys
@@ -47,7 +48,12 @@ def _run() -> int:
     parser.add_argument("--init-weights", type=Path, help="override training.init_weights")
     parser.add_argument("--budget-s", type=float, required=True, help="seconds of training to plan for")
     parser.add_argument("--probe-batches", type=int, default=40, help="loader batches to time")
-    parser.add_argument("--probe-steps", type=int, default=3, help="model steps to time (after one warm-up)")
+    parser.add_argument(
+        "--probe-steps",
+        type=int,
+        default=3,
+        help="model steps to time after one warm-up (at most --probe-batches - 1)",
+    )
     parser.add_argument("--fill", type=float, default=0.85, help="share of the budget the schedule plans")
     parser.add_argument("--overrun-s", type=float, default=60.0, help="hard stop this long after the budget")
     parser.add_argument("--num-workers", type=int, help="override hardware.num_workers")
@@ -55,6 +61,8 @@ def _run() -> int:
     parser.add_argument("--out", type=Path, required=True, help="slim checkpoint of the final weights")
     parser.add_argument("--summary", type=Path, help="also write the JSON summary here")
     args = parser.parse_args()
+    if args.probe_steps < 1 or args.probe_batches < 2:
+        parser.error("--probe-steps must be >= 1 and --probe-batches >= 2 (one batch warms the model up)")
 
     from drumscribe_training.checkpoint import average_checkpoints
     from drumscribe_training.config import load_config
@@ -78,15 +86,13 @@ def _run() -> int:
     batches = itertools.chain.from_iterable(loader for _ in itertools.count())  # epochs on end
     next(batches)  # workers started, kits loaded
     t1 = time.perf_counter()
-    kept = []
-    for i in range(args.probe_batches):
-        b = next(batches)
-        if i >= args.probe_batches - (args.probe_steps + 1):
-            kept.append(b)
+    kept: collections.deque = collections.deque(maxlen=args.probe_steps + 1)  # for the step probe
+    for _ in range(args.probe_batches):
+        kept.append(next(batches))
     loader_rate = args.probe_batches / (time.perf_counter() - t1)  # batches per second
     per_epoch = len(loader)
     del batches, loader, probe  # stop the probe's workers
-    step_rate = _step_rate(cfg, kept)
+    step_rate = _step_rate(cfg, list(kept))
     rate = min(loader_rate, step_rate)
     if cfg.training.limit_train_batches is not None:
         per_epoch = min(per_epoch, int(cfg.training.limit_train_batches))
@@ -147,8 +153,6 @@ def _step_rate(cfg, batches: list) -> float:  # type: ignore[no-untyped-def]
     from drumscribe_training.lightning_module import DrumTranscriberModule
     from drumscribe_training.train import resolve_precision, uses_gpu
 
-    if len(batches) < 2:
-        raise ValueError("the step probe needs at least 2 batches (--probe-batches > --probe-steps)")
     device = torch.device("cuda" if uses_gpu(cfg) else "cpu")
     dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(resolve_precision(cfg))
     module = DrumTranscriberModule(cfg.to_dict()).to(device).train()
