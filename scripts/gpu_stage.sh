@@ -12,7 +12,8 @@
 # Judge the candidate afterwards on the real validation split (scripts/build_default_model.sh
 # with INSTALL=0). PYTHON (default python3), NUM_WORKERS (default: cores - 2) and FILL (share of the
 # training budget the schedule plans, default 0.85: the probe's rate is a guess, 4.0 to 4.7 batches/s
-# on the same H200, and a run past budget + 60 s is cut short) may be set.
+# on the same H200; training is cut short 60 s past the budget, or RESERVE_S - 20 s past it when
+# RESERVE_S < 80, so the stop falls inside TOTAL_S) may be set.
 set -euo pipefail
 START=$(date +%s)
 [ $# -ge 3 ] || { echo "usage: bash scripts/gpu_stage.sh BUNDLE OUT TOTAL_S [CONFIG] [EXPERIMENT]" >&2; exit 2; }
@@ -24,6 +25,9 @@ CONFIG=${4:-configs/default_model_gpu.yaml}; EXP=${5:-gpu-stage}
 PY=${PYTHON:-python3}
 WORKERS=${NUM_WORKERS:-$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))}
 RESERVE=${RESERVE_S:-120}
+# training's hard stop (Lightning max_time) falls inside TOTAL_S: 60 s after the planned budget, or
+# RESERVE - 20 s when the reserve is smaller (a 25 s reserve once let the stop fall past the call's limit)
+OVERRUN=$(( RESERVE >= 80 ? 60 : (RESERVE > 25 ? RESERVE - 20 : 5) ))
 mkdir -p "$OUT"
 exec > >(tee "$OUT/stage.log") 2>&1
 if [ -d "$BUNDLE/whl" ] && [ "${INSTALL_WHEELS:-1}" = 1 ]; then
@@ -45,7 +49,7 @@ LEFT=$(( TOTAL - ($(date +%s) - START) - RESERVE ))
 echo "prepared in $(( $(date +%s) - START )) s; training budget ${LEFT} s"
 [ "$LEFT" -gt 30 ] || { echo "error: no time left to train (TOTAL_S=$TOTAL)" >&2; exit 3; }
 $PY scripts/timed_finetune.py --config "$CONFIG" --experiment-name "$EXP" --data-dir "$WORK/mini-proc" \
-  --init-weights "$BUNDLE/init.ckpt" --budget-s "$LEFT" --fill "${FILL:-0.85}" --num-workers "$WORKERS" \
+  --init-weights "$BUNDLE/init.ckpt" --budget-s "$LEFT" --overrun-s "$OVERRUN" --fill "${FILL:-0.85}" --num-workers "$WORKERS" \
   --out "$OUT/candidate.ckpt" --summary "$OUT/summary.json" ${ACCELERATOR:+--accelerator $ACCELERATOR}
 ev=$(find logs/"$EXP" -name 'events.out.tfevents*' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)
 [ -z "$ev" ] || cp "$ev" "$OUT/events.tb"

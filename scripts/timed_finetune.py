@@ -8,8 +8,8 @@ rendered on the fly is bound by the loader workers on a GPU and by the model's s
 CPU, and both rates depend on the machine. This script times ``--probe-batches`` batches of
 the loader, then ``--probe-steps`` optimiser steps of the model on the training device (on
 batches the loader gave), takes the slower of the two rates, and sets
-``training.num_epochs`` so that the cosine schedule ends inside ``--budget-s`` (at
-``--fill`` of that rate), trains with ``drumscribe_training.train.fit`` (Lightning's ``max_time`` as a hard
+``training.num_epochs`` to the whole epochs that end inside ``--budget-s`` at ``--fill`` of
+that rate (at least one), trains with ``drumscribe_training.train.fit`` (Lightning's ``max_time`` as a hard
 stop at the budget plus ``--overrun-s``), and writes the last checkpoint's weights, without
 optimiser state, to ``--out``. A JSON summary (rates, steps, epochs, seconds, checkpoint)
 goes to stdout and to ``--summary``.
@@ -97,7 +97,7 @@ def _run() -> int:
     if cfg.training.limit_train_batches is not None:
         per_epoch = min(per_epoch, int(cfg.training.limit_train_batches))
     planned = max(1, int(rate * args.budget_s * args.fill))
-    epochs = max(1, round(planned / per_epoch))
+    epochs = max(1, planned // per_epoch)  # whole epochs that fit: rounding up overran a short lease
     cfg = cfg.replace(training={"num_epochs": epochs})
     hard = int(args.budget_s + args.overrun_s)
     print(

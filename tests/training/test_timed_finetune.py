@@ -37,7 +37,7 @@ def test_timed_finetune_plans_whole_epochs_and_writes_the_final_weights(
     summary = json.loads(summary_path.read_text())
     assert summary["probe_batches_per_s"] > 0 and summary["probe_steps_per_s"] > 0
     rate = min(summary["probe_batches_per_s"], summary["probe_steps_per_s"])  # the slower one plans
-    assert summary["epochs_planned"] == max(1, round(max(1, int(rate * 0.05 * 0.85)) / 2))
+    assert summary["epochs_planned"] == max(1, int(rate * 0.05 * 0.85) // 2)  # whole epochs that fit
     assert summary["planned_steps"] == 2 * summary["epochs_planned"]
     assert summary["epochs_done"] == summary["epochs_planned"]  # the hard stop never came
     assert summary["steps_done"] == summary["planned_steps"]
