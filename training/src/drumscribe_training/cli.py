@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "preprocess": "drumscribe_training.preprocess_cli",
     "fit": "drumscribe_training.train_cli",
     "evaluate": "drumscribe_training.evaluate_cli",
+    "compare": "drumscribe_training.compare_cli",
     "transcribe": "drumscribe_training.transcribe_cli",
 }
 
