@@ -33,7 +33,7 @@ from drumscribe_training.synth.gmd import gmd_root
 from drumscribe_training.synth.registry import bank_files, kit_names, load_kit, missing_kits
 
 out, init = Path(sys.argv[1]), Path(sys.argv[2])
-names = kit_names("train")
+names = kit_names("train", extra=True)  # the extra kits too: a config may ask for them
 if missing_kits(names):
     sys.exit(f"error: kits {missing_kits(names)} are not here; run scripts/setup_kits.sh")
 for n in names:

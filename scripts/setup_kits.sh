@@ -10,7 +10,9 @@
 # Debian packages (KITS.md): hydrogen-drumkits hydrogen-drumkits-effects hydrogen-data
 # fluid-soundfont-gm musescore-general-soundfont-small timgm6mb-soundfont
 # avldrums.lv2-soundfont; plus the eXaDrums default kit, unpacked from the exadrums .deb
-# (installing exadrums itself would pull in GTK) into $DRUMSCRIBE_KIT_CACHE/exadrums.
+# (installing exadrums itself would pull in GTK) into $DRUMSCRIBE_KIT_CACHE/exadrums, and the
+# extra kits' packages sonic-pi-samples, lmms-common and stk, unpacked the same way into
+# $DRUMSCRIBE_KIT_CACHE/packages/PACKAGE.
 set -euo pipefail
 
 PACKAGES=(
@@ -44,13 +46,21 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
-exadrums_dir="$CACHE/exadrums"
-need_exadrums=0
-if [ ! -f "$exadrums_dir/.complete" ]; then
-  need_exadrums=1
-fi
+# Packages whose files are only unpacked (apt-get download + dpkg -x, no dependencies pulled
+# in) into the kit cache: package -> folder. eXaDrums would pull in GTK; the others are the
+# extra kits (DATA.md "Extra kits": Sonic Pi's acoustic kit, LMMS's drum samples, STK's rawwaves).
+declare -A UNPACK=(
+  [exadrums]="$CACHE/exadrums"
+  [sonic-pi-samples]="$CACHE/packages/sonic-pi-samples"
+  [lmms-common]="$CACHE/packages/lmms-common"
+  [stk]="$CACHE/packages/stk"
+)
+to_unpack=()
+for pkg in "${!UNPACK[@]}"; do
+  [ -f "${UNPACK[$pkg]}/.complete" ] || to_unpack+=("$pkg")
+done
 
-if [ "${#missing[@]}" -gt 0 ] || [ "$need_exadrums" -eq 1 ]; then
+if [ "${#missing[@]}" -gt 0 ] || [ "${#to_unpack[@]}" -gt 0 ]; then
   echo "setup_kits.sh: apt-get update"
   $SUDO apt-get update -qq
 fi
@@ -62,23 +72,24 @@ else
   echo "setup_kits.sh: Debian kit packages already installed"
 fi
 
-if [ "$need_exadrums" -eq 1 ]; then
-  echo "setup_kits.sh: unpacking the eXaDrums kit into $exadrums_dir"
-  mkdir -p "$CACHE"
-  tmp="$(mktemp -d "$CACHE/.exadrums.XXXXXX")"
+tmp=""
+trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
+for pkg in "${to_unpack[@]}"; do
+  dest="${UNPACK[$pkg]}"
+  echo "setup_kits.sh: unpacking $pkg into $dest"
+  mkdir -p "$(dirname "$dest")"
+  tmp="$(mktemp -d "$(dirname "$dest")/.unpack.XXXXXX")"
   chmod 755 "$tmp"  # apt-get download runs as _apt and must write here
-  trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && apt-get download exadrums >/dev/null)
-  deb="$(ls "$tmp"/exadrums_*.deb | head -n 1)"
+  (cd "$tmp" && apt-get download "$pkg" >/dev/null)
+  deb="$(ls "$tmp"/"${pkg}"_*.deb | head -n 1)"
   mkdir -p "$tmp/root"
   dpkg -x "$deb" "$tmp/root"
-  rm -rf "$exadrums_dir"
-  mv "$tmp/root" "$exadrums_dir"
-  touch "$exadrums_dir/.complete"
+  rm -rf "$dest"
+  mv "$tmp/root" "$dest"
+  touch "$dest/.complete"
   rm -rf "$tmp"
-  trap - EXIT
-else
-  echo "setup_kits.sh: eXaDrums kit already unpacked in $exadrums_dir"
-fi
+  tmp=""
+done
+[ "${#to_unpack[@]}" -gt 0 ] || echo "setup_kits.sh: unpacked kits already in $CACHE"
 
 echo "setup_kits.sh: done (kit cache: $CACHE)"

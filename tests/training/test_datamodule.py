@@ -193,11 +193,13 @@ class _FakeRenderer:
         kits=None,
         *,
         synth_kits: int = 0,
+        extra_kits: bool = False,
         piece_variation=None,
     ) -> None:
         self.sample_rate = sample_rate
         self.split = split
         self.synth_kits = synth_kits
+        self.extra_kits = extra_kits
         self.piece_variation = piece_variation
         _FakeRenderer.made.append(self)
 
@@ -222,16 +224,19 @@ def test_on_the_fly_synthesis_mix(cfg, processed: Path, monkeypatch) -> None:
     assert torch.allclose(batch["velocities"][:, 100, 3], torch.ones(4))
 
 
-def test_synth_kits_and_piece_variation_reach_the_on_the_fly_renderer(
+def test_synth_kits_extra_kits_and_piece_variation_reach_the_on_the_fly_renderer(
     cfg, processed: Path, monkeypatch
 ) -> None:
     import drumscribe_training.synth as synth
 
     assert cfg.data.synth_kits == 0 and cfg.data.piece_variation == 0.0  # off by default
+    assert cfg.data.extra_kits is False
     monkeypatch.setattr(synth, "ClipRenderer", _FakeRenderer, raising=False)
     monkeypatch.setattr(_FakeRenderer, "made", [])
     dm = EGMDDataModule(
-        cfg.replace(data={"synth_kits": 3, "piece_variation": 0.5, "piece_groups": ["toms"]}),
+        cfg.replace(
+            data={"synth_kits": 3, "extra_kits": True, "piece_variation": 0.5, "piece_groups": ["toms"]}
+        ),
         processed_dir=processed,
         batch_size=2,
         num_workers=0,
@@ -239,7 +244,7 @@ def test_synth_kits_and_piece_variation_reach_the_on_the_fly_renderer(
         synth_fraction=1.0,
     )
     next(iter(dm.train_dataloader()))
-    assert [(r.split, r.synth_kits) for r in _FakeRenderer.made] == [("train", 3)]
+    assert [(r.split, r.synth_kits, r.extra_kits) for r in _FakeRenderer.made] == [("train", 3, True)]
     pv = _FakeRenderer.made[0].piece_variation
     assert pv is not None and pv.probability == 0.5 and pv.groups == ("toms",)
     from drumscribe_training.config import ConfigError

@@ -52,6 +52,52 @@ def test_registry_splits_are_disjoint_and_hold_out_the_suggested_kits() -> None:
     assert len(KIT_NAMES) == len(set(KIT_NAMES))
 
 
+def test_extra_kits_join_a_split_only_when_asked_for() -> None:
+    extra = {s.name for s in registry.KIT_SPECS if s.extra}
+    assert extra == {"Sonic Pi Acoustic", "LMMS", "STK"}
+    assert not extra & set(kit_names("train"))  # earlier recipes keep their kits
+    assert set(kit_names("train", extra=True)) == set(kit_names("train")) | extra
+    assert kit_names("test", extra=True) == kit_names("test")  # none is held out
+    require_installed(sorted(extra))
+    assert set(resolve_kits("train", None, extra_kits=True)) - set(resolve_kits("train", None)) == extra
+    assert resolve_kits("train", ["STK"]) == ("STK",)  # a named extra kit needs no flag
+
+
+def _write_pcm16_be(path: Path, x: np.ndarray) -> None:
+    path.write_bytes((np.clip(x, -1, 1) * 32767).astype(">i2").tobytes())
+
+
+def test_files_kit_reads_layers_and_raw_rawwaves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import soundfile as sf
+
+    root = tmp_path / "cache" / "packages" / "some-package" / "usr" / "share" / "drums"
+    root.mkdir(parents=True)
+    t = np.arange(int(0.3 * 44100)) / 44100
+    decay = np.exp(-t / 0.05)
+    sf.write(root / "kick_soft.wav", 0.3 * np.sin(2 * np.pi * 60 * t) * decay, 44100)
+    sf.write(root / "kick_hard.wav", 0.9 * np.sin(2 * np.pi * 60 * t) * decay, 44100)
+    t22 = np.arange(int(0.5 * 22050)) / 22050
+    ride = 0.5 * np.sin(2 * np.pi * 3000 * t22) * np.exp(-t22 / 0.3)
+    _write_pcm16_be(root / "ride.raw", ride)  # STK rawwave: headerless, big-endian, 22.05 kHz
+    monkeypatch.setenv("DRUMSCRIBE_KIT_CACHE", str(tmp_path / "cache"))
+    spec = KitSpec("Files", "files", "train", "some-package", "MIT", "usr/share/drums",
+                   mapping={36: ("kick_soft.wav|kick_hard.wav",), 51: ("ride.raw",)})  # fmt: skip
+    assert spec.installed()
+    kit = registry.build_kit(spec)
+    (kick,) = kit.voices_for(36)
+    assert [(la.lo, la.hi) for la in kick.layers] == [(0.0, 0.5), (0.5, 1.0)]  # softest first
+    (ride_voice,) = kit.voices_for(51)
+    (shot,) = ride_voice.layers[0].shots
+    audio = np.asarray(kit.audio[shot[0] : shot[0] + shot[1]])
+    spectrum = np.abs(np.fft.rfft(audio))
+    assert abs(np.argmax(spectrum) * 44100 / len(audio) - 3000) < 20  # read at 22.05 kHz, not 44.1
+    assert abs(audio[-1]) < 1e-3  # cut-off one-shots end in a fade
+    for note in (36, 51):
+        assert abs(_onset_error_s(kit, [], note, 100, note)) <= 0.001
+    (root / "ride.raw").unlink()
+    assert not spec.installed()
+
+
 def test_resolve_kits_keeps_the_split() -> None:
     assert resolve_kits("test", ["tiny"]) == ("tiny",)
     with pytest.raises(KitError, match="belongs to the test split"):
@@ -181,7 +227,7 @@ def test_hydrogen_kit_layers_round_robin_and_derived_tom(
 @pytest.mark.parametrize("split", ["train", "validation", "test"])
 def test_every_kit_and_lane_starts_within_1ms_of_its_onset(split: str) -> None:
     """Isolated hits of every note of every kit (donors included) at three velocities."""
-    names = kit_names(split)
+    names = kit_names(split, extra=True)
     require_installed(names)
     kits = [load_kit(n) for n in names]
     worst = 0.0
@@ -205,6 +251,31 @@ def test_no_one_shot_is_shared_between_splits() -> None:
     assert not ids["train"] & ids["test"], sorted(ids["train"] & ids["test"])[:5]
     assert not ids["train"] & ids["validation"], sorted(ids["train"] & ids["validation"])[:5]
     assert not ids["validation"] & ids["test"], sorted(ids["validation"] & ids["test"])[:5]
+
+
+def _shot_heads(name: str, n: int = 4096) -> np.ndarray:
+    """The first ``n`` samples of each distinct one-shot of a kit, unit-norm rows."""
+    kit = load_kit(name)
+    audio = np.asarray(kit.audio)
+    spans = {shot for note in kit.notes for v in kit.voices_for(note) for la in v.layers for shot in la.shots}
+    rows = np.zeros((len(spans), n))
+    for i, (off, length) in enumerate(sorted(spans)):
+        head = audio[off : off + min(length, n)]
+        rows[i, : len(head)] = head / (np.linalg.norm(head) + 1e-12)
+    return rows
+
+
+def test_extra_kits_share_no_recording_with_held_out_kits() -> None:
+    """md5s differ between a WAV and an OGG of one recording: compare the audio (max normalised
+    cross-correlation over lags). Different drums of one kind stay below 0.92 here; the LMMS
+    files that are TimGM6mb's recordings, left out of the LMMS kit, reach 0.97-0.99."""
+    extra = [s.name for s in registry.KIT_SPECS if s.extra]
+    held = [n for split in ("validation", "test") for n in kit_names(split)]
+    require_installed(extra + held)
+    a = np.fft.rfft(np.concatenate([_shot_heads(n) for n in extra]), 8192)
+    b = np.fft.rfft(np.concatenate([_shot_heads(n) for n in held]), 8192)
+    worst = max(float(np.abs(np.fft.irfft(row[None, :] * np.conj(b), 8192)).max()) for row in a)
+    assert worst < 0.95
 
 
 def test_soundfont_velocity_layers() -> None:

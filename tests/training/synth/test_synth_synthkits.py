@@ -249,6 +249,8 @@ def test_writer_settings_stay_as_before_without_synth_kits() -> None:
     assert "synth_kits" not in plain and "synth_kit_version" not in plain  # old folders resume
     with_synth = SynthSettings(**base, synth_kits=2).as_json()  # type: ignore[arg-type]
     assert with_synth["synth_kits"] == 2 and with_synth["synth_kit_version"] >= 1
+    assert "extra_kits" not in plain  # likewise the extra kits, off by default
+    assert SynthSettings(**base, extra_kits=True).as_json()["extra_kits"] is True  # type: ignore[arg-type]
 
 
 def test_cli_synth_kits_go_to_the_train_split_only(

@@ -105,6 +105,7 @@ class DataConfig:
     rare_lane_oversampling: float
     on_the_fly_synth: float
     synth_kits: int
+    extra_kits: bool
     train_epoch_items: int | None
     piece_variation: float
     piece_semitones: tuple[float, float]

@@ -125,6 +125,7 @@ class EGMDDataModule(L.LightningDataModule):
                 synth_fraction=self.synth_fraction,
                 note_map=dict(self.config.classes.note_map),
                 synth_kits=data.synth_kits,
+                extra_kits=data.extra_kits,
                 piece_variation=piece_variation(self.config),
                 seed=self.seed,
             )

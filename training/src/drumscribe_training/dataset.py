@@ -264,6 +264,8 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
     synth_kits : int
         Kits synthesised in code (``synthkit-000`` ..) added to the renderer's training
         kits (``data.synth_kits``).
+    extra_kits : bool
+        Also render through the train split's extra kits (``data.extra_kits``).
     piece_variation : PieceVariation, optional
         Re-voicing of lane groups in rendered clips (``data.piece_*``).
     seed : int
@@ -281,6 +283,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         synth_fraction: float = 0.0,
         note_map: dict[int, str] | None = None,
         synth_kits: int = 0,
+        extra_kits: bool = False,
         piece_variation: PieceVariation | None = None,
         seed: int = 0,
     ) -> None:
@@ -299,6 +302,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self.synth_fraction = synth_fraction
         self.note_map = dict(note_map or {})
         self.synth_kits = int(synth_kits)
+        self.extra_kits = bool(extra_kits)
         self.piece_variation = piece_variation
         self.seed = seed
         self.reader = _ShardReader(index.paths)
@@ -382,6 +386,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
                 sample_rate=self.spec.sample_rate,
                 seed=int(rng.integers(1 << 31)),
                 synth_kits=self.synth_kits,
+                extra_kits=self.extra_kits,
                 piece_variation=self.piece_variation,
             )
         clip = self._renderer.render(duration_s=n_samples / self.spec.sample_rate, rng=rng)

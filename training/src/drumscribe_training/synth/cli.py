@@ -36,6 +36,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="add N kits synthesised in code (synthkit-000..) to the train split only (default 0)",
     )  # fmt: skip
     p.add_argument(
+        "--extra-kits", action="store_true",
+        help="also render through each split's extra kits (Sonic Pi, LMMS, STK; DATA.md)",
+    )  # fmt: skip
+    p.add_argument(
         "--split-kits", action=argparse.BooleanOptionalAction, default=True,
         help="keep the kit hold-out: each split uses only its own kits among --kits (default on)",
     )  # fmt: skip
@@ -103,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         realism=float(args.realism),
         clip_seconds=(float(args.clip_seconds[0]), float(args.clip_seconds[1])),
         synth_kits=int(args.synth_kits),
+        extra_kits=bool(args.extra_kits),
         piece_variation=piece_variation(load_config(), probability=float(args.piece_variation)),
     )
     from drumscribe_training.synth.registry import KitError

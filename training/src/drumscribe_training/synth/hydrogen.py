@@ -97,15 +97,19 @@ def read_drumkit(kit_dir: Path) -> dict[str, H2Instrument]:
     return out
 
 
-def load_sample(path: Path) -> tuple[np.ndarray, str]:
-    """Decode a one-shot to mono float32 at 44.1 kHz; also return the md5 of the file."""
+def load_sample(path: Path, *, raw: dict[str, object] | None = None) -> tuple[np.ndarray, str]:
+    """Decode a one-shot to mono float32 at 44.1 kHz; also return the md5 of the file.
+
+    ``raw`` reads a headerless file with these ``soundfile.read`` arguments (``format="RAW"``,
+    ``samplerate``, ``channels``, ``subtype``, ``endian``).
+    """
     import soundfile as sf
 
     try:
-        raw = path.read_bytes()
+        raw_bytes = path.read_bytes()
         import io
 
-        data, sr = sf.read(io.BytesIO(raw), dtype="float32", always_2d=True)
+        data, sr = sf.read(io.BytesIO(raw_bytes), dtype="float32", always_2d=True, **(raw or {}))
     except (OSError, RuntimeError, sf.LibsndfileError) as exc:
         raise ValueError(f"{path}: cannot decode one-shot ({exc})") from None
     mono = data.mean(axis=1).astype(np.float32)
@@ -113,4 +117,4 @@ def load_sample(path: Path) -> tuple[np.ndarray, str]:
         import soxr
 
         mono = soxr.resample(mono, sr, SAMPLE_RATE).astype(np.float32)
-    return mono, hashlib.md5(raw).hexdigest()
+    return mono, hashlib.md5(raw_bytes).hexdigest()

@@ -15,6 +15,11 @@ Notes a kit lacks are filled in this order: a derived tom (a neighbouring tom re
 crash 2 -> crash 1 pitched down, ...), a *donor* kit of the same split (at render time),
 and only then dropped from the labels.
 
+*Extra* kits (``KitSpec.extra``: one-shot folders of other Debian packages, unpacked into
+the kit cache by ``scripts/setup_kits.sh``) belong to a split but join its default kit list
+only when asked for (``extra=True``, ``data.extra_kits``), so the kits of earlier recipes
+stay as they were.
+
 Besides the registered kits, ``synthkit-000``, ``synthkit-001``, ... name kits
 synthesised in code (:mod:`drumscribe_training.synth.synthkits`): train split only,
 never in the default kit lists, opt-in by name or with ``synth_kits=N`` of
@@ -31,6 +36,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from drumscribe_training.synth.events import SAMPLE_RATE
 from drumscribe_training.synth.kitmodel import (
     Kit,
     RawLayer,
@@ -115,7 +123,7 @@ class KitSpec:
     """
 
     name: str
-    kind: str  # "hydrogen" | "sf2" | "exadrums" | "tiny" | "synth"
+    kind: str  # "hydrogen" | "sf2" | "exadrums" | "files" | "tiny" | "synth"
     split: str | None  # None: any split (the tiny kit)
     package: str
     licence: str
@@ -127,6 +135,7 @@ class KitSpec:
     exclude: frozenset[int] = frozenset()
     weight: float = 1.0
     attribution: str = ""
+    extra: bool = False  # opt-in: not in the split's default kits (``kit_names(extra=True)``)
 
     def source_path(self) -> Path:
         if self.kind == "hydrogen":
@@ -135,6 +144,8 @@ class KitSpec:
             return SF2_DIR / self.path
         if self.kind == "exadrums":
             return kit_cache_dir() / "exadrums" / "usr" / "share" / "exadrums"
+        if self.kind == "files":
+            return kit_cache_dir() / "packages" / self.package / self.path
         return Path()
 
     def installed(self) -> bool:
@@ -143,6 +154,10 @@ class KitSpec:
         p = self.source_path()
         if self.kind == "sf2":
             return p.is_file()
+        if self.kind == "files":
+            return all(
+                (p / f).is_file() for names in self.mapping.values() for n in names for f in n.split("|")
+            )  # type: ignore[union-attr]
         marker = "drumkit.xml" if self.kind == "hydrogen" else "Default.xml"
         return (p / marker).is_file()
 
@@ -528,6 +543,76 @@ KIT_SPECS: tuple[KitSpec, ...] = (
         )
         for p, n in _FLUID_PRESETS.items()
     ),
+    # ------------------------------------------- train, extra (opt-in: data.extra_kits)
+    KitSpec(
+        "Sonic Pi Acoustic",
+        "files",
+        "train",
+        "sonic-pi-samples",
+        "CC0-1.0",
+        "usr/share/sonic-pi/samples",
+        mapping={
+            36: ("drum_bass_soft.flac|drum_bass_hard.flac", "drum_heavy_kick.flac"),
+            38: ("drum_snare_soft.flac|drum_snare_hard.flac",),
+            42: ("drum_cymbal_closed.flac",),
+            46: ("drum_cymbal_open.flac",),
+            44: ("drum_cymbal_pedal.flac",),
+            48: ("drum_tom_hi_soft.flac|drum_tom_hi_hard.flac",),
+            45: ("drum_tom_mid_soft.flac|drum_tom_mid_hard.flac",),
+            43: ("drum_tom_lo_soft.flac|drum_tom_lo_hard.flac",),
+            49: ("drum_cymbal_soft.flac|drum_cymbal_hard.flac",),
+            57: ("drum_splash_soft.flac|drum_splash_hard.flac",),
+        },
+        extra=True,
+        attribution="Sonic Pi samples (acoustic kit by menegass, Freesound, CC0)",
+    ),
+    KitSpec(
+        "LMMS",
+        "files",
+        "train",
+        "lmms-common",
+        "GPL-2+ (the package's; the samples' origin is not documented)",
+        "usr/share/lmms/samples/drums",
+        mapping={
+            36: (
+                *(f"bassdrum0{i}.ogg" for i in range(1, 5)),
+                *("bassdrum_acoustic02.ogg", "kick01.ogg", "kick_hard01.ogg", "kick_soft02.ogg"),
+            ),
+            38: (*(f"snare0{i}.ogg" for i in range(1, 8)), "snare_muffled01.ogg"),
+            40: ("snare_rim01.ogg", "rim01.ogg"),
+            42: tuple(f"hihat_closed0{i}.ogg" for i in range(1, 6)),
+            46: ("hihat_opened01.ogg", "hihat_opened02.ogg"),
+            44: ("hihat_foot_pedal01.ogg",),
+            49: ("crash02.ogg",),
+            57: ("crash01.ogg",),
+            51: ("ride01.ogg", "ride02.ogg"),
+        },
+        # left out: tom_hi01/mid01/low01, snare_acoustic01 and sidestick01 are TimGM6mb's (a
+        # validation kit) recordings (audio correlation 0.88-0.99); its toms come from donors
+        extra=True,
+        attribution="LMMS drum samples (lmms-common)",
+    ),
+    KitSpec(
+        "STK",
+        "files",
+        "train",
+        "stk",
+        "STK licence (MIT-style)",
+        "usr/share/stk/rawwaves",
+        mapping={
+            36: ("bassdrum.raw",),
+            38: ("snardrum.raw",),
+            42: ("hihatcym.raw",),
+            48: ("tomhidrm.raw",),
+            45: ("tommiddr.raw",),
+            43: ("tomlowdr.raw",),
+            49: ("crashcym.raw",),
+            51: ("ridecymb.raw",),
+        },
+        weight=0.5,
+        extra=True,
+        attribution="The Synthesis ToolKit in C++ (STK) rawwaves, Perry R. Cook and Gary P. Scavone",
+    ),
     # ---------------------------------------------------------------- any split
     KitSpec(TINY_KIT_NAME, "tiny", None, "(none: synthesised in code)", "MIT"),
 )
@@ -538,12 +623,15 @@ _BY_NAME = {s.name: s for s in KIT_SPECS}
 KIT_NAMES: tuple[str, ...] = tuple(s.name for s in KIT_SPECS)
 
 
-def kit_names(split: str | None = None) -> tuple[str, ...]:
-    """Registered kit names, all or those of one split (``tiny`` belongs to none)."""
+def kit_names(split: str | None = None, *, extra: bool = False) -> tuple[str, ...]:
+    """Registered kit names, all or those of one split (``tiny`` belongs to none).
+
+    A split's *extra* kits (see the module docstring) are included only with ``extra``.
+    """
     if split is None:
         return KIT_NAMES
     _check_split(split)
-    return tuple(s.name for s in KIT_SPECS if s.split == split)
+    return tuple(s.name for s in KIT_SPECS if s.split == split and (extra or not s.extra))
 
 
 def kits_for_split(split: str) -> tuple[str, ...]:
@@ -629,6 +717,7 @@ def resolve_kits(
     *,
     split_kits: bool = True,
     synth_kits: int = 0,
+    extra_kits: bool = False,
 ) -> tuple[str, ...]:
     """The kit names a split renders with.
 
@@ -647,6 +736,8 @@ def resolve_kits(
         Add ``synthkit-000`` .. ``synthkit-{N-1}`` to the train split's kits (each drawn
         like one sampled kit of weight 1). Only for ``split="train"``; asking for them
         in another split raises :class:`KitError` while ``split_kits`` is on.
+    extra_kits : bool
+        With ``kits=None``, also the split's extra kits (named kits are used either way).
 
     Returns
     -------
@@ -667,7 +758,7 @@ def resolve_kits(
                 "data.synth_kits) or disable the kit split"
             )
     if kits is None:
-        names = kit_names(split)
+        names = kit_names(split, extra=extra_kits)
     else:
         specs = [get_spec(k) for k in kits]
         names = tuple(s.name for s in specs if not split_kits or s.split is None or s.split == split)
@@ -778,6 +869,42 @@ def _build_exadrums(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]
     return voices, notes
 
 
+#: STK's rawwaves: headerless 16-bit big-endian mono PCM at 22.05 kHz.
+STK_RAW = {"samplerate": 22050, "channels": 1, "subtype": "PCM_16", "endian": "BIG", "format": "RAW"}
+#: Fade at the end of each one-shot of a "files" kit (some are cut off mid-ring), in seconds.
+FILES_END_FADE_S = 0.01
+
+
+def _build_files(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]]:
+    """One-shot files of a folder: each mapped name is a voice (a clip picks one per note);
+    ``"soft.flac|hard.flac"`` splits the velocity range evenly into layers, softest first."""
+    from drumscribe_training.synth.hydrogen import load_sample
+
+    root = spec.source_path()
+    fade = int(FILES_END_FADE_S * SAMPLE_RATE)
+    voices: list[RawVoice] = []
+    notes: dict[int, list[int]] = {}
+    for note, names in spec.mapping.items():
+        assert isinstance(names, tuple)
+        for entry in names:
+            files = entry.split("|")
+            layers, ids = [], set()
+            for i, fname in enumerate(files):
+                path = root / fname
+                x, md5 = load_sample(path, raw=STK_RAW if path.suffix == ".raw" else None)
+                if not (abs(x).max() > 1e-6):
+                    raise KitError(f"kit {spec.name!r}: {path} is silent")
+                n = min(fade, len(x))
+                x[len(x) - n :] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
+                layers.append(RawLayer(i / len(files), (i + 1) / len(files), [x]))
+                ids.add(f"md5:{md5}")
+            notes.setdefault(note, []).append(len(voices))
+            voices.append(
+                RawVoice(entry, layers, ids, max_s=4.0 if note in CYMBAL_NOTES else 2.5)
+            )  # fmt: skip
+    return voices, notes
+
+
 def _build_sf2(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]]:
     from drumscribe_training.synth.soundfont import render_preset
 
@@ -865,6 +992,8 @@ def build_kit(spec: KitSpec) -> Kit:
         voices, notes = _build_sf2(spec)
     elif spec.kind == "exadrums":
         voices, notes = _build_exadrums(spec)
+    elif spec.kind == "files":
+        voices, notes = _build_files(spec)
     else:  # pragma: no cover
         raise KitError(f"kit {spec.name!r}: unknown kind {spec.kind!r}")
     done = _complete(spec, voices, notes)

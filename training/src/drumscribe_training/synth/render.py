@@ -113,6 +113,9 @@ class ClipRenderer:
         Also render through ``synthkit-000`` .. ``synthkit-{N-1}``, kits synthesised in
         code (train split only; each drawn as often as one sampled kit of weight 1, and,
         like every kit of the split, a donor and blend partner for the others).
+    extra_kits : bool
+        With ``kits=None``, also the split's extra kits (registry: one-shot folders of other
+        packages, opt-in so that earlier recipes keep their kits).
     piece_variation : PieceVariation, optional
         Re-voices some lane groups' one-shots per clip (tuning, shortened tails): many
         virtual kits from each sampled one.
@@ -135,6 +138,7 @@ class ClipRenderer:
         blend_probability: float | None = None,
         split_kits: bool = True,
         synth_kits: int = 0,
+        extra_kits: bool = False,
         piece_variation: PieceVariation | None = None,
     ) -> None:
         if sample_rate <= 0:
@@ -143,7 +147,9 @@ class ClipRenderer:
             raise ValueError("procedural_fraction must be within 0..1")
         self.split = split
         self.sample_rate = int(sample_rate)
-        self.kit_names = resolve_kits(split, kits, split_kits=split_kits, synth_kits=synth_kits)
+        self.kit_names = resolve_kits(
+            split, kits, split_kits=split_kits, synth_kits=synth_kits, extra_kits=extra_kits
+        )
         self.procedural_fraction = float(procedural_fraction)
         self.realism = float(realism)
         self.blend_probability = (

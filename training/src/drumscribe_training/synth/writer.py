@@ -62,7 +62,8 @@ class SynthSettings:
     split only; 0 (the default) is left out of ``synth_settings.json``, so folders
     written before the option existed resume as before. ``piece_variation`` re-voices
     lane groups per clip in every split (for robustness checks: a held-out split rendered
-    with it is a set of virtual kits); None (the default) is left out likewise.
+    with it is a set of virtual kits); None (the default) is left out likewise, as is
+    ``extra_kits`` (every split's extra kits join its kits) when False.
     """
 
     hours: float
@@ -74,6 +75,7 @@ class SynthSettings:
     clip_seconds: tuple[float, float] = (15.0, 60.0)  # procedural clip lengths
     synth_kits: int = 0
     piece_variation: PieceVariation | None = None
+    extra_kits: bool = False
     version: int = WRITER_VERSION
 
     def uses_synth_kits(self) -> bool:
@@ -93,6 +95,8 @@ class SynthSettings:
         d["clip_seconds"] = list(self.clip_seconds)
         if not self.synth_kits:
             del d["synth_kits"]
+        if not self.extra_kits:
+            del d["extra_kits"]
         if self.piece_variation is None:
             del d["piece_variation"]
         else:
@@ -161,6 +165,7 @@ def plan_jobs(settings: SynthSettings) -> list[Job]:
             settings.kits,
             split_kits=settings.split_kits,
             synth_kits=settings.synth_kits if split == "train" else 0,
+            extra_kits=settings.extra_kits,
         )
         budget = settings.hours * 3600.0 * SPLIT_SHARE[split]
         gmd_budget = budget * (1.0 - settings.procedural_fraction)
