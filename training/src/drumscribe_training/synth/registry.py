@@ -851,37 +851,20 @@ def _build_hydrogen(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]
     return voices, notes
 
 
-def _build_exadrums(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]]:
-    from drumscribe_training.synth.hydrogen import load_sample
-
-    root = spec.source_path()
-    voices: list[RawVoice] = []
-    notes: dict[int, list[int]] = {}
-    for note, names in spec.mapping.items():
-        assert isinstance(names, tuple)
-        for fname in names:
-            x, md5 = load_sample(root / fname)
-            notes.setdefault(note, []).append(len(voices))
-            voices.append(
-                RawVoice(fname, [RawLayer(0.0, 1.0, [x])], {f"md5:{md5}"},
-                         max_s=4.0 if note in CYMBAL_NOTES else 2.5)
-            )  # fmt: skip
-    return voices, notes
-
-
 #: STK's rawwaves: headerless 16-bit big-endian mono PCM at 22.05 kHz.
 STK_RAW = {"samplerate": 22050, "channels": 1, "subtype": "PCM_16", "endian": "BIG", "format": "RAW"}
 #: Fade at the end of each one-shot of a "files" kit (some are cut off mid-ring), in seconds.
 FILES_END_FADE_S = 0.01
 
 
-def _build_files(spec: KitSpec) -> tuple[list[RawVoice], dict[int, list[int]]]:
-    """One-shot files of a folder: each mapped name is a voice (a clip picks one per note);
-    ``"soft.flac|hard.flac"`` splits the velocity range evenly into layers, softest first."""
+def _build_files(spec: KitSpec, *, end_fade_s: float) -> tuple[list[RawVoice], dict[int, list[int]]]:
+    """One-shot files of a folder (kinds ``files`` and ``exadrums``): each mapped name is a
+    voice (a clip picks one per note); ``"soft.flac|hard.flac"`` splits the velocity range
+    evenly into layers, softest first; each one-shot's last ``end_fade_s`` fades out."""
     from drumscribe_training.synth.hydrogen import load_sample
 
     root = spec.source_path()
-    fade = int(FILES_END_FADE_S * SAMPLE_RATE)
+    fade = int(end_fade_s * SAMPLE_RATE)
     voices: list[RawVoice] = []
     notes: dict[int, list[int]] = {}
     for note, names in spec.mapping.items():
@@ -990,10 +973,8 @@ def build_kit(spec: KitSpec) -> Kit:
         voices, notes = _build_hydrogen(spec)
     elif spec.kind == "sf2":
         voices, notes = _build_sf2(spec)
-    elif spec.kind == "exadrums":
-        voices, notes = _build_exadrums(spec)
-    elif spec.kind == "files":
-        voices, notes = _build_files(spec)
+    elif spec.kind in ("exadrums", "files"):  # eXaDrums' one-shots end cleanly: no fade
+        voices, notes = _build_files(spec, end_fade_s=FILES_END_FADE_S if spec.kind == "files" else 0.0)
     else:  # pragma: no cover
         raise KitError(f"kit {spec.name!r}: unknown kind {spec.kind!r}")
     done = _complete(spec, voices, notes)
