@@ -9,6 +9,8 @@
 #    signal, not a selection set;
 # 3. runs scripts/timed_finetune.py with what is left of TOTAL_S (less RESERVE_S, default 120),
 #    writing OUT/candidate.ckpt (weights only), OUT/summary.json, OUT/events.tb and OUT/stage.log.
+# The bundle (~45 MiB) and the tracked tree travel together under the device tool's 64 MiB: move
+# the bundled model.onnx and reports/ out of the working tree for the call (neither is needed there).
 # Judge the candidate afterwards on the real validation split (scripts/build_default_model.sh
 # with INSTALL=0). PYTHON (default python3), NUM_WORKERS (default: cores - 2) and FILL (share of the
 # training budget the schedule plans, default 0.85: the probe's rate is a guess, 4.0 to 4.7 batches/s
