@@ -77,6 +77,40 @@ def test_voicing_retunes_like_a_sampler_and_fades_the_tail() -> None:
     assert np.array_equal(Voicing(0.0, None).apply(shot, sr), shot)
 
 
+def test_shelf_darkens_or_brightens_and_keeps_the_peak() -> None:
+    sr = SAMPLE_RATE
+    rng = np.random.default_rng(0)
+    t = np.arange(sr, dtype=np.float32) / sr
+    shot = (8000 * rng.standard_normal(sr) * np.exp(-t / 0.3)).astype(np.float32)  # a cymbal-ish hiss
+    freqs = np.fft.rfftfreq(sr, 1 / sr)
+
+    def high_share(x: np.ndarray) -> float:  # energy share above 8 kHz
+        power = np.abs(np.fft.rfft(x)) ** 2
+        return float(power[freqs > 8000].sum() / power.sum())
+
+    dark = Voicing(0.0, None, shelf_db=-12.0).apply(shot, sr)
+    bright = Voicing(0.0, None, shelf_db=6.0).apply(shot, sr)
+    assert high_share(dark) < 0.5 * high_share(shot) < high_share(bright)
+    for x in (dark, bright):
+        assert x.shape == shot.shape and x.dtype == np.float32
+        assert np.isclose(np.abs(x).max(), np.abs(shot).max(), rtol=1e-4)  # loudness by peak kept
+    assert np.array_equal(Voicing(0.0, None, shelf_db=0.0).apply(shot, sr), shot)
+
+
+def test_shelf_range_is_drawn_per_group_and_off_by_default() -> None:
+    assert not _variation(1.0).shelves()
+    assert all(v.shelf_db == 0.0 for v in _variation(1.0).draw(np.random.default_rng(2)).values())
+    pv = dataclasses.replace(_variation(1.0), shelf_db=(-15.0, 6.0), groups=("toms", "ride"))
+    gains = [pv.draw(np.random.default_rng(i)) for i in range(10)]
+    assert all(-15.0 <= v["ride"].shelf_db <= 6.0 for v in gains)
+    assert all(v["hi_tom"].shelf_db == v["low_tom"].shelf_db for v in gains)  # one draw per group
+    assert len({v["ride"].shelf_db for v in gains}) == 10
+    with pytest.raises(ValueError, match="shelf_db must be"):
+        dataclasses.replace(pv, shelf_db=(6.0, -6.0))
+    with pytest.raises(ValueError, match="shelf_hz must be > 0"):
+        dataclasses.replace(pv, shelf_hz=0.0)
+
+
 def test_renderer_revoices_the_audio_but_not_the_labels() -> None:
     def render(pv: PieceVariation | None):  # type: ignore[no-untyped-def]
         r = ClipRenderer("train", 16000, kits=["tiny"], procedural_fraction=1.0, piece_variation=pv)
@@ -104,6 +138,9 @@ def test_config_keys_and_their_errors(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump({"base": base, "data": {"piece_variation": 1.5}}))
     with pytest.raises(ConfigError, match=r"data\.piece_\*: .*probability"):
         load_config(bad)
+    bad.write_text(yaml.safe_dump({"base": base, "data": {"piece_shelf_db": [3.0, -3.0]}}))
+    with pytest.raises(ConfigError, match=r"data\.piece_\*: .*shelf_db"):
+        load_config(bad)
 
 
 def test_cli_renders_a_revoiced_set_and_records_it(
@@ -116,6 +153,7 @@ def test_cli_renders_a_revoiced_set_and_records_it(
     meta = json.loads((out / META_NAME).read_text())
     assert meta["piece_variation"]["probability"] == 0.5
     assert meta["piece_variation"]["semitones"] == list(load_config().data.piece_semitones)
+    assert "shelf_db" not in meta["piece_variation"]  # no shelf: as written before it existed
     capsys.readouterr()
     assert train_main(argv) == 2  # resuming the folder without it: other settings
     assert "piece_variation" in capsys.readouterr().err

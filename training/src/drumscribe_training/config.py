@@ -112,6 +112,8 @@ class DataConfig:
     piece_decay_s: tuple[float, float]
     piece_decay_probability: float
     piece_groups: tuple[str, ...]
+    piece_shelf_db: tuple[float, float]
+    piece_shelf_hz: float
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,8 @@ def piece_variation(cfg: Config, *, probability: float | None = None) -> PieceVa
             decay_s=(float(d.piece_decay_s[0]), float(d.piece_decay_s[1])),
             decay_probability=float(d.piece_decay_probability),
             groups=tuple(d.piece_groups),
+            shelf_db=(float(d.piece_shelf_db[0]), float(d.piece_shelf_db[1])),
+            shelf_hz=float(d.piece_shelf_hz),
         )
     except ValueError as exc:
         raise ConfigError(f"{cfg.source}: data.piece_*: {exc}") from None

@@ -5,8 +5,9 @@ piece, not as a whole: a TR-808's toms are short sine blips, a lo-fi kit's ride 
 0.4 s cymbal (MODEL.md, "Per held-out kit"). Augmentation's pitch shift moves the whole mix
 at once; a :class:`PieceVariation` instead re-tunes one lane group's one-shots (resampling,
 as a sampler does: up is shorter) and fades their tails with an extra exponential decay,
-each group drawn on its own, once per clip. The three toms share one draw, so their order
-(high above mid above low) is kept. Labels do not change: a re-voiced snare is a snare, and
+each group drawn on its own, once per clip; optionally a high shelf makes them brighter or
+darker (a dark ride bow against the bright rides most training kits have). The three toms
+share one draw, so their order (high above mid above low) is kept. Labels do not change: a re-voiced snare is a snare, and
 the onset stays where it was (the fade starts at the one-shot's first sample).
 """
 
@@ -43,10 +44,17 @@ class Voicing:
     decay_s : float or None
         Time constant (s) of an extra exponential fade from the one-shot's first sample;
         None leaves the tail as sampled.
+    shelf_db : float
+        Gain (dB) of a high shelf at ``shelf_hz`` (negative: darker); 0 leaves the
+        spectrum alone. The shelved one-shot keeps the original's peak.
+    shelf_hz : float
+        The shelf's corner frequency in Hz.
     """
 
     semitones: float
     decay_s: float | None
+    shelf_db: float = 0.0
+    shelf_hz: float = 3000.0
 
     def apply(self, shot: np.ndarray, sample_rate: int) -> np.ndarray:
         """The re-voiced one-shot, float32 in the input's scale, shape ``[samples']``."""
@@ -56,6 +64,14 @@ class Voicing:
         if self.decay_s is not None:
             t = np.arange(x.shape[0], dtype=np.float32) / np.float32(self.decay_s * sample_rate)
             x = x * np.exp(-t)
+        if self.shelf_db != 0.0:
+            import pedalboard
+
+            shelf = pedalboard.HighShelfFilter(cutoff_frequency_hz=self.shelf_hz, gain_db=self.shelf_db)
+            peak = float(np.max(np.abs(x))) if x.size else 0.0
+            y = shelf(x[None, :], float(sample_rate))[0]
+            y_peak = float(np.max(np.abs(y))) if y.size else 0.0
+            x = (y * (peak / y_peak) if y_peak > 0.0 else y).astype(np.float32)
         return x
 
 
@@ -76,6 +92,11 @@ class PieceVariation:
         Chance that a re-voiced group's tails are also faded.
     groups : tuple of str
         The lane groups that may be re-voiced (keys of :data:`LANE_GROUPS`; default all).
+    shelf_db : (float, float)
+        Range (dB, uniform) of a re-voiced group's high-shelf gain; ``(0, 0)`` (the default)
+        draws nothing, so renders stay as without the option.
+    shelf_hz : float
+        The shelf's corner frequency in Hz.
     """
 
     probability: float
@@ -83,6 +104,8 @@ class PieceVariation:
     decay_s: tuple[float, float]
     decay_probability: float
     groups: tuple[str, ...] = tuple(LANE_GROUPS)
+    shelf_db: tuple[float, float] = (0.0, 0.0)
+    shelf_hz: float = 3000.0
 
     def __post_init__(self) -> None:
         for name in ("probability", "decay_probability"):
@@ -95,9 +118,18 @@ class PieceVariation:
         lo, hi = self.decay_s
         if not 0.0 < lo <= hi:
             raise ValueError(f"piece variation decay_s must be 0 < low <= high, got {self.decay_s}")
+        lo, hi = self.shelf_db
+        if lo > hi:
+            raise ValueError(f"piece variation shelf_db must be (low, high), got {self.shelf_db}")
+        if not self.shelf_hz > 0.0:
+            raise ValueError(f"piece variation shelf_hz must be > 0, got {self.shelf_hz}")
         unknown = sorted(set(self.groups) - set(LANE_GROUPS))
         if unknown:
             raise ValueError(f"piece variation groups {unknown} unknown (known: {list(LANE_GROUPS)})")
+
+    def shelves(self) -> bool:
+        """Whether re-voiced groups get a high shelf (``shelf_db`` is not ``(0, 0)``)."""
+        return self.shelf_db != (0.0, 0.0)
 
     def draw(self, rng: np.random.Generator) -> dict[str, Voicing]:
         """The voicing of every re-voiced lane for one clip (lane name -> :class:`Voicing`)."""
@@ -112,6 +144,7 @@ class PieceVariation:
             if rng.random() < self.decay_probability:
                 lo, hi = self.decay_s
                 decay = float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+            shelf = float(rng.uniform(*self.shelf_db)) if self.shelves() else 0.0
             for lane in lanes:
-                out[lane] = Voicing(semitones=semitones, decay_s=decay)
+                out[lane] = Voicing(semitones, decay, shelf_db=shelf, shelf_hz=self.shelf_hz)
         return out

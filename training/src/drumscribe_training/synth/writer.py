@@ -103,6 +103,9 @@ class SynthSettings:
             d["piece_variation"] = {
                 k: list(v) if isinstance(v, tuple) else v for k, v in d["piece_variation"].items()
             }
+            if not self.piece_variation.shelves():  # folders written before the shelf resume
+                for k in ("shelf_db", "shelf_hz"):
+                    del d["piece_variation"][k]
         if self.uses_synth_kits():
             from drumscribe_training.synth.synthkits import SYNTH_KIT_VERSION
 
