@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "fit": "drumscribe_training.train_cli",
     "evaluate": "drumscribe_training.evaluate_cli",
     "compare": "drumscribe_training.compare_cli",
+    "hear": "drumscribe_training.hear_cli",
     "transcribe": "drumscribe_training.transcribe_cli",
 }
 
