@@ -49,3 +49,12 @@ pack(out / "groove-midi.tar.xz", [(gmd_root(), "groove-midi")])
 average_checkpoints([init], out / "init.ckpt")
 PY
 du -sh "$DIR"/* && du -sh "$DIR"
+# the device tool carries the tracked tree and the bundle together, 64 MiB at most
+tree=$(git ls-files -z | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+bundle=$(du -sb "$DIR" | cut -f1)
+mib=$(( (tree + bundle) / 1048576 ))
+echo "tracked tree + bundle: ${mib} MiB"
+if [ "$mib" -ge 64 ]; then
+  echo "warning: over the 64 MiB a device call carries; move runtime/src/drumscribe/models/default/model.onnx" \
+       "and reports/ out of the working tree for the call (gpu_stage.sh needs neither)" >&2
+fi
