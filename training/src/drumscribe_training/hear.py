@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from drumscribe.lanes import LANE_NAMES
+from drumscribe.model import InferenceModel
 
 __all__ = ["DEFAULT_NOTES", "NOTHING", "PieceHearing", "hear_pieces", "to_markdown"]
 
@@ -85,7 +86,7 @@ def hear_pieces(
     kit_name: str,
     notes: Sequence[int] = DEFAULT_NOTES,
     *,
-    model: object | str | os.PathLike[str] | None = None,
+    model: InferenceModel | str | os.PathLike[str] | None = None,
     velocity: int = 100,
     hits: int = 32,
     interval_s: float = 0.25,
@@ -153,7 +154,7 @@ def hear_pieces(
         for voice in kit.voices_for(note):
             shot = kit.shot(voice.pick_layer(velocity).shots[0])
             audio = _render([(shot, times), *extra], seconds, SAMPLE_RATE)
-            found = drumscribe.transcribe(audio, sample_rate=SAMPLE_RATE, model=model).hits  # type: ignore[arg-type]
+            found = drumscribe.transcribe(audio, sample_rate=SAMPLE_RATE, model=model).hits
             onsets = np.array([h.time_s for h in found])
             names = [h.drum for h in found]
             heard: Counter[str] = Counter()

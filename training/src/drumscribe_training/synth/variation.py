@@ -7,8 +7,9 @@ at once; a :class:`PieceVariation` instead re-tunes one lane group's one-shots (
 as a sampler does: up is shorter) and fades their tails with an extra exponential decay,
 each group drawn on its own, once per clip; optionally a high shelf makes them brighter or
 darker (a dark ride bow against the bright rides most training kits have). The three toms
-share one draw, so their order (high above mid above low) is kept. Labels do not change: a re-voiced snare is a snare, and
-the onset stays where it was (the fade starts at the one-shot's first sample).
+share one draw, so their order (high above mid above low) is kept. Labels do not change: a
+re-voiced snare is a snare, and the onset stays where it was (the fade starts at the
+one-shot's first sample).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ LANE_GROUPS: dict[str, tuple[str, ...]] = {
     "ride": ("ride",),
 }
 
+#: Corner frequency (Hz) of the high shelf when none is given (``data.piece_shelf_hz``).
+DEFAULT_SHELF_HZ = 3000.0
+
 
 @dataclass(frozen=True)
 class Voicing:
@@ -54,7 +58,7 @@ class Voicing:
     semitones: float
     decay_s: float | None
     shelf_db: float = 0.0
-    shelf_hz: float = 3000.0
+    shelf_hz: float = DEFAULT_SHELF_HZ
 
     def apply(self, shot: np.ndarray, sample_rate: int) -> np.ndarray:
         """The re-voiced one-shot, float32 in the input's scale, shape ``[samples']``."""
@@ -105,7 +109,7 @@ class PieceVariation:
     decay_probability: float
     groups: tuple[str, ...] = tuple(LANE_GROUPS)
     shelf_db: tuple[float, float] = (0.0, 0.0)
-    shelf_hz: float = 3000.0
+    shelf_hz: float = DEFAULT_SHELF_HZ
 
     def __post_init__(self) -> None:
         for name in ("probability", "decay_probability"):
