@@ -16,6 +16,7 @@ from drumscribe_training.egmd import OnsetEvent
 from drumscribe_training.evaluate import (
     ClipResult,
     _confusion,
+    _group_scores,
     _per_kit,
     _score,
     _velocity_mae,
@@ -76,6 +77,51 @@ def test_scores_per_kit() -> None:
     assert table["B"]["counts"]["fp"]["kick"] == 1
 
 
+def test_lane_groups_score_merged_lanes_and_naming() -> None:
+    toms = ("hi_tom", "mid_tom", "low_tom")
+    # hi tom at 1.0 heard as mid tom; mid tom at 2.0 heard as hi and low tom at once; low tom at 3.0
+    # heard right; low tom at 4.0 missed; a mid tom at 5.0 where nothing is; a kick is no tom
+    clip = _clip(
+        [(1.0, 3, 100), (2.0, 4, 100), (3.0, 5, 100), (4.0, 5, 100), (6.0, 0, 100)],
+        [
+            (1.01, "mid_tom", 90),
+            (2.0, "hi_tom", 90),
+            (2.01, "low_tom", 90),
+            (3.0, "low_tom", 90),
+            (5.0, "mid_tom", 90),
+            (6.0, "kick", 90),
+        ],
+    )
+    per_lane = _score([clip], 0.05)
+    assert per_lane.f1["hi_tom"] == 0.0 and per_lane.f1["mid_tom"] == 0.0
+    groups = _group_scores([clip], {"toms": toms}, window_s=0.05, min_interval_s=0.03)
+    g = groups["toms"]
+    # merged: 1.01, 2.0 (2.01 within 30 ms: dropped), 3.0, 5.0 -> 3 matched of 4 refs, 1 false
+    assert (g["support"], g["precision"], g["recall"]) == (4, 0.75, 0.75)
+    assert g["f1"] == pytest.approx(0.75)
+    assert g["named_right"] == pytest.approx(1 / 3)  # only the low tom at 3.0 is in its own lane
+    assert g["lanes"] == list(toms)
+    # with no interval, both hits at 2.0 stay: one more false hit
+    loose = _group_scores([clip], {"toms": toms}, window_s=0.05, min_interval_s=0.0)["toms"]
+    assert loose["precision"] == pytest.approx(3 / 5)
+    empty = _group_scores([_clip([], [])], {"toms": toms}, window_s=0.05, min_interval_s=0.03)["toms"]
+    assert empty["support"] == 0 and empty["named_right"] is None and empty["f1"] == 0.0
+
+
+def test_lane_groups_config_is_checked(tmp_path: Path) -> None:
+    from drumscribe_training.config import ConfigError
+
+    cfg = load_config()
+    assert cfg.evaluation.lane_groups["toms"] == ("hi_tom", "mid_tom", "low_tom")
+    path = tmp_path / "c.yaml"
+    path.write_text("base: " + str(cfg.source) + "\nevaluation:\n  lane_groups:\n    pads: [kick, snare]\n")
+    # a config's groups replace the base's (a base group cannot linger)
+    assert load_config(path).evaluation.lane_groups == {"pads": ("kick", "snare")}
+    path.write_text("base: " + str(cfg.source) + "\nevaluation:\n  lane_groups:\n    toms: [hi_tom, tom]\n")
+    with pytest.raises(ConfigError, match=r"evaluation\.lane_groups\.toms"):
+        load_config(path)
+
+
 def test_tuning_picks_thresholds_that_separate(tmp_path: Path) -> None:
     acts = np.zeros((1000, 8), dtype=np.float32)
     ref = []
@@ -109,6 +155,9 @@ def test_evaluate_on_egmd_layout_and_write_reports(tiny_egmd: Path, tmp_path: Pa
     assert set(report.per_kit) == set(report.kits)
     assert sum(row["clips"] for row in report.per_kit.values()) == report.clips
     assert all(f"| {kit} |" in paths[1].read_text() for kit in report.kits)
+    assert set(report.groups) == set(cfg.evaluation.lane_groups)
+    assert "## Lane groups (50 ms)" in paths[1].read_text()
+    assert json.loads(paths[0].read_text())["groups"]["toms"]["lanes"] == ["hi_tom", "mid_tom", "low_tom"]
     # tuned thresholds go into the sidecar; the model still loads (hash of the .onnx unchanged)
     thr = dict.fromkeys(LANE_NAMES, 0.35)
     write_thresholds(model_path, thr, tuned_on={"split": "val"})

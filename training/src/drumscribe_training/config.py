@@ -188,6 +188,11 @@ class InferenceConfig:
 
 
 @dataclass(frozen=True)
+class EvaluationConfig:
+    lane_groups: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Config:
     classes: ClassesConfig
     audio: AudioConfig
@@ -200,6 +205,7 @@ class Config:
     logging: LoggingConfig
     peak_picking: PeakPickingConfig
     inference: InferenceConfig
+    evaluation: EvaluationConfig
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -230,10 +236,14 @@ def default_config_path() -> Path:
     return REPO_ROOT / "configs" / "default_config.yaml"
 
 
+#: Mappings a config replaces whole rather than merging into the base's.
+_REPLACED_WHOLE = ("note_map", "lane_groups")
+
+
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "note_map":
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in _REPLACED_WHOLE:
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value
@@ -453,6 +463,13 @@ def _check(cfg: Config) -> None:
     if cfg.data.synth_kits < 0:
         raise ConfigError(f"{cfg.source}: data.synth_kits must be >= 0, got {cfg.data.synth_kits}")
     piece_variation(cfg)  # raises on a bad value
+    for group, lanes in cfg.evaluation.lane_groups.items():
+        unknown = sorted(set(lanes) - set(LANE_NAMES))
+        if unknown or len(set(lanes)) < 2:
+            raise ConfigError(
+                f"{cfg.source}: evaluation.lane_groups.{group} must name two or more of "
+                f"{list(LANE_NAMES)}, got {list(lanes)}"
+            )
     if cfg.frontend.win_length > cfg.frontend.n_fft:
         raise ConfigError(f"{cfg.source}: frontend.win_length must be <= frontend.n_fft")
     if cfg.frontend.fmax > cfg.audio.sample_rate / 2:

@@ -3,8 +3,10 @@
 Scores use mir_eval's onset matching (``mir_eval.util.match_events``) per lane at 50 ms
 (also 30 and 20 ms), summed over clips (micro-averaged over lanes for "overall"). Also:
 velocity error of matched hits, where missed and false hits went (a confusion table),
-cross-stick counted as snare and left out, a JSON and a Markdown report, a PNG of per-lane
-F and a piano-roll PNG of one clip.
+cross-stick counted as snare and left out, lane groups (``evaluation.lane_groups``: toms or
+cymbals scored as one lane, as charts with fewer lanes play them, and how often the model named
+the right lane of the group), a JSON and a Markdown report, a PNG of per-lane F and a
+piano-roll PNG of one clip.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from drumscribe.lanes import LANE_NAMES
 from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config
 from drumscribe_training.egmd import EGMDRow, OnsetEvent, read_index, read_onsets
-from drumscribe_training.metrics import OnsetCounts, OnsetScores
+from drumscribe_training.metrics import OnsetCounts, OnsetScores, prf
 from drumscribe_training.splits import assign_splits
 
 __all__ = [
@@ -75,6 +77,7 @@ class EvalReport:
     confusion: dict[str, dict[str, int]]
     thresholds: dict[str, float]
     per_kit: dict[str, dict[str, Any]] = field(default_factory=dict)  # kit -> clips, hours, F1 per lane @50ms
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # group -> lanes, P/R/F1, named right
     extra: dict[str, Any] = field(default_factory=dict)
 
     def headline(self) -> dict[str, Any]:
@@ -106,6 +109,7 @@ class EvalReport:
         )
         wo = self.scores_without_cross_stick
         lines += self._per_kit_markdown()
+        lines += self._groups_markdown()
         lines += [
             "",
             f"Snare with cross-stick (note 37) left out of the reference: F1 {100 * wo['f1']['snare']:.1f} "
@@ -141,6 +145,28 @@ class EvalReport:
             lines.append(f"| {kit} | {row['clips']} | " + " | ".join(cells) + f" | {_pct(row['overall'])} |")
         lines.append("")
         lines.append("`-`: the kit's clips hold no hit of that lane and the model put none there.")
+        return lines
+
+
+    def _groups_markdown(self) -> list[str]:
+        if not self.groups:
+            return []
+        lines = [
+            "",
+            "## Lane groups (50 ms)",
+            "",
+            "Each group scored as one lane, as a chart with fewer lanes plays it (its lanes' hits merged,"
+            " two closer than the peak picker's minimum interval counted once); *named right*: of the"
+            " group's matched hits, the share the model put in the reference's own lane.",
+            "",
+            "| group | lanes | F1 | P | R | support | named right |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, g in self.groups.items():
+            lines.append(
+                f"| {name} | {', '.join(g['lanes'])} | {100 * g['f1']:.1f} | {100 * g['precision']:.1f} | "
+                f"{100 * g['recall']:.1f} | {g['support']} | {_pct(g['named_right'])} |"
+            )
         return lines
 
 
@@ -198,6 +224,55 @@ def _per_kit(clips: Sequence[ClipResult], window: float) -> dict[str, dict[str, 
                 key: dict(zip(LANE_NAMES, (int(v) for v in arr), strict=True))
                 for key, arr in (("tp", counts.tp), ("fp", counts.fp), ("fn", counts.fn))
             },
+        }
+    return out
+
+
+def _group_scores(
+    clips: Sequence[ClipResult],
+    groups: dict[str, tuple[str, ...]],
+    *,
+    window_s: float,
+    min_interval_s: float,
+) -> dict[str, dict[str, Any]]:
+    """Score each group of lanes as one lane.
+
+    The group's estimated hits are merged in time order, a hit closer than
+    ``min_interval_s`` to the last one kept is dropped (one note in a merged lane), and
+    the merged hits are matched to the group's reference hits with mir_eval at
+    ``window_s``. ``named_right`` is the share of matched pairs whose estimate is in the
+    reference's own lane (None without matches).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, lanes in groups.items():
+        lane_ids = {LANE_NAMES.index(lane) for lane in lanes}
+        tp = fp = fn = named = 0
+        for clip in clips:
+            ref = sorted((e.time_s, e.lane) for e in clip.reference if e.lane in lane_ids)
+            est: list[tuple[float, int]] = []
+            for h in sorted(clip.hits, key=lambda h: h.time_s):
+                lane = LANE_NAMES.index(h.drum)
+                if lane in lane_ids and (not est or h.time_s - est[-1][0] >= min_interval_s):
+                    est.append((h.time_s, lane))
+            matched = (
+                mir_eval.util.match_events(
+                    np.array([t for t, _ in ref]), np.array([t for t, _ in est]), window_s
+                )
+                if ref and est
+                else []
+            )
+            tp += len(matched)
+            fp += len(est) - len(matched)
+            fn += len(ref) - len(matched)
+            named += sum(ref[i][1] == est[j][1] for i, j in matched)
+        p, r, f = (float(x) for x in prf(tp, fp, fn))
+        out[name] = {
+            "lanes": list(lanes),
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "support": tp + fn,
+            "named_right": named / tp if tp else None,
         }
     return out
 
@@ -413,6 +488,12 @@ def evaluate_model(
         confusion=_confusion(clips, WINDOWS_S[0]),
         thresholds=dict(model.spec.thresholds),
         per_kit=_per_kit(clips, WINDOWS_S[0]),
+        groups=_group_scores(
+            clips,
+            cfg.evaluation.lane_groups,
+            window_s=WINDOWS_S[0],
+            min_interval_s=model.spec.min_interval_s,
+        ),
     )
     return report, clips
 

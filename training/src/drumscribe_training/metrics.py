@@ -10,7 +10,7 @@ import numpy as np
 
 from drumscribe.lanes import LANE_NAMES
 
-__all__ = ["OnsetCounts", "OnsetScores", "match_counts"]
+__all__ = ["OnsetCounts", "OnsetScores", "match_counts", "prf"]
 
 
 def match_counts(reference: np.ndarray, estimated: np.ndarray, *, window_s: float) -> int:
@@ -53,9 +53,10 @@ class OnsetCounts:
         return OnsetScores.from_counts(self.tp, self.fp, self.fn)
 
 
-def _prf(
+def prf(
     tp: np.ndarray | int, fp: np.ndarray | int, fn: np.ndarray | int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 (0 where undefined) from match counts, elementwise."""
     tp_f = np.asarray(tp, dtype=np.float64)
     fp_f = np.asarray(fp, dtype=np.float64)
     fn_f = np.asarray(fn, dtype=np.float64)
@@ -80,8 +81,8 @@ class OnsetScores:
 
     @classmethod
     def from_counts(cls, tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> OnsetScores:
-        p, r, f = _prf(tp, fp, fn)
-        mp, mr, mf = _prf(int(tp.sum()), int(fp.sum()), int(fn.sum()))
+        p, r, f = prf(tp, fp, fn)
+        mp, mr, mf = prf(int(tp.sum()), int(fp.sum()), int(fn.sum()))
         names = LANE_NAMES
         return cls(
             precision={n: float(p[i]) for i, n in enumerate(names)},
