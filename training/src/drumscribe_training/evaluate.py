@@ -147,7 +147,6 @@ class EvalReport:
         lines.append("`-`: the kit's clips hold no hit of that lane and the model put none there.")
         return lines
 
-
     def _groups_markdown(self) -> list[str]:
         if not self.groups:
             return []
