@@ -288,3 +288,58 @@ def test_soundfont_velocity_layers() -> None:
     assert len(kick) == 7
     (voice,) = load_kit("FluidR3 Standard").voices_for(36)
     assert len(voice.layers) == 7 and voice.relative_velocity
+
+
+_TOM_LANES = {"hi_tom": (48, 50), "mid_tom": (45, 47), "low_tom": (43, 58)}
+
+
+def _loudest_shots(kit, notes: tuple[int, ...]) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    return [
+        np.asarray(kit.shot(v.layers[-1].shots[0]), dtype=np.float64)
+        for n in notes
+        for v in kit.voices_for(n)
+    ]
+
+
+def _f0_hz(x: np.ndarray) -> float:
+    """The strongest spectral peak of a tom's first 0.5 s between 40 and 600 Hz."""
+    x = x[: SAMPLE_RATE // 2]
+    n = 1 << 17
+    mag = np.abs(np.fft.rfft(x * np.hanning(len(x)), n))
+    freqs = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
+    band = (freqs > 40) & (freqs < 600)
+    return float(freqs[band][np.argmax(mag[band])])
+
+
+def test_no_two_tom_lanes_of_a_training_kit_play_one_sound() -> None:
+    """Two tom lanes playing the same recording at the same pitch teach the model to guess
+    (Millo_MultiLayered2's Tom Hi and Tom Mid share their files; MODEL.md "Tom naming")."""
+    names = kit_names("train", extra=True)
+    require_installed(names)
+    for name in names:
+        kit = load_kit(name)
+        heads = {}
+        for lane, notes in _TOM_LANES.items():
+            rows = [x[:4096] / (np.linalg.norm(x[:4096]) + 1e-12) for x in _loudest_shots(kit, notes)]
+            heads[lane] = [np.pad(r, (0, 4096 - len(r))) for r in rows]
+        lanes = list(heads)
+        for i, a in enumerate(lanes):
+            for b in lanes[i + 1 :]:
+                # a kit without a lane's drum borrows it from a donor kit when rendering
+                same = max((float(np.dot(x, y)) for x in heads[a] for y in heads[b]), default=0.0)
+                assert same < 0.99, f"{name}: {a} and {b} play the same sound (correlation {same:.3f})"
+
+
+def test_soundfont_training_kits_order_their_tom_lanes_by_pitch() -> None:
+    """Every voice of a higher tom lane sounds at least a semitone above every voice of the
+    lane below (FluidR3 Standard's GM keys 45 and 43 are one pitch: GM_KEYS_SPREAD_TOMS)."""
+    names = [s.name for s in registry.KIT_SPECS if s.kind == "sf2" and s.split == "train"]
+    require_installed(names)
+    semitone = 2 ** (1 / 12)
+    for name in names:
+        kit = load_kit(name)
+        f0 = {lane: [_f0_hz(x) for x in _loudest_shots(kit, notes)] for lane, notes in _TOM_LANES.items()}
+        for upper, lower in (("hi_tom", "mid_tom"), ("mid_tom", "low_tom")):
+            assert min(f0[upper]) > semitone * max(f0[lower]), (
+                f"{name}: {upper} {f0[upper]} vs {lower} {f0[lower]}"
+            )

@@ -88,6 +88,11 @@ GM_KEYS: dict[int, int] = {
     49: 49, 55: 49, 57: 57, 52: 57, 51: 51, 59: 59, 53: 53,
 }  # fmt: skip
 
+#: GM_KEYS for the FluidR3 presets whose GM "low tom" (45) and "high floor tom" (43) are one
+#: pitch (79 and 78 Hz in Standard, Room, Jazz and Brush): the low lane plays the low floor tom
+#: (41, 53 Hz) and each tom's rim note (47, 58) its own drum, so no two tom lanes sound alike.
+GM_KEYS_SPREAD_TOMS: dict[int, int] = {**GM_KEYS, 47: 45, 43: 41, 58: 41}
+
 #: Roland note -> key of the AVL drumkits SoundFonts (4-piece: 12" tom and 16" floor).
 AVL_KEYS: dict[int, int] = {
     36: 36, 38: 38, 40: 40, 37: 37, 42: 42, 22: 42, 46: 46, 26: 48, 44: 44,
@@ -399,7 +404,8 @@ KIT_SPECS: tuple[KitSpec, ...] = (
             44: ("Pedal HH",),
             46: ("Open HH",),
             48: ("Tom Hi",),
-            45: ("Tom Mid",),
+            # "Tom Mid" plays Tom Hi's files at Tom Hi's pitch: the mid tom is derived instead
+            # (Tom Hi 3-5 semitones down, TOM_DERIVATION)
             43: ("Tom Low",),
             49: ("Crash",),
             57: ("Crash Jazz",),
@@ -537,7 +543,7 @@ KIT_SPECS: tuple[KitSpec, ...] = (
             bank=128,
             preset=p,
             family="fluidr3",
-            mapping=GM_KEYS,
+            mapping=GM_KEYS if n.startswith(("Power", "Electronic")) else GM_KEYS_SPREAD_TOMS,
             weight=4.0 / len(_FLUID_PRESETS),
             attribution="FluidR3_GM, Frank Wen",
         )
