@@ -111,6 +111,21 @@ def test_shelf_range_is_drawn_per_group_and_off_by_default() -> None:
         dataclasses.replace(pv, shelf_hz=0.0)
 
 
+def test_a_group_can_have_its_own_semitone_range() -> None:
+    plain = _variation(1.0)
+    wide = dataclasses.replace(plain, group_semitones={"toms": (-7.0, 7.0)})
+    draws = [(plain.draw(np.random.default_rng(i)), wide.draw(np.random.default_rng(i))) for i in range(40)]
+    for a, b in draws:  # one draw per group either way: the other groups' voicings are unchanged
+        assert all(a[lane] == b[lane] for lane in a if lane not in LANE_GROUPS["toms"])
+        assert b["hi_tom"].semitones == b["mid_tom"].semitones == b["low_tom"].semitones
+        assert -7.0 <= b["hi_tom"].semitones <= 7.0
+    assert max(abs(b["hi_tom"].semitones) for _, b in draws) > 3.0  # beyond piece_semitones
+    with pytest.raises(ValueError, match="semitones of toms must be"):
+        dataclasses.replace(plain, group_semitones={"toms": (7.0, -7.0)})
+    with pytest.raises(ValueError, match="cowbell"):
+        dataclasses.replace(plain, group_semitones={"cowbell": (-1.0, 1.0)})
+
+
 def test_renderer_revoices_the_audio_but_not_the_labels() -> None:
     def render(pv: PieceVariation | None):  # type: ignore[no-untyped-def]
         r = ClipRenderer("train", 16000, kits=["tiny"], procedural_fraction=1.0, piece_variation=pv)
@@ -141,6 +156,10 @@ def test_config_keys_and_their_errors(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump({"base": base, "data": {"piece_shelf_db": [3.0, -3.0]}}))
     with pytest.raises(ConfigError, match=r"data\.piece_\*: .*shelf_db"):
         load_config(bad)
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump({"base": base, "data": {"piece_group_semitones": {"toms": [-7, 7]}}}))
+    pv = piece_variation(load_config(good), probability=1.0)
+    assert pv is not None and pv.group_semitones == {"toms": (-7.0, 7.0)}
 
 
 def test_cli_renders_a_revoiced_set_and_records_it(

@@ -109,6 +109,7 @@ class DataConfig:
     train_epoch_items: int | None
     piece_variation: float
     piece_semitones: tuple[float, float]
+    piece_group_semitones: dict[str, tuple[float, float]]
     piece_decay_s: tuple[float, float]
     piece_decay_probability: float
     piece_groups: tuple[str, ...]
@@ -237,7 +238,7 @@ def default_config_path() -> Path:
 
 
 #: Mappings a config replaces whole rather than merging into the base's.
-_REPLACED_WHOLE = ("note_map", "lane_groups")
+_REPLACED_WHOLE = ("note_map", "lane_groups", "piece_group_semitones")
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -372,6 +373,7 @@ def piece_variation(cfg: Config, *, probability: float | None = None) -> PieceVa
         pv = PieceVariation(
             probability=float(d.piece_variation if probability is None else probability),
             semitones=(float(d.piece_semitones[0]), float(d.piece_semitones[1])),
+            group_semitones={g: (float(lo), float(hi)) for g, (lo, hi) in d.piece_group_semitones.items()},
             decay_s=(float(d.piece_decay_s[0]), float(d.piece_decay_s[1])),
             decay_probability=float(d.piece_decay_probability),
             groups=tuple(d.piece_groups),

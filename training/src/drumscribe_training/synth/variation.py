@@ -15,7 +15,7 @@ one-shot's first sample).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -101,6 +101,9 @@ class PieceVariation:
         draws nothing, so renders stay as without the option.
     shelf_hz : float
         The shelf's corner frequency in Hz.
+    group_semitones : dict of str to (float, float)
+        Re-tuning ranges of some groups in place of ``semitones`` (e.g. wider for the toms,
+        whose shared draw keeps their order); the same one draw per group is made.
     """
 
     probability: float
@@ -110,15 +113,18 @@ class PieceVariation:
     groups: tuple[str, ...] = tuple(LANE_GROUPS)
     shelf_db: tuple[float, float] = (0.0, 0.0)
     shelf_hz: float = DEFAULT_SHELF_HZ
+    group_semitones: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("probability", "decay_probability"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"piece variation {name} must be within 0..1, got {v}")
-        lo, hi = self.semitones
-        if lo > hi:
-            raise ValueError(f"piece variation semitones must be (low, high), got {self.semitones}")
+        for where, (lo, hi) in [("semitones", self.semitones)] + [
+            (f"semitones of {g}", r) for g, r in self.group_semitones.items()
+        ]:
+            if lo > hi:
+                raise ValueError(f"piece variation {where} must be (low, high), got {(lo, hi)}")
         lo, hi = self.decay_s
         if not 0.0 < lo <= hi:
             raise ValueError(f"piece variation decay_s must be 0 < low <= high, got {self.decay_s}")
@@ -127,7 +133,7 @@ class PieceVariation:
             raise ValueError(f"piece variation shelf_db must be (low, high), got {self.shelf_db}")
         if not self.shelf_hz > 0.0:
             raise ValueError(f"piece variation shelf_hz must be > 0, got {self.shelf_hz}")
-        unknown = sorted(set(self.groups) - set(LANE_GROUPS))
+        unknown = sorted((set(self.groups) | set(self.group_semitones)) - set(LANE_GROUPS))
         if unknown:
             raise ValueError(f"piece variation groups {unknown} unknown (known: {list(LANE_GROUPS)})")
 
@@ -143,7 +149,7 @@ class PieceVariation:
         for group, lanes in LANE_GROUPS.items():
             if group not in self.groups or rng.random() >= self.probability:
                 continue
-            semitones = float(rng.uniform(*self.semitones))
+            semitones = float(rng.uniform(*self.group_semitones.get(group, self.semitones)))
             decay = None
             if rng.random() < self.decay_probability:
                 lo, hi = self.decay_s
