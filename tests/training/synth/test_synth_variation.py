@@ -173,6 +173,7 @@ def test_cli_renders_a_revoiced_set_and_records_it(
     assert meta["piece_variation"]["probability"] == 0.5
     assert meta["piece_variation"]["semitones"] == list(load_config().data.piece_semitones)
     assert "shelf_db" not in meta["piece_variation"]  # no shelf: as written before it existed
+    assert "group_semitones" not in meta["piece_variation"]  # likewise without per-group ranges
     capsys.readouterr()
     assert train_main(argv) == 2  # resuming the folder without it: other settings
     assert "piece_variation" in capsys.readouterr().err
@@ -180,3 +181,19 @@ def test_cli_renders_a_revoiced_set_and_records_it(
     assert "--piece-variation must be within 0..1" in capsys.readouterr().err
     assert train_main(["synth", "--list-kits"]) == 0  # no --out or --hours needed
     assert "synthkit-000" in capsys.readouterr().out
+
+
+def test_settings_record_per_group_ranges_only_when_set() -> None:
+    from drumscribe_training.synth.writer import SynthSettings
+
+    def meta(pv: PieceVariation) -> dict:  # type: ignore[type-arg]
+        s = SynthSettings(
+            hours=0.1, seed=1, kits=None, split_kits=True, procedural_fraction=0.5, realism=0.5,
+            piece_variation=pv,
+        )  # fmt: skip
+        return s.as_json()["piece_variation"]  # type: ignore[return-value]
+
+    assert "group_semitones" not in meta(_variation(0.5))
+    wide = dataclasses.replace(_variation(0.5), group_semitones={"toms": (-7.0, 7.0)})
+    assert meta(wide)["group_semitones"] == {"toms": [-7.0, 7.0]}
+    assert json.loads(json.dumps(meta(wide))) == meta(wide)

@@ -106,6 +106,11 @@ class SynthSettings:
             if not self.piece_variation.shelves():  # folders written before the shelf resume
                 for k in ("shelf_db", "shelf_hz"):
                     del d["piece_variation"][k]
+            groups = self.piece_variation.group_semitones
+            if groups:
+                d["piece_variation"]["group_semitones"] = {g: list(r) for g, r in groups.items()}
+            else:  # folders written before per-group ranges resume
+                del d["piece_variation"]["group_semitones"]
         if self.uses_synth_kits():
             from drumscribe_training.synth.synthkits import SYNTH_KIT_VERSION
 
