@@ -11,7 +11,7 @@ import pytest
 from drumscribe import DrumHit
 from drumscribe.lanes import LANE_NAMES
 from drumscribe_training.cli import main
-from drumscribe_training.compare import compare_reports, kit_counts
+from drumscribe_training.compare import compare_reports, kit_counts, registry_families
 from drumscribe_training.egmd import OnsetEvent
 from drumscribe_training.evaluate import ClipResult, _per_kit
 
@@ -77,6 +77,29 @@ def test_a_difference_carried_by_one_kit_has_a_wide_interval(tmp_path: Path) -> 
     assert 0.5 < kick.ahead < 0.8  # 1 - (3/4)^4 of the resamples hold kit D
 
 
+def test_kits_of_one_family_are_resampled_together(tmp_path: Path) -> None:
+    base = dict(zip(KITS, (6, 6, 6, 6), strict=True))
+    a = _report(tmp_path / "a.json", kick_found=base)
+    b = _report(tmp_path / "b.json", kick_found={**base, "C": 10, "D": 10})
+    by_kit = compare_reports(a, b, resamples=2000)
+    # C and D are presets of one maker: two units of evidence become one
+    by_family = compare_reports(a, b, resamples=2000, families={"C": "CD", "D": "CD"})
+    assert by_family.units == ("A", "B", "CD") and by_kit.units == ()
+    k_kit = {r.name: r for r in by_kit.rows}["kick"]
+    k_fam = {r.name: r for r in by_family.rows}["kick"]
+    assert k_fam.difference == k_kit.difference  # the point estimate pools the same kits
+    assert k_kit.ahead == pytest.approx(1 - (2 / 4) ** 4, abs=0.04)  # a resample without C and D
+    assert k_fam.ahead == pytest.approx(1 - (2 / 3) ** 3, abs=0.04)  # a resample without family CD
+    assert "by family (3: A, B, CD)" in by_family.to_markdown()
+
+
+def test_registry_families_group_a_soundfonts_presets() -> None:
+    fam = registry_families(["TimGM6mb Standard", "TimGM6mb Jazz", "ColomboAcousticDrumkit", "Acoustic Kit"])
+    assert fam["TimGM6mb Standard"] == fam["TimGM6mb Jazz"] == "timgm6mb"
+    assert fam["ColomboAcousticDrumkit"] == "ColomboAcousticDrumkit"  # a Hydrogen kit: its own
+    assert fam["Acoustic Kit"] == "Acoustic Kit"  # not in the registry (a real E-GMD kit): its own
+
+
 def test_reports_of_different_kits_or_clips_are_refused(tmp_path: Path) -> None:
     a = _report(tmp_path / "a.json", kick_found=dict.fromkeys(KITS, 5))
     other = json.loads(a.read_text())
@@ -113,6 +136,8 @@ def test_cli_prints_and_writes_the_table(tmp_path: Path, capsys: pytest.CaptureF
     fa, fb = _f1(20, 0, 20), _f1(36, 0, 4)  # 5 and 9 of 10 kicks found in each of 4 kits
     assert f"| kick | {100 * fa:.1f} | {100 * fb:.1f} | {100 * (fb - fa):+.1f} |" in printed
     assert "4 kits, 100 paired resamples" in printed
+    assert main(["compare", str(a), str(b), "--resamples", "100", "--by-family"]) == 0
+    assert "by family (4: A, B, C, D)" in capsys.readouterr().out  # unknown kits: their own family
     assert out.read_text() == printed
     assert main(["compare", str(a), str(tmp_path / "missing.json")]) == 2
     assert "missing.json: not a readable report.json" in capsys.readouterr().err

@@ -6,7 +6,9 @@ moves by whole points when one kit's cymbals happen to suit a model. :func:`comp
 resamples the kits of two ``report.json`` files (written by ``drumscribe-train evaluate`` on
 the same split) with replacement, pools each resample's per-lane match counts, and gives the
 difference in F1 (candidate minus baseline) with a percentile interval and the share of
-resamples in which the candidate is ahead.
+resamples in which the candidate is ahead. Kits that share recordings or a maker (the presets of
+one SoundFont) are not independent: with ``families`` the resampled units are kit families,
+each drawn with all its kits (:func:`registry_families` reads them from the kit registry).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from drumscribe.lanes import LANE_NAMES
 
-__all__ = ["Comparison", "LaneDifference", "compare_reports", "kit_counts"]
+__all__ = ["Comparison", "LaneDifference", "compare_reports", "kit_counts", "registry_families"]
 
 _COUNTS = ("tp", "fp", "fn")
 
@@ -65,6 +67,7 @@ class Comparison:
     resamples: int
     confidence: float
     rows: tuple[LaneDifference, ...]
+    units: tuple[str, ...] = ()  # the resampled kit families; empty: each kit on its own
 
     def to_markdown(self) -> str:
         """A table of the scores, differences and intervals in points (F1 x 100)."""
@@ -72,7 +75,8 @@ class Comparison:
         lines = [
             f"Baseline: {self.baseline}",
             f"Candidate: {self.candidate}",
-            f"{len(self.kits)} kits, {self.resamples} paired resamples of the kits",
+            f"{len(self.kits)} kits, {self.resamples} paired resamples of the kits"
+            + (f" by family ({len(self.units)}: {', '.join(self.units)})" if self.units else ""),
             "",
             f"| score | baseline | candidate | difference | {pct} % interval | candidate ahead |",
             "|---|---|---|---|---|---|",
@@ -106,6 +110,19 @@ def kit_counts(report: dict, *, source: str = "report") -> dict[str, np.ndarray]
     return out
 
 
+def registry_families(kits: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Kit name -> family: a SoundFont's presets share one (``KitSpec.family``, e.g. the seven
+    TimGM6mb presets of the validation split); any other kit, or one the registry does not
+    know (real E-GMD kits), is a family of its own."""
+    from drumscribe_training.synth.registry import KIT_NAMES, get_spec
+
+    out = {}
+    for kit in kits:
+        family = get_spec(kit).family if kit in KIT_NAMES else ""
+        out[kit] = family or kit
+    return out
+
+
 def _scores(counts: np.ndarray) -> np.ndarray:
     """F1 per lane, then overall (micro) and lane mean, from pooled counts of shape (..., 3, 8).
 
@@ -127,6 +144,7 @@ def compare_reports(
     resamples: int = 10_000,
     confidence: float = 0.95,
     seed: int = 0,
+    families: dict[str, str] | None = None,
 ) -> Comparison:
     """Paired bootstrap over kits of two models' scores on the same split.
 
@@ -141,6 +159,9 @@ def compare_reports(
         Coverage of the percentile interval, in (0, 1).
     seed : int, keyword-only
         Seed of the resampling.
+    families : dict of str to str, keyword-only
+        Kit -> family; when given, each resample draws as many families as there are, with
+        replacement, each with all its kits (kits missing from it are families of their own).
 
     Raises
     ------
@@ -165,9 +186,13 @@ def compare_reports(
         ref_a, ref_b = a[kit][0] + a[kit][2], b[kit][0] + b[kit][2]  # tp + fn = reference hits
         if not np.array_equal(ref_a, ref_b):
             raise ValueError(f"{baseline} and {candidate} hold different reference hits for kit {kit!r}")
-    ca, cb = np.stack([a[k] for k in kits]), np.stack([b[k] for k in kits])  # (kits, 3, 8)
+    of_kit = {k: (families or {}).get(k, k) for k in kits}
+    units = tuple(sorted(set(of_kit.values())))
+    # per unit (a kit, or a family of kits) the summed counts: (units, 3, 8)
+    ca = np.stack([sum(a[k] for k in kits if of_kit[k] == u) for u in units])
+    cb = np.stack([sum(b[k] for k in kits if of_kit[k] == u) for u in units])
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(kits), size=(resamples, len(kits)))
+    idx = rng.integers(0, len(units), size=(resamples, len(units)))
     sa, sb = _scores(ca[idx].sum(1)), _scores(cb[idx].sum(1))  # (resamples, 10)
     diff = sb - sa
     full_a, full_b = _scores(ca.sum(0)), _scores(cb.sum(0))
@@ -196,4 +221,5 @@ def compare_reports(
         resamples=resamples,
         confidence=confidence,
         rows=tuple(rows),
+        units=units if families is not None else (),
     )

@@ -25,20 +25,35 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--resamples", type=int, default=10_000, help="kit resamples (default 10000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--by-family",
+        action="store_true",
+        help="resample kit families (a SoundFont's presets together; kit registry) instead of kits",
+    )
     p.add_argument("--out", type=Path, help="also write the Markdown table here")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from drumscribe_training.compare import compare_reports
+    import json
+
+    from drumscribe_training.compare import compare_reports, registry_families
 
     try:
+        families = None
+        if args.by_family:
+            try:
+                kits = list(json.loads(args.baseline.read_text()).get("per_kit", {}))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ValueError(f"{args.baseline}: not a readable report.json ({exc})") from exc
+            families = registry_families(kits)
         result = compare_reports(
             args.baseline,
             args.candidate,
             resamples=args.resamples,
             confidence=args.confidence,
             seed=args.seed,
+            families=families,
         )
     except ValueError as exc:
         print(f"drumscribe-train compare: error: {exc}", file=sys.stderr)
