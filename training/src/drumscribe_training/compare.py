@@ -110,14 +110,15 @@ def kit_counts(report: dict, *, source: str = "report") -> dict[str, np.ndarray]
     return out
 
 
-def registry_families(kits: list[str] | tuple[str, ...]) -> dict[str, str]:
+def registry_families(kits: list[str] | tuple[str, ...] | None = None) -> dict[str, str]:
     """Kit name -> family: a SoundFont's presets share one (``KitSpec.family``, e.g. the seven
     TimGM6mb presets of the validation split); any other kit, or one the registry does not
-    know (real E-GMD kits), is a family of its own."""
+    know (real E-GMD kits), is a family of its own. ``kits`` defaults to every registry kit
+    (:func:`compare_reports` takes a kit missing from the mapping as a family of its own)."""
     from drumscribe_training.synth.registry import KIT_NAMES, get_spec
 
     out = {}
-    for kit in kits:
+    for kit in KIT_NAMES if kits is None else kits:
         family = get_spec(kit).family if kit in KIT_NAMES else ""
         out[kit] = family or kit
     return out

@@ -35,25 +35,16 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from drumscribe_training.compare import compare_reports, registry_families
 
     try:
-        families = None
-        if args.by_family:
-            try:
-                kits = list(json.loads(args.baseline.read_text()).get("per_kit", {}))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{args.baseline}: not a readable report.json ({exc})") from exc
-            families = registry_families(kits)
         result = compare_reports(
             args.baseline,
             args.candidate,
             resamples=args.resamples,
             confidence=args.confidence,
             seed=args.seed,
-            families=families,
+            families=registry_families() if args.by_family else None,
         )
     except ValueError as exc:
         print(f"drumscribe-train compare: error: {exc}", file=sys.stderr)
