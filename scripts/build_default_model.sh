@@ -2,7 +2,7 @@
 # Export the default model's checkpoint into the runtime package, tune per-lane thresholds
 # on the validation split, evaluate on the held-out-kit test split, and compare variants.
 #   bash scripts/build_default_model.sh [CKPT]
-# CKPT defaults to the shipped weights: the final weights of the third GPU stage (MODEL.md).
+# CKPT defaults to the shipped weights: the final weights of the third GPU stage (docs/model/MODEL.md).
 # CHUNK_S sets the sidecar's inference chunk (30 s: fewer chunk joins and about 5 % less compute per second than 20 s;
 # thresholds are tuned and the test split evaluated with it). WORK and REPORTS move the
 # exported files and the reports elsewhere; INSTALL=0 leaves the runtime's bundled model alone
@@ -14,7 +14,7 @@ CHUNK_S=${CHUNK_S:-30}
 CONFIG=configs/default_model.yaml
 DEST=runtime/src/drumscribe/models/default
 WORK=${WORK:-runs/default-model}
-REPORTS=${REPORTS:-reports/default-model-test}
+REPORTS=${REPORTS:-docs/model/reports/default-model-test}
 INSTALL=${INSTALL:-1}
 mkdir -p "$DEST" "$WORK"
 
@@ -29,7 +29,7 @@ for v in int8 fp16; do
     uv run python - "$WORK/model.onnx" "$WORK/model.$v.onnx" <<'PY'
 import json, sys
 from drumscribe.model import sidecar_path
-from drumscribe_training.evaluate import write_thresholds
+from drumscribe_training.eval.evaluate import write_thresholds
 src, dst = sys.argv[1], sys.argv[2]
 side = json.loads(sidecar_path(src).read_text())
 write_thresholds(dst, side["peak_picking"]["thresholds"], tuned_on=side["threshold_tuning"])

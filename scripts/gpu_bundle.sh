@@ -28,7 +28,7 @@ python3 -m pip download -q --no-deps --only-binary=:all: --python-version "$PYVE
 uv run python - "$DIR" "$INIT" <<'PY'
 import sys, tarfile, lzma
 from pathlib import Path
-from drumscribe_training.checkpoint import average_checkpoints
+from drumscribe_training.network.checkpoint import average_checkpoints
 from drumscribe_training.synth.gmd import gmd_root
 from drumscribe_training.synth.registry import bank_files, kit_names, load_kit, missing_kits
 
@@ -56,5 +56,5 @@ mib=$(( (tree + bundle) / 1048576 ))
 echo "tracked tree + bundle: ${mib} MiB"
 if [ "$mib" -ge 64 ]; then
   echo "warning: over the 64 MiB a device call carries; move runtime/src/drumscribe/models/default/model.onnx" \
-       "and reports/ out of the working tree for the call (gpu_stage.sh needs neither)" >&2
+       "and docs/model/reports/, experiments/reports/ out of the working tree for the call (gpu_stage.sh needs none of them)" >&2
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train a candidate on a bare GPU machine for a fixed time, from the bundle of scripts/gpu_bundle.sh:
 #   bash scripts/gpu_stage.sh BUNDLE OUT TOTAL_S [CONFIG] [EXPERIMENT]
-# (defaults configs/default_model_gpu.yaml, gpu-stage). Run from the repository root there.
+# (defaults configs/default_model.yaml, the shipped recipe, and gpu-stage). Run from the repository root there.
 # 1. installs BUNDLE/whl into /tmp/site (the image's own torch, lightning, h5py stay), unpacks
 #    the train kits' banks (DRUMSCRIBE_KIT_CACHE) and Groove MIDI (DRUMSCRIBE_GROOVE_MIDI);
 # 2. renders and preprocesses a tiny E-GMD-shaped set there (one train kit): its train split
@@ -10,7 +10,7 @@
 # 3. runs scripts/timed_finetune.py with what is left of TOTAL_S (less RESERVE_S, default 120),
 #    writing OUT/candidate.ckpt (weights only), OUT/summary.json, OUT/events.tb and OUT/stage.log.
 # The bundle (~45 MiB) and the tracked tree travel together under the device tool's 64 MiB: move
-# the bundled model.onnx and reports/ out of the working tree for the call (neither is needed there).
+# the bundled model.onnx and the reports (docs/model/reports/, experiments/reports/) out of the working tree for the call (none is needed there).
 # Judge the candidate afterwards on the real validation split (scripts/build_default_model.sh
 # with INSTALL=0). PYTHON (default python3), NUM_WORKERS (default: cores - 2) and FILL (share of the
 # training budget the schedule plans, default 0.85: the probe's rate is a guess, 4.0 to 4.7 batches/s
@@ -23,7 +23,7 @@ BUNDLE=$1; OUT=$2; TOTAL=$3
 for f in banks.tar.xz groove-midi.tar.xz init.ckpt; do
   [ -f "$BUNDLE/$f" ] || { echo "error: $BUNDLE/$f not found (make the bundle with scripts/gpu_bundle.sh)" >&2; exit 2; }
 done
-CONFIG=${4:-configs/default_model_gpu.yaml}; EXP=${5:-gpu-stage}
+CONFIG=${4:-configs/default_model.yaml}; EXP=${5:-gpu-stage}
 PY=${PYTHON:-python3}
 WORKERS=${NUM_WORKERS:-$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))}
 RESERVE=${RESERVE_S:-120}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the sampled drum kits that `drumscribe-train synth` renders through (see DATA.md).
+# Install the sampled drum kits that `drumscribe-train synth` renders through (see docs/DATA.md).
 #
 # Idempotent: packages already installed are not fetched again, and the eXaDrums kit is
 # unpacked only once. Needs root (or sudo) for apt-get; internet access to Debian mirrors.
@@ -48,7 +48,7 @@ done
 
 # Packages whose files are only unpacked (apt-get download + dpkg -x, no dependencies pulled
 # in) into the kit cache: package -> folder. eXaDrums would pull in GTK; the others are the
-# extra kits (DATA.md "Extra kits": Sonic Pi's acoustic kit, LMMS's drum samples, STK's rawwaves).
+# extra kits (docs/DATA.md "Extra kits": Sonic Pi's acoustic kit, LMMS's drum samples, STK's rawwaves).
 declare -A UNPACK=(
   [exadrums]="$CACHE/exadrums"
   [sonic-pi-samples]="$CACHE/packages/sonic-pi-samples"

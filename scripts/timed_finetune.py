@@ -1,6 +1,6 @@
 """Fine-tune for a fixed wall-clock budget: size the schedule from the measured data rate.
 
-    python scripts/timed_finetune.py --config configs/default_model_gpu.yaml \
+    python scripts/timed_finetune.py --config configs/default_model.yaml \
         --experiment-name gpu-s4 --data-dir PROCESSED --budget-s 360 --out slim.ckpt
 
 For a borrowed machine with minutes to spare (a GPU lent for one run): training on clips
@@ -9,7 +9,7 @@ CPU, and both rates depend on the machine. This script times ``--probe-batches``
 the loader, then ``--probe-steps`` optimiser steps of the model on the training device (on
 batches the loader gave), takes the slower of the two rates, and sets
 ``training.num_epochs`` to the whole epochs that end inside ``--budget-s`` at ``--fill`` of
-that rate (at least one), trains with ``drumscribe_training.train.fit`` (Lightning's ``max_time`` as a hard
+that rate (at least one), trains with ``drumscribe_training.network.train.fit`` (Lightning's ``max_time`` as a hard
 stop at the budget plus ``--overrun-s``), and writes the last checkpoint's weights, without
 optimiser state, to ``--out``. A JSON summary (rates, steps, epochs, seconds, checkpoint)
 goes to stdout and to ``--summary``.
@@ -29,7 +29,7 @@ from pathlib import Path
 def main() -> int:
     from drumscribe.errors import ModelError
     from drumscribe_training.config import ConfigError
-    from drumscribe_training.dataset import DataError
+    from drumscribe_training.data.dataset import DataError
 
     try:
         return _run()
@@ -64,10 +64,10 @@ def _run() -> int:
     if args.probe_steps < 1 or args.probe_batches < 2:
         parser.error("--probe-steps must be >= 1 and --probe-batches >= 2 (one batch warms the model up)")
 
-    from drumscribe_training.checkpoint import average_checkpoints
+    from drumscribe_training.network.checkpoint import average_checkpoints
     from drumscribe_training.config import load_config
-    from drumscribe_training.datamodule import EGMDDataModule
-    from drumscribe_training.train import fit
+    from drumscribe_training.data.datamodule import EGMDDataModule
+    from drumscribe_training.network.train import fit
 
     hardware: dict[str, object] = {}
     if args.num_workers is not None:
@@ -150,8 +150,8 @@ def _step_rate(cfg, batches: list) -> float:  # type: ignore[no-untyped-def]
     """
     import torch
 
-    from drumscribe_training.lightning_module import DrumTranscriberModule
-    from drumscribe_training.train import resolve_precision, uses_gpu
+    from drumscribe_training.network.lightning_module import DrumTranscriberModule
+    from drumscribe_training.network.train import resolve_precision, uses_gpu
 
     device = torch.device("cuda" if uses_gpu(cfg) else "cpu")
     dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(resolve_precision(cfg))
