@@ -16,7 +16,7 @@ Measures, on this machine, in one run:
 
 Audio: a ``data/synth-10h``-style E-GMD folder rendered from real drum samples when one is
 found (``DRUMSCRIBE_BENCH_EGMD`` or ``data/synth-10h``; its first rows), otherwise the
-generated noise-burst set of :mod:`drumscribe_training.egmd_testdata` (compression ratios
+generated noise-burst set of :mod:`support.egmd_testdata` (compression ratios
 are only meaningful on real drum audio). Each result line is printed (use ``-s``) and kept
 in the benchmark's ``extra_info``.
 
@@ -37,10 +37,12 @@ import _bench
 import numpy as np
 import pytest
 
-from drumscribe_training.config import REPO_ROOT, load_config
-from drumscribe_training.egmd import CSV_HEADER, find_index_csv
-from drumscribe_training.egmd_testdata import write_tiny_egmd
-from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+from drumscribe_training.config import load_config
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+from drumscribe_training.data.egmd import CSV_HEADER, find_index_csv
+from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
+from support.egmd_testdata import write_tiny_egmd
 
 #: Full E-GMD, hours of audio.
 EGMD_HOURS = 444.0
@@ -204,7 +206,7 @@ def processed(cfg, egmd, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_loader_throughput(benchmark, cfg, processed: Path, augment: bool, workers: int) -> None:
     import torch
 
-    from drumscribe_training.datamodule import EGMDDataModule
+    from drumscribe_training.data.datamodule import EGMDDataModule
 
     torch.manual_seed(0)
     dm = EGMDDataModule(cfg, processed_dir=processed, num_workers=workers, augment=augment, pin_memory=False)
@@ -247,7 +249,7 @@ def test_model_train_step(benchmark, cfg, device: str) -> None:
 
     if device == "cuda" and not torch.cuda.is_available():
         pytest.skip("no CUDA device")
-    from drumscribe_training.model import build_model
+    from drumscribe_training.network.crnn import build_model
 
     torch.manual_seed(0)
     model = build_model(cfg).to(device)

@@ -4,7 +4,7 @@ Run::
 
     uv run pytest benchmarks/bench_train.py --benchmark-only
 
-One optimiser step of :class:`drumscribe_training.lightning_module.DrumTranscriberModule`
+One optimiser step of :class:`drumscribe_training.network.lightning_module.DrumTranscriberModule`
 as the trainer runs it: the module's own ``_losses`` (onset BCE with pos_weight + masked
 velocity BCE) on a batch of ``training.batch_size`` crops of ``data.crop_s`` seconds,
 backward, gradient clipping at ``training.gradient_clip_val``, AdamW. On CPU with native
@@ -46,7 +46,7 @@ def _batch(cfg: Any, device: str, batch_size: int, crop_s: float) -> dict[str, A
 def test_train_step(benchmark: Any, cfg: Any, device: str, precision: str) -> None:
     import torch
 
-    from drumscribe_training.lightning_module import DrumTranscriberModule
+    from drumscribe_training.network.lightning_module import DrumTranscriberModule
 
     benchmark.group = "training step"
     if device == "cuda" and not torch.cuda.is_available():

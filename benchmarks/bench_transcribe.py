@@ -81,7 +81,7 @@ class TorchEngine:
     """
 
     def __init__(self, model: Any, spec: Any) -> None:
-        from drumscribe_training.model import ExportWrapper
+        from drumscribe_training.network.crnn import ExportWrapper
 
         self.wrapper = ExportWrapper(model.eval()).eval()
         self.spec = spec

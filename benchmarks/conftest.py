@@ -213,7 +213,7 @@ class Weights:
 
     onnx: Path
     int8: Path
-    torch_model: Any  # drumscribe_training.model.DrumTranscriber in eval mode
+    torch_model: Any  # drumscribe_training.network.crnn.DrumTranscriber in eval mode
     description: str
     int8_static: Path | None = None
 
@@ -285,7 +285,7 @@ def seed_export(cfg: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     import torch
 
     from drumscribe_exporters.onnx_export import export_model
-    from drumscribe_training.model import build_model
+    from drumscribe_training.network.crnn import build_model
 
     torch.manual_seed(0)
     model = build_model(cfg).eval()
@@ -337,8 +337,8 @@ def _matching_checkpoint(onnx_path: Path, cfg: Any) -> Any | None:
     import torch
 
     import drumscribe
-    from drumscribe_training.checkpoint import load_checkpoint
-    from drumscribe_training.model import ExportWrapper
+    from drumscribe_training.network.checkpoint import load_checkpoint
+    from drumscribe_training.network.crnn import ExportWrapper
 
     side = json.loads(Path(str(onnx_path) + ".json").read_text(encoding="utf-8"))
     name = (side.get("training") or {}).get("checkpoint")

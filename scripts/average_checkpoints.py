@@ -3,7 +3,7 @@
     uv run python scripts/average_checkpoints.py A.ckpt B.ckpt [...] -o soup.ckpt [--weights 1 1]
 
 The result exports and evaluates like any checkpoint (bash scripts/build_default_model.sh
-soup.ckpt); see drumscribe_training.checkpoint.average_checkpoints.
+soup.ckpt); see drumscribe_training.network.checkpoint.average_checkpoints.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from drumscribe.errors import ModelError
-from drumscribe_training.checkpoint import average_checkpoints
+from drumscribe_training.network.checkpoint import average_checkpoints
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Seed-compatible entry point: ``python scripts/preprocess_egmd.py --config ... --num-workers 8 --use-hdf5``.
 
-The same as ``drumscribe-train preprocess`` (see ``drumscribe_training.preprocess_cli``).
+The same as ``drumscribe-train preprocess`` (see ``drumscribe_training.cli``).
 """
 
 from __future__ import annotations

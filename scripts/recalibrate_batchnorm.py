@@ -2,7 +2,7 @@
 
     uv run python scripts/recalibrate_batchnorm.py CKPT -o OUT.ckpt --data-dir PROCESSED [--batches 100]
 
-See drumscribe_training.checkpoint.recalibrate_batchnorm (for statistics a float16 overflow
+See drumscribe_training.network.checkpoint.recalibrate_batchnorm (for statistics a float16 overflow
 made NaN, and for averaged weights).
 """
 
@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from drumscribe.errors import ModelError
-from drumscribe_training.checkpoint import recalibrate_batchnorm
-from drumscribe_training.dataset import DataError
+from drumscribe_training.data.dataset import DataError
+from drumscribe_training.network.checkpoint import recalibrate_batchnorm
 
 
 def main() -> int:

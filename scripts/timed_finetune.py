@@ -64,9 +64,9 @@ def _run() -> int:
     if args.probe_steps < 1 or args.probe_batches < 2:
         parser.error("--probe-steps must be >= 1 and --probe-batches >= 2 (one batch warms the model up)")
 
-    from drumscribe_training.network.checkpoint import average_checkpoints
     from drumscribe_training.config import load_config
     from drumscribe_training.data.datamodule import EGMDDataModule
+    from drumscribe_training.network.checkpoint import average_checkpoints
     from drumscribe_training.network.train import fit
 
     hardware: dict[str, object] = {}

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from drumscribe.lanes import LANE_NAMES as LANES
-from drumscribe_training.metrics import OnsetScores
+from drumscribe.contract import LANE_NAMES as LANES
+from drumscribe_training.eval.metrics import OnsetScores
 
 #: The seed's expected F1 ranges (percent) per lane at 50 ms.
 SEED_RANGES = {

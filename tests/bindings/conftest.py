@@ -26,9 +26,9 @@ from bindings_harness import (
 def write_runtime_chart(path: Path) -> Path | None:
     """A chart written by the runtime's own writer (drumscribe.charts), when it exists."""
     try:
+        from drumscribe import DrumHit, Transcription
         from drumscribe.charts import write_chart_json
-        from drumscribe.hits import DrumHit, Transcription
-        from drumscribe.lanes import LANE_NAMES
+        from drumscribe.contract import LANE_NAMES
     except ImportError:
         return None
     rng = random.Random(9)

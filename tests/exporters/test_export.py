@@ -17,10 +17,10 @@ from drumscribe_exporters.cli import main as export_main
 from drumscribe_exporters.onnx_export import OPSET, export_model
 from drumscribe_exporters.parity import check_parity
 from drumscribe_exporters.quantize import to_fp16, to_int8
-from drumscribe_training.checkpoint import load_checkpoint
 from drumscribe_training.config import Config, load_config
-from drumscribe_training.model import build_model
-from drumscribe_training.torch_model import TorchModel
+from drumscribe_training.network.checkpoint import load_checkpoint
+from drumscribe_training.network.crnn import build_model
+from drumscribe_training.network.torch_transcriber import TorchModel
 
 SMALL = {
     "model": {"conv_filters": [8, 16, 16], "hidden_size": 24, "num_gru_layers": 2, "dense_size": 32},

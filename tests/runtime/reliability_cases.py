@@ -33,9 +33,9 @@ import soundfile as sf
 import soxr
 
 import drumscribe
+from drumscribe.charts.general_midi import read_midi
 from drumscribe.cli import main
 from drumscribe.hits import DrumHit
-from drumscribe.midi import read_midi
 from drumscribe.model import write_sidecar
 from support.tiny_model import build_tiny_model, drum_like_audio
 

@@ -248,8 +248,8 @@ _WRITERS = textwrap.dedent(
     from drumscribe.charts import (chart_from_transcription, write_chart_json, write_notes_chart,
                                    write_notes_mid, write_song_folder, write_song_ini)
     from drumscribe.charts.song_ini import song_ini_fields
-    from drumscribe.hits import DrumHit, Transcription
-    from drumscribe.midi import write_midi
+    from drumscribe import DrumHit, Transcription
+    from drumscribe.charts.general_midi import write_midi
     from drumscribe.model import write_sidecar
 
     root = Path(sys.argv[1])

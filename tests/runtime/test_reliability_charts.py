@@ -22,10 +22,10 @@ import reliability_cases as rc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drumscribe import DrumHit, Transcription
 from drumscribe.charts import build_chart, read_chart_json, write_chart_json
-from drumscribe.hits import DrumHit, Transcription
-from drumscribe.lanes import LANE_NAMES
-from drumscribe.midi import TICKS_PER_BEAT, read_midi, write_midi
+from drumscribe.charts.general_midi import TICKS_PER_BEAT, read_midi, write_midi
+from drumscribe.contract import LANE_NAMES
 
 
 def test_doc_table_of_invalid_charts_is_current() -> None:

@@ -114,7 +114,7 @@ _AUDITED_RUN = textwrap.dedent(
     import drumscribe
     from drumscribe.charts import read_chart_json
     from drumscribe.cli import main
-    from drumscribe.midi import read_midi
+    from drumscribe.charts.general_midi import read_midi
     model = drumscribe.load_model(model_path)
     result = drumscribe.transcribe(root / "drums.flac", model=model)
     result.write(root / "out.mid")

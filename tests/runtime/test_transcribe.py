@@ -95,7 +95,7 @@ def test_midi_round_trip(
 ) -> None:
     import mido
 
-    from drumscribe.midi import read_midi
+    from drumscribe.charts.general_midi import read_midi
 
     audio, _ = drums_5s
     result = drumscribe.transcribe(audio, sample_rate=16000, model=tiny_model)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drumscribe_training.egmd import CSV_HEADER, INDEX_CSV_NAME
+from drumscribe_training.data.egmd import CSV_HEADER, INDEX_CSV_NAME
 
 __all__ = ["HIT_NOTES", "PLAIN_NOTES", "SOURCE_RATE", "TinyPair", "write_tiny_egmd"]
 

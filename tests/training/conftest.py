@@ -36,7 +36,7 @@ def tiny_egmd(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``tiny_egmd`` preprocessed into HDF5 shards (one worker); returns the shard folder."""
     from drumscribe_training.config import load_config
-    from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+    from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
 
     out = tmp_path_factory.mktemp("processed")
     opts = PreprocessOptions.from_config(

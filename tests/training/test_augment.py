@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drumscribe_training.augment import Augmenter, AugmentParams
 from drumscribe_training.config import load_config
+from drumscribe_training.data.augment import Augmenter, AugmentParams
 
 SR = 16000
 HOP = 160
@@ -151,9 +151,9 @@ def test_datamodule_labels_follow_the_stretch(cfg, tmp_path: Path) -> None:
     burst in the stretched audio."""
     import torch
 
-    from drumscribe_training.datamodule import EGMDDataModule
-    from drumscribe_training.egmd_testdata import write_tiny_egmd
-    from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+    from drumscribe_training.data.datamodule import EGMDDataModule
+    from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
+    from support.egmd_testdata import write_tiny_egmd
 
     root, _ = write_tiny_egmd(
         tmp_path / "e-gmd", n_train=3, n_val=1, n_test=1, duration_s=6.0, hits_per_s=1.5

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from drumscribe import DrumHit
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe_training.cli import main
-from drumscribe_training.compare import compare_reports, kit_counts, registry_families
-from drumscribe_training.egmd import OnsetEvent
-from drumscribe_training.evaluate import ClipResult, _per_kit
+from drumscribe_training.data.egmd import OnsetEvent
+from drumscribe_training.eval.compare import compare_reports, kit_counts, registry_families
+from drumscribe_training.eval.evaluate import ClipResult, _per_kit
 
 KITS = ("A", "B", "C", "D")
 

@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from drumscribe_training.config import ConfigError, load_config
-from drumscribe_training.datamodule import EGMDDataModule
-from drumscribe_training.dataset import RARE_LANES
-from drumscribe_training.egmd_testdata import write_tiny_egmd
-from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+from drumscribe_training.data.datamodule import EGMDDataModule
+from drumscribe_training.data.dataset import RARE_LANES
+from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
+from support.egmd_testdata import write_tiny_egmd
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 
 import drumscribe
+from drumscribe.charts.general_midi import read_midi
 from drumscribe.cli import main as cli_main
-from drumscribe.lanes import LANE_NAMES
-from drumscribe.midi import read_midi
+from drumscribe.contract import LANE_NAMES
 from drumscribe.model import default_model_path
 from drumscribe_training.config import load_config
-from drumscribe_training.egmd import read_onsets
-from drumscribe_training.metrics import OnsetCounts
+from drumscribe_training.data.egmd import read_onsets
+from drumscribe_training.eval.metrics import OnsetCounts
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "example_drums.flac"

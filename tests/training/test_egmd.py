@@ -8,9 +8,9 @@ import mido
 import numpy as np
 import pytest
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe_training.config import load_config
-from drumscribe_training.egmd import (
+from drumscribe_training.data.egmd import (
     CSV_HEADER,
     INDEX_CSV_NAME,
     EGMDError,
@@ -21,7 +21,7 @@ from drumscribe_training.egmd import (
     read_index,
     read_onsets,
 )
-from drumscribe_training.egmd_testdata import IGNORED_NOTE, UNKNOWN_NOTE, write_tiny_egmd
+from support.egmd_testdata import IGNORED_NOTE, UNKNOWN_NOTE, write_tiny_egmd
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import pytest
 
 import drumscribe
 from drumscribe import DrumHit
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe_training.config import load_config
-from drumscribe_training.egmd import OnsetEvent
-from drumscribe_training.evaluate import (
+from drumscribe_training.data.egmd import OnsetEvent
+from drumscribe_training.eval.evaluate import (
     ClipResult,
     _confusion,
     _group_scores,

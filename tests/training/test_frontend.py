@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from drumscribe_training.config import load_config
-from drumscribe_training.frontend import LogMelFrontend
+from drumscribe_training.network.frontend import LogMelFrontend
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])

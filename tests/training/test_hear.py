@@ -11,7 +11,7 @@ import pytest
 import drumscribe
 from drumscribe import DrumHit
 from drumscribe_training.cli import main
-from drumscribe_training.hear import _LEAD_S, NOTHING, hear_pieces, to_markdown
+from drumscribe_training.eval.hear import _LEAD_S, NOTHING, hear_pieces, to_markdown
 from drumscribe_training.synth.events import SAMPLE_RATE
 
 

@@ -15,12 +15,13 @@ import h5py
 import numpy as np
 import pytest
 
-from drumscribe.lanes import LANE_NAMES
-from drumscribe_training import preprocess as pp
-from drumscribe_training.config import REPO_ROOT, load_config
-from drumscribe_training.egmd import lane_lookup, read_index
-from drumscribe_training.egmd_testdata import write_tiny_egmd
-from drumscribe_training.preprocess import (
+from drumscribe.contract import LANE_NAMES
+from drumscribe_training.config import load_config
+from drumscribe_training.data import preprocess as pp
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+from drumscribe_training.data.egmd import lane_lookup, read_index
+from drumscribe_training.data.preprocess import (
     EVENT_DTYPE,
     PreprocessError,
     PreprocessOptions,
@@ -28,7 +29,8 @@ from drumscribe_training.preprocess import (
     run_preprocess,
     shard_paths,
 )
-from drumscribe_training.splits import assign_splits, read_split_file
+from drumscribe_training.data.splits import assign_splits, read_split_file
+from support.egmd_testdata import write_tiny_egmd
 
 
 @pytest.fixture(scope="module")

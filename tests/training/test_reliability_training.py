@@ -27,11 +27,11 @@ import pytest
 import torch
 
 from drumscribe.errors import ModelError
-from drumscribe_training import preprocess as pp
-from drumscribe_training.checkpoint import load_checkpoint
 from drumscribe_training.config import load_config
-from drumscribe_training.egmd_testdata import write_tiny_egmd
-from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
+from drumscribe_training.data import preprocess as pp
+from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
+from drumscribe_training.network.checkpoint import load_checkpoint
+from support.egmd_testdata import write_tiny_egmd
 from support.training_setup import small_overrides
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,7 +104,7 @@ _SLOW_PREPROCESS = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from drumscribe_training import preprocess as pp
+    from drumscribe_training.data import preprocess as pp
     from drumscribe_training.config import load_config
 
     root, out = Path(sys.argv[1]), Path(sys.argv[2])
@@ -231,8 +231,8 @@ _STALLING_FIT = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     from drumscribe_training.config import load_config
-    from drumscribe_training.lightning_module import DrumTranscriberModule
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.lightning_module import DrumTranscriberModule
+    from drumscribe_training.network.train import fit
 
     marker, processed, overrides = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 
@@ -251,8 +251,8 @@ _STALLING_FIT = textwrap.dedent(
 def test_training_killed_mid_epoch_resumes_from_last(
     tiny_processed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from drumscribe_training.lightning_module import DrumTranscriberModule
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.lightning_module import DrumTranscriberModule
+    from drumscribe_training.network.train import fit
 
     overrides = _small(tmp_path)
     marker = tmp_path / "mid-epoch"

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from drumscribe_training.config import load_config
-from drumscribe_training.dataset import FixedCropDataset, ShardIndex, TargetSpec
-from drumscribe_training.egmd_testdata import write_tiny_egmd
-from drumscribe_training.preprocess import PreprocessOptions, run_preprocess
-from drumscribe_training.targets import frame_count, frame_index, make_targets
+from drumscribe_training.data.dataset import FixedCropDataset, ShardIndex, TargetSpec
+from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
+from drumscribe_training.data.targets import frame_count, frame_index, make_targets
+from support.egmd_testdata import write_tiny_egmd
 
 
 def test_frame_count_and_index() -> None:

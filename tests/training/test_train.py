@@ -15,7 +15,7 @@ import yaml
 
 from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config, load_config
-from drumscribe_training.metrics import OnsetCounts
+from drumscribe_training.eval.metrics import OnsetCounts
 from support.training_setup import small_overrides
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,8 +72,8 @@ def _batch_f1(module: Any, batch: dict[str, torch.Tensor]) -> float:
 
 
 def test_overfit_tiny_batch_loss_falls_f1_rises(tiny_processed: Path, tmp_path: Path) -> None:
-    from drumscribe_training.datamodule import EGMDDataModule
-    from drumscribe_training.lightning_module import DrumTranscriberModule
+    from drumscribe_training.data.datamodule import EGMDDataModule
+    from drumscribe_training.network.lightning_module import DrumTranscriberModule
 
     torch.manual_seed(0)
     cfg = _config(tmp_path, training={"batch_size": 6})
@@ -99,7 +99,7 @@ def test_overfit_tiny_batch_loss_falls_f1_rises(tiny_processed: Path, tmp_path: 
 def test_last_checkpoint_is_the_latest_epoch_even_without_improvement(
     tiny_processed: Path, tmp_path: Path
 ) -> None:
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.train import fit
 
     # Learning rate 0 and the monitor inverted: the weights never change, so the validation
     # loss only drifts with BatchNorm's running statistics, which fit the data better and
@@ -123,7 +123,7 @@ def test_last_checkpoint_is_the_latest_epoch_even_without_improvement(
 
 
 def test_resume_continues_the_same_run(tiny_processed: Path, tmp_path: Path) -> None:
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.train import fit
 
     cfg = _config(tmp_path, logging={"logger": "tensorboard"})
     first = fit(cfg, experiment="run", processed_dir=tiny_processed, enable_progress_bar=False)
@@ -149,7 +149,7 @@ def test_resume_continues_the_same_run(tiny_processed: Path, tmp_path: Path) -> 
 def test_init_weights_starts_from_a_checkpoint_with_a_fresh_schedule(
     tiny_processed: Path, tmp_path: Path
 ) -> None:
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.train import fit
 
     cfg = _config(tmp_path)
     first = fit(cfg, experiment="stage1", processed_dir=tiny_processed, enable_progress_bar=False)
@@ -187,8 +187,8 @@ def test_init_weights_starts_from_a_checkpoint_with_a_fresh_schedule(
 
 
 def test_checkpoint_written_before_new_config_keys_still_loads(tiny_processed: Path, tmp_path: Path) -> None:
-    from drumscribe_training.checkpoint import load_checkpoint
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.checkpoint import load_checkpoint
+    from drumscribe_training.network.train import fit
 
     cfg = _config(tmp_path)
     result = fit(cfg, experiment="old", processed_dir=tiny_processed, enable_progress_bar=False)
@@ -205,8 +205,8 @@ def test_checkpoint_written_before_new_config_keys_still_loads(tiny_processed: P
 
 def test_checkpoint_from_another_config_is_refused(tiny_processed: Path, tmp_path: Path) -> None:
     from drumscribe.errors import ModelError
-    from drumscribe_training.checkpoint import load_checkpoint
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.checkpoint import load_checkpoint
+    from drumscribe_training.network.train import fit
 
     cfg = _config(tmp_path)
     result = fit(cfg, experiment="a", processed_dir=tiny_processed, enable_progress_bar=False)
@@ -251,9 +251,9 @@ def test_ddp_two_processes_gloo(tiny_processed: Path, tmp_path: Path) -> None:
 
 
 def test_per_lane_onset_pos_weight(tmp_path: Path) -> None:
-    from drumscribe.lanes import LANE_NAMES
+    from drumscribe.contract import LANE_NAMES
     from drumscribe_training.config import ConfigError
-    from drumscribe_training.lightning_module import DrumTranscriberModule
+    from drumscribe_training.network.lightning_module import DrumTranscriberModule
 
     weights = {name: float(i + 1) for i, name in enumerate(LANE_NAMES)}
     cfg = _config(tmp_path, training={"onset_pos_weight": weights})
@@ -277,8 +277,8 @@ def test_per_lane_onset_pos_weight(tmp_path: Path) -> None:
 
 def test_average_checkpoints_is_the_mean_of_the_weights(tiny_processed: Path, tmp_path: Path) -> None:
     from drumscribe.errors import ModelError
-    from drumscribe_training.checkpoint import average_checkpoints, load_checkpoint
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.checkpoint import average_checkpoints, load_checkpoint
+    from drumscribe_training.network.train import fit
 
     result = fit(
         _config(tmp_path), experiment="soup", processed_dir=tiny_processed, enable_progress_bar=False
@@ -324,8 +324,8 @@ def test_average_checkpoints_is_the_mean_of_the_weights(tiny_processed: Path, tm
 
 def test_recalibrate_batchnorm_repairs_nan_statistics(tiny_processed: Path, tmp_path: Path) -> None:
     from drumscribe.errors import ModelError
-    from drumscribe_training.checkpoint import load_checkpoint, recalibrate_batchnorm
-    from drumscribe_training.train import fit
+    from drumscribe_training.network.checkpoint import load_checkpoint, recalibrate_batchnorm
+    from drumscribe_training.network.train import fit
 
     result = fit(_config(tmp_path), experiment="bn", processed_dir=tiny_processed, enable_progress_bar=False)
     assert result.best_checkpoint

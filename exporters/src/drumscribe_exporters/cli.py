@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     from drumscribe_exporters.onnx_export import export_checkpoint
     from drumscribe_exporters.parity import check_parity
     from drumscribe_exporters.quantize import to_fp16, to_int8
-    from drumscribe_training.checkpoint import load_checkpoint
+    from drumscribe_training.network.checkpoint import load_checkpoint
 
     thresholds: float | dict[str, float] | None = None
     if args.thresholds:

@@ -11,10 +11,11 @@ from typing import Any
 import torch
 
 from drumscribe._io import atomic_path
-from drumscribe.model import INPUT_NAME, ONSETS_NAME, VELOCITIES_NAME, write_sidecar
-from drumscribe_training.checkpoint import LoadedCheckpoint
+from drumscribe.contract import INPUT_NAME, ONSETS_NAME, VELOCITIES_NAME
+from drumscribe.model import write_sidecar
 from drumscribe_training.config import Config
-from drumscribe_training.model import DrumTranscriber, ExportWrapper
+from drumscribe_training.network.checkpoint import LoadedCheckpoint
+from drumscribe_training.network.crnn import DrumTranscriber, ExportWrapper
 
 __all__ = ["OPSET", "ExportResult", "export_checkpoint", "export_model", "versions"]
 

@@ -10,7 +10,7 @@ import torch
 
 import drumscribe
 from drumscribe.peaks import pick_peaks
-from drumscribe_training.model import DrumTranscriber, ExportWrapper
+from drumscribe_training.network.crnn import DrumTranscriber, ExportWrapper
 
 __all__ = ["ParityCase", "ParityReport", "check_parity", "parity_signals"]
 

@@ -16,42 +16,11 @@ def _copy_sidecar(src: Path, dst: Path, variant: str) -> None:
     import json
 
     from drumscribe.audio import file_sha256
-    from drumscribe.model import write_sidecar
+    from drumscribe.model import rewrite_sidecar
 
-    data = json.loads(sidecar_path(src).read_text(encoding="utf-8"))
-    pp = data["peak_picking"]
-    inf = data["inference"]
-    keep = {k: v for k, v in data.items() if k not in _CORE_KEYS}
-    keep["variant"] = variant
-    keep["source_onnx_sha256"] = file_sha256(src)
-    write_sidecar(
-        dst,
-        sample_rate=data["sample_rate"],
-        hop_length=data["hop_length"],
-        thresholds=pp["thresholds"],
-        min_interval_s=pp["min_interval_s"],
-        chunk_s=inf["chunk_s"],
-        context_s=inf["context_s"],
-        name=f"{data.get('name', 'drumscribe')}-{variant}",
-        extra=keep,
-    )
-
-
-_CORE_KEYS = {
-    "format",
-    "format_version",
-    "name",
-    "lanes",
-    "gm_notes",
-    "sample_rate",
-    "hop_length",
-    "frame_rate",
-    "inputs",
-    "outputs",
-    "peak_picking",
-    "inference",
-    "onnx_sha256",
-}
+    name = json.loads(sidecar_path(src).read_text(encoding="utf-8")).get("name", "drumscribe")
+    extra = {"variant": variant, "source_onnx_sha256": file_sha256(src)}
+    rewrite_sidecar(src, dst, name=f"{name}-{variant}", extra=extra)
 
 
 def to_int8(src: str | Path, dst: str | Path) -> Path:

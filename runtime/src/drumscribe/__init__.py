@@ -10,13 +10,14 @@ Audio in, drum hits out, through an ONNX model run with onnxruntime (no torch he
     result.write("song.json")          # JSON chart v1 (bindings/chart.schema.json)
 """
 
+from drumscribe.contract import GM_DRUM_CHANNEL, LANE_NAMES, LANES, Lane
 from drumscribe.errors import AudioError, ChartError, DrumscribeError, ModelError
-from drumscribe.hits import DrumHit, Transcription
+from drumscribe.hits import DrumHit
 from drumscribe.inference import StreamingTranscriber
-from drumscribe.lanes import GM_DRUM_CHANNEL, LANE_NAMES, LANES, Lane
 from drumscribe.model import Model, ModelSpec, default_model_path, load_model
 from drumscribe.peaks import PeakPicker, pick_peaks
 from drumscribe.transcribe import transcribe
+from drumscribe.transcription import Transcription
 
 __version__ = "0.1.0"
 

@@ -1,17 +1,76 @@
-"""The eight drum lanes drumscribe predicts, and their General MIDI notes.
+"""The contract between drumscribe's halves: lanes, GM notes, rates and sidecar keys.
 
-The lane order is the model's output order and the JSON chart's lane index; it is part
-of the ONNX contract (the sidecar repeats it and the runtime checks it).
+This module is the single source of what the runtime, the training side and the
+exporters must agree on:
+
+* the eight drum lanes and their General MIDI notes (the lane order is the model's output
+  order and the JSON chart's lane index; the sidecar repeats it and the runtime checks it);
+* the sample rates: the model's input rate by default and E-GMD's audio rate;
+* the ONNX tensor names and the sidecar's format, version and core keys.
+
+It imports nothing from drumscribe, so every other module may import it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GM_DRUM_CHANNEL", "LANES", "LANE_NAMES", "Lane", "lane_index"]
+__all__ = [
+    "DEFAULT_FRAME_RATE",
+    "EGMD_SAMPLE_RATE",
+    "GM_DRUM_CHANNEL",
+    "INPUT_NAME",
+    "LANES",
+    "LANE_NAMES",
+    "MODEL_SAMPLE_RATE",
+    "ONSETS_NAME",
+    "SIDECAR_CORE_KEYS",
+    "SIDECAR_FORMAT",
+    "SIDECAR_VERSION",
+    "VELOCITIES_NAME",
+    "Lane",
+    "lane_index",
+]
 
 #: General MIDI percussion channel, zero-based (channel 10 to humans).
 GM_DRUM_CHANNEL = 9
+
+#: Audio rate of E-GMD's recordings and of the synthetic E-GMD-shaped set, Hz.
+EGMD_SAMPLE_RATE = 44100
+#: The default model's input rate, Hz (a model's own rate is in its sidecar).
+MODEL_SAMPLE_RATE = 16000
+#: Frames per second of activations when nothing else is known (hop 160 at 16 kHz).
+DEFAULT_FRAME_RATE = 100.0
+
+#: ONNX input: float32 [batch, samples], mono, at the sidecar's sample rate.
+INPUT_NAME = "audio"
+#: ONNX output: float32 [batch, frames, 8] in [0, 1].
+ONSETS_NAME = "onsets"
+#: Optional ONNX output, same shape as onsets.
+VELOCITIES_NAME = "velocities"
+
+#: ``"format"`` of every sidecar (``model.onnx.json``).
+SIDECAR_FORMAT = "drumscribe-model"
+#: ``"format_version"`` this runtime reads and writes.
+SIDECAR_VERSION = 1
+#: The keys the sidecar writer owns; every other key is free-form model information.
+SIDECAR_CORE_KEYS: frozenset[str] = frozenset(
+    {
+        "format",
+        "format_version",
+        "name",
+        "lanes",
+        "gm_notes",
+        "sample_rate",
+        "hop_length",
+        "frame_rate",
+        "inputs",
+        "outputs",
+        "peak_picking",
+        "inference",
+        "onnx_sha256",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,18 +1,20 @@
-"""Result records: :class:`DrumHit` and :class:`Transcription`."""
+"""Result records: :class:`DrumHit` and :class:`TranscriptionRecord`.
+
+Records import no writer: the writers (:mod:`drumscribe.writers`, :mod:`drumscribe.charts`)
+take these records, and :class:`drumscribe.transcription.Transcription` adds the output
+methods on top.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from drumscribe.lanes import LANE_NAMES, LANES, lane_index
+from drumscribe.contract import DEFAULT_FRAME_RATE, LANE_NAMES, LANES, lane_index
 
-if TYPE_CHECKING:
-    from os import PathLike
-
-__all__ = ["DrumHit", "Transcription"]
+__all__ = ["DrumHit", "TranscriptionRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +72,8 @@ class DrumHit:
 
 
 @dataclass(frozen=True, slots=True)
-class Transcription:
-    """The result of transcribing one piece of audio.
+class TranscriptionRecord:
+    """The result of transcribing one piece of audio, as data (no output methods).
 
     Attributes
     ----------
@@ -96,7 +98,7 @@ class Transcription:
     duration_s: float
     model_info: dict[str, Any] = field(default_factory=dict)
     activations: np.ndarray | None = None
-    frame_rate: float = 100.0
+    frame_rate: float = DEFAULT_FRAME_RATE
     source: str | None = None
     audio_sha256: str | None = None
 
@@ -111,27 +113,3 @@ class Transcription:
         for h in self.hits:
             out[h.drum] += 1
         return out
-
-    def to_midi(self, path: str | PathLike[str], *, bpm: float | None = None) -> None:
-        """Write a General MIDI drum file (channel 10). See :func:`drumscribe.writers.write_midi`."""
-        from drumscribe.writers import write_midi
-
-        write_midi(self.hits, path, bpm=bpm)
-
-    def to_chart(self, **options: Any) -> dict[str, Any]:
-        """Build the JSON chart v1 as a dict. Options go to :func:`drumscribe.charts.build_chart`."""
-        from drumscribe.charts import build_chart
-
-        return build_chart(self, **options)
-
-    def write(self, path: str | PathLike[str], *, format: str | None = None, **options: Any) -> list[str]:
-        """Write this transcription in a format; ``format`` defaults from the extension.
-
-        Returns
-        -------
-        list of str
-            The paths written.
-        """
-        from drumscribe.writers import write_transcription
-
-        return write_transcription(self, path, format=format, **options)

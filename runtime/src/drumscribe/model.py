@@ -20,28 +20,28 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from drumscribe.audio import file_sha256
+from drumscribe.contract import (
+    INPUT_NAME,
+    LANE_NAMES,
+    LANES,
+    ONSETS_NAME,
+    SIDECAR_CORE_KEYS,
+    SIDECAR_FORMAT,
+    SIDECAR_VERSION,
+    VELOCITIES_NAME,
+)
 from drumscribe.errors import ModelError
-from drumscribe.lanes import LANE_NAMES, LANES
 
 __all__ = [
-    "INPUT_NAME",
-    "ONSETS_NAME",
-    "SIDECAR_FORMAT",
-    "SIDECAR_VERSION",
     "InferenceModel",
     "Model",
     "ModelSpec",
     "default_model_path",
     "load_model",
+    "rewrite_sidecar",
     "sidecar_path",
     "write_sidecar",
 ]
-
-SIDECAR_FORMAT = "drumscribe-model"
-SIDECAR_VERSION = 1
-INPUT_NAME = "audio"
-ONSETS_NAME = "onsets"
-VELOCITIES_NAME = "velocities"
 
 
 def sidecar_path(model_path: str | os.PathLike[str]) -> Path:
@@ -412,3 +412,53 @@ def write_sidecar(
         json.dump(data, fh, indent=2)
         fh.write("\n")
     return side
+
+
+def rewrite_sidecar(
+    source_model: str | os.PathLike[str],
+    model_path: str | os.PathLike[str] | None = None,
+    *,
+    thresholds: dict[str, float] | None = None,
+    name: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write a sidecar for ``model_path`` from ``source_model``'s, changing only what is given.
+
+    The core keys (:data:`drumscribe.contract.SIDECAR_CORE_KEYS`) are rebuilt by
+    :func:`write_sidecar` (so the hash is the new file's); every other key is kept.
+
+    Parameters
+    ----------
+    source_model : path-like
+        The ``.onnx`` whose sidecar is read.
+    model_path : path-like, optional
+        The ``.onnx`` the new sidecar describes (and hashes); ``source_model`` when None
+        (rewrite in place).
+    thresholds : dict of str to float, optional
+        New per-lane thresholds; the source's when None.
+    name : str, optional
+        New model name; the source's when None.
+    extra : dict, optional
+        Keys added to (or replacing) the source's free-form keys.
+
+    Returns
+    -------
+    pathlib.Path
+        The sidecar written (atomically).
+    """
+    data = json.loads(sidecar_path(source_model).read_text(encoding="utf-8"))
+    kept = {k: v for k, v in data.items() if k not in SIDECAR_CORE_KEYS}
+    kept.update(extra or {})
+    peak_picking = data["peak_picking"]
+    inference = data["inference"]
+    return write_sidecar(
+        source_model if model_path is None else model_path,
+        sample_rate=data["sample_rate"],
+        hop_length=data["hop_length"],
+        thresholds=thresholds if thresholds is not None else peak_picking["thresholds"],
+        min_interval_s=peak_picking["min_interval_s"],
+        chunk_s=inference["chunk_s"],
+        context_s=inference["context_s"],
+        name=name if name is not None else data.get("name", "drumscribe"),
+        extra=kept,
+    )

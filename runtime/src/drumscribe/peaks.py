@@ -23,8 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from drumscribe.contract import LANE_NAMES
 from drumscribe.hits import DrumHit
-from drumscribe.lanes import LANE_NAMES
 
 __all__ = ["PeakPicker", "pick_peaks", "resolve_thresholds"]
 

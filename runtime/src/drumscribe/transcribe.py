@@ -10,10 +10,11 @@ import numpy as np
 
 from drumscribe.audio import file_sha256, iter_array_blocks, iter_file_blocks, probe_audio
 from drumscribe.errors import AudioError, DrumscribeError
-from drumscribe.hits import DrumHit, Transcription
+from drumscribe.hits import DrumHit
 from drumscribe.inference import StreamingTranscriber
 from drumscribe.model import InferenceModel, Model, load_model
 from drumscribe.progress import Progress
+from drumscribe.transcription import Transcription
 
 __all__ = ["transcribe"]
 

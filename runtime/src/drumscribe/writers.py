@@ -1,4 +1,4 @@
-"""Write a :class:`Transcription` in one of the output formats.
+"""Write a :class:`TranscriptionRecord` in one of the output formats.
 
 ``midi`` and ``json`` write one file; the song-folder formats (``clonehero``,
 ``rockband``, ``yarg``) write a folder a game opens (chart, song.ini, audio).
@@ -10,9 +10,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from drumscribe.charts.general_midi import write_midi
+from drumscribe.charts.json_chart import write_chart_json
+from drumscribe.charts.song_folder import SONG_FORMATS, write_song_folder
 from drumscribe.errors import DrumscribeError
-from drumscribe.hits import Transcription
-from drumscribe.midi import write_midi
+from drumscribe.hits import TranscriptionRecord
 
 __all__ = [
     "FILE_FORMATS",
@@ -25,8 +27,6 @@ __all__ = [
 
 #: format -> file extension, for formats that write one file
 FILE_FORMATS: dict[str, str] = {"midi": ".mid", "json": ".json"}
-#: formats that write a song folder
-SONG_FORMATS: tuple[str, ...] = ("clonehero", "rockband", "yarg")
 FORMATS: tuple[str, ...] = (*FILE_FORMATS, *SONG_FORMATS)
 
 _EXTENSIONS = {".mid": "midi", ".midi": "midi", ".json": "json"}
@@ -51,7 +51,7 @@ def format_for_path(path: str | os.PathLike[str]) -> str:
 
 
 def write_transcription(
-    transcription: Transcription,
+    transcription: TranscriptionRecord,
     path: str | os.PathLike[str],
     *,
     format: str | None = None,
@@ -61,7 +61,7 @@ def write_transcription(
 
     Parameters
     ----------
-    transcription : Transcription
+    transcription : TranscriptionRecord
     path : path-like
         Output file for ``midi``/``json``; output folder for song formats.
     format : str, optional
@@ -79,13 +79,9 @@ def write_transcription(
         write_midi(transcription.hits, path, bpm=options.get("bpm"))
         return [str(path)]
     if fmt == "json":
-        from drumscribe.charts import write_chart_json
-
         write_chart_json(transcription, path, **options)
         return [str(path)]
     if fmt in SONG_FORMATS:
-        from drumscribe.charts import write_song_folder
-
         written = write_song_folder(transcription, path, format=fmt, **options)
         return [str(p) for p in written]
     raise DrumscribeError(f"{path}: unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")

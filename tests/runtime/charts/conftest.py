@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from drumscribe.hits import DrumHit, Transcription
+from drumscribe import DrumHit, Transcription
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = REPO_ROOT / "bindings" / "chart.schema.json"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import drumscribe
+from drumscribe import Transcription
 from drumscribe.charts import (
     Chart,
     chart_from_transcription,
@@ -22,10 +23,9 @@ from drumscribe.charts import (
     write_notes_mid,
 )
 from drumscribe.charts.clonehero import chart_timeline
+from drumscribe.charts.general_midi import read_midi
 from drumscribe.charts.pro_drums import _TOM_FALLBACK, PRIMARY_GEMS, dynamic_of
 from drumscribe.charts.rockband import mid_timeline
-from drumscribe.hits import Transcription
-from drumscribe.midi import read_midi
 
 TOMS = set(_TOM_FALLBACK)
 

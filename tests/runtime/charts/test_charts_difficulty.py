@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from drumscribe.charts import RULES, ChartHit, TempoMap, build_difficulties, quantize, reduce_difficulty
 from drumscribe.charts.difficulty import GHOST_VELOCITY, _on_grid
+from drumscribe.contract import LANE_NAMES, lane_index
 from drumscribe.hits import DrumHit
-from drumscribe.lanes import LANE_NAMES, lane_index
 
 KICK = lane_index("kick")
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drumscribe import DrumHit, Transcription
 from drumscribe.charts import (
     Beat,
     Chart,
@@ -24,15 +25,14 @@ from drumscribe.charts import (
     write_notes_mid,
 )
 from drumscribe.charts.clonehero import CHART_RESOLUTION, chart_timeline
+from drumscribe.charts.general_midi import read_midi, write_midi
 from drumscribe.charts.pro_drums import PRIMARY_GEMS, pro_drum_notes
 from drumscribe.charts.rockband import MID_RESOLUTION, mid_timeline
 from drumscribe.charts.song_ini import song_ini_fields, write_song_ini
 from drumscribe.charts.timeline import build_timeline, round_bpm_chart
 from drumscribe.charts.yarg import ELITE_KICK_NOTE, ELITE_LANE_OFFSET
+from drumscribe.contract import LANE_NAMES, lane_index
 from drumscribe.errors import ChartError, DrumscribeError
-from drumscribe.hits import DrumHit, Transcription
-from drumscribe.lanes import LANE_NAMES, lane_index
-from drumscribe.midi import read_midi, write_midi
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from drumscribe import DrumHit, Transcription
 from drumscribe.charts import (
     Chart,
     TempoSegment,
@@ -23,7 +24,6 @@ from drumscribe.charts import (
     write_chart_json,
 )
 from drumscribe.errors import ChartError
-from drumscribe.hits import DrumHit, Transcription
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from drumscribe import Transcription
 from drumscribe.charts import chart_from_transcription, render_preview
 from drumscribe.charts.preview import ROW_ORDER, preview_figure
 from drumscribe.errors import DrumscribeError
-from drumscribe.hits import Transcription
 
 
 def test_preview_png(rich_transcription: Transcription, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from drumscribe import Transcription
 from drumscribe.charts import (
     SONG_FORMATS,
     chart_from_transcription,
@@ -17,7 +18,6 @@ from drumscribe.charts import (
     write_song_folder,
 )
 from drumscribe.errors import AudioError, DrumscribeError
-from drumscribe.hits import Transcription
 
 
 @pytest.fixture

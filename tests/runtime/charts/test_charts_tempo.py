@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from drumscribe import DrumHit, Transcription
 from drumscribe.charts import TempoMap, TempoSegment, estimate_tempo, fit_tempo_map, load_tempo_map
 from drumscribe.errors import ChartError
-from drumscribe.hits import DrumHit, Transcription
 
 
 def _grid_error(est_beats, true_beats: np.ndarray) -> float:
@@ -217,7 +217,7 @@ def test_repair_fills_skipped_beats_and_drops_doubled_ones() -> None:
 def test_random_transcriptions_always_chart() -> None:
     """Noise in, a valid chart out (found a bug in the beat repair once)."""
     from drumscribe.charts import chart_from_transcription, validate_chart
-    from drumscribe.lanes import LANE_NAMES
+    from drumscribe.contract import LANE_NAMES
 
     rng = np.random.default_rng(5)
     for i in range(12):

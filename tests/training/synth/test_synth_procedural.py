@@ -9,7 +9,7 @@ import mido
 import numpy as np
 import pytest
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe_training.synth.events import NoteEvent, lane_of_note, roland_notes
 from drumscribe_training.synth.procedural import STYLES, generate_groove, groove_midi
 

@@ -1,46 +1,408 @@
-"""``drumscribe-train``: one command line for the training side.
+"""``drumscribe-train``: the training side's one command line.
 
-Subcommands live in their own modules; each exposes ``add_parser(subparsers)`` which
-registers its flags and sets ``func`` (a callable taking the parsed namespace and
-returning an exit code). Those modules import torch and friends lazily, inside ``func``,
-so ``drumscribe-train --help`` stays fast.
+Subcommands: ``synth`` (synthetic E-GMD-shaped data), ``preprocess`` (E-GMD -> splits +
+HDF5 shards), ``fit`` (train the CRNN), ``evaluate`` (per-lane scores of a model on a
+split), ``compare`` (two reports, kit-resampled intervals), ``hear`` (which lanes a model
+hears a kit's pieces as) and ``transcribe`` (audio -> MIDI/JSON with a checkpoint).
+
+torch and friends are imported inside each subcommand's ``_run_*``, so
+``drumscribe-train --help`` stays fast. Relative paths are taken from the current
+directory; ``--config`` defaults to the packaged default config.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+from drumscribe_training.synth.cli import add_parser as _add_synth
 
-#: subcommand name -> module that registers it
-SUBCOMMANDS: dict[str, str] = {
-    "synth": "drumscribe_training.synth.cli",
-    "preprocess": "drumscribe_training.preprocess_cli",
-    "fit": "drumscribe_training.train_cli",
-    "evaluate": "drumscribe_training.evaluate_cli",
-    "compare": "drumscribe_training.compare_cli",
-    "hear": "drumscribe_training.hear_cli",
-    "transcribe": "drumscribe_training.transcribe_cli",
-}
+__all__ = ["add_preprocess_arguments", "build_parser", "main"]
+
+
+def _add_preprocess(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``preprocess`` subcommand."""
+    parser = subparsers.add_parser(
+        "preprocess",
+        help="E-GMD -> split files + HDF5 shards (resumable, parallel)",
+        description=(
+            "Read an E-GMD-shaped folder (CSV + wav/midi pairs), write "
+            "{train,val,test}_split.txt and HDF5 shards of mono int16 audio at the model "
+            "rate plus onset events. Rerunning resumes: finished shards are kept. Bad pairs "
+            "are skipped and listed in skipped.tsv."
+        ),
+    )
+    add_preprocess_arguments(parser)
+    parser.set_defaults(func=_run_preprocess)
+    return parser
+
+
+def add_preprocess_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``preprocess`` (shared with ``scripts/preprocess_egmd.py``)."""
+    parser.add_argument("--config", default=None, help="YAML config (default: configs/default_config.yaml)")
+    parser.add_argument("--data-dir", default=None, help="E-GMD root (default: data.data_dir)")
+    parser.add_argument(
+        "--out",
+        "--processed-dir",
+        dest="out",
+        default=None,
+        help="shard folder (default: data.processed_dir)",
+    )
+    parser.add_argument("--splits-dir", default=None, help="split files folder (default: data.splits_dir)")
+    parser.add_argument(
+        "--num-workers",
+        type=_positive_int,
+        default=None,
+        help="decoding processes (default: hardware.num_workers)",
+    )
+    parser.add_argument(
+        "--use-hdf5",
+        action="store_true",
+        help="accepted for compatibility with the seed; HDF5 shards are the only output format",
+    )
+    parser.add_argument("--split-mode", choices=("official", "grouped"), default=None)
+    parser.add_argument("--shard-hours", type=float, default=None, help="audio hours per shard")
+    parser.add_argument(
+        "--compression",
+        choices=("none", "gzip", "lzf"),
+        default=None,
+        help="HDF5 compression of the audio (default: none; see benchmarks/bench_data.py)",
+    )
+    parser.add_argument("--csv", default=None, help="index CSV (default: e-gmd-v1.0.0.csv in --data-dir)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _run_preprocess(args: argparse.Namespace) -> int:
+    """Run preprocessing from parsed arguments; returns the exit code."""
+    from drumscribe_training.config import load_config
+    from drumscribe_training.data.preprocess import PreprocessOptions, format_summary, run_preprocess
+
+    config = load_config(args.config)
+    options = PreprocessOptions.from_config(
+        config,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        splits_dir=args.splits_dir,
+        num_workers=args.num_workers,
+        split_mode=args.split_mode,
+        shard_hours=args.shard_hours,
+        compression=args.compression,
+        csv_path=args.csv,
+        progress=not args.no_progress,
+    )
+    summary = run_preprocess(options)
+    print(format_summary(summary), end="")
+    skipped = sum(s["skipped"] for s in summary["splits"].values())
+    if skipped:
+        print(f"{skipped} pair(s) skipped; see {options.out_dir / 'skipped.tsv'}")
+    return 0
+
+
+def _add_fit(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "fit",
+        help="train the CRNN with Lightning",
+        description="Train the CRNN. Checkpoints go to checkpoints/NAME/ (best.ckpt, last.ckpt), logs to logs/NAME/.",
+    )
+    p.add_argument("--config", default=None, help="YAML config (default: configs/default_config.yaml)")
+    p.add_argument("--experiment-name", required=True, metavar="NAME", help="run name")
+    p.add_argument(
+        "--data-dir", metavar="PROCESSED", help="preprocessed HDF5 folder (default: data.processed_dir)"
+    )
+    p.add_argument(
+        "--resume", metavar="CKPT", help="continue from a checkpoint; 'last' = this run's last.ckpt"
+    )
+    p.add_argument(
+        "--init-weights",
+        metavar="CKPT",
+        help="start from this checkpoint's weights with a fresh optimiser and schedule (training.init_weights)",
+    )
+    p.add_argument(
+        "--fast-dev-run", action="store_true", help="a few batches of train and val, nothing written"
+    )
+    p.add_argument("--max-time", metavar="DD:HH:MM:SS", help="stop after this long")
+    p.add_argument("--max-epochs", type=int, help="override training.num_epochs")
+    p.add_argument("--devices", help="override hardware.devices: a count or a comma list like 0,1")
+    p.add_argument("--accelerator", choices=["auto", "cpu", "gpu"], help="override hardware.accelerator")
+    p.set_defaults(func=_run_fit)
+
+
+def _run_fit(args: argparse.Namespace) -> int:
+    from drumscribe_training.config import load_config
+    from drumscribe_training.network.train import fit
+
+    overrides: dict[str, dict[str, Any]] = {}
+    if args.max_epochs is not None:
+        overrides.setdefault("training", {})["num_epochs"] = args.max_epochs
+    if args.init_weights is not None:
+        overrides.setdefault("training", {})["init_weights"] = args.init_weights
+    if args.devices is not None:
+        dev: Any = [int(d) for d in args.devices.split(",")] if "," in args.devices else int(args.devices)
+        overrides.setdefault("hardware", {})["devices"] = dev
+    if args.accelerator is not None:
+        overrides.setdefault("hardware", {})["accelerator"] = args.accelerator
+    cfg = load_config(args.config, overrides=overrides or None)
+    result = fit(
+        cfg,
+        experiment=args.experiment_name,
+        processed_dir=args.data_dir,
+        resume=args.resume,
+        fast_dev_run=args.fast_dev_run,
+        max_time=args.max_time,
+    )
+    print(f"best checkpoint: {result.best_checkpoint}  ({cfg.training.monitor} {result.best_score})")
+    print(f"last checkpoint: {result.last_checkpoint}")
+    print(f"logs:            {result.log_dir}")
+    return 0
+
+
+def _add_evaluate(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "evaluate",
+        help="per-lane P/R/F1 of a model on audio + MIDI in E-GMD layout",
+        description=(
+            "Score a model (ONNX through the runtime, or a checkpoint through torch) on a split of an "
+            "E-GMD-layout folder: per-lane and overall P/R/F1 at 50/30/20 ms, velocity error, a confusion "
+            "table, report.json/report.md and PNGs. With --tune-thresholds, first choose per-lane thresholds "
+            "on the validation split and write them into the model's sidecar."
+        ),
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", help="model.onnx (with its sidecar)")
+    src.add_argument("--checkpoint", help="a .ckpt from drumscribe-train fit")
+    p.add_argument("--config", default=None, help="YAML config (default: configs/default_config.yaml)")
+    p.add_argument("--data-dir", help="E-GMD-layout folder (default: data.data_dir)")
+    p.add_argument("--split", default="test", choices=["train", "val", "validation", "test"])
+    p.add_argument("--out", default=None, help="report folder (default: reports/<model name>-<split>)")
+    p.add_argument("--limit", type=int, help="at most this many clips")
+    p.add_argument(
+        "--tune-thresholds", action="store_true", help="tune per-lane thresholds on val first (ONNX only)"
+    )
+    p.add_argument("--tune-limit", type=int, help="at most this many validation clips for tuning")
+    p.add_argument(
+        "--write-metrics", action="store_true", help="store the scores in the model's sidecar (ONNX only)"
+    )
+    p.set_defaults(func=_run_evaluate)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    import drumscribe
+    from drumscribe_training.config import load_config
+    from drumscribe_training.eval.evaluate import (
+        evaluate_model,
+        model_from_checkpoint,
+        run_clips,
+        select_rows,
+        tune_thresholds,
+        write_reports,
+        write_thresholds,
+    )
+
+    cfg = load_config(args.config)
+    data_dir = args.data_dir or cfg.data.data_dir
+    if args.checkpoint:
+        if args.tune_thresholds:
+            print(
+                "drumscribe-train evaluate: --tune-thresholds needs --model (thresholds live in the sidecar)"
+            )
+            return 2
+        model: Any = model_from_checkpoint(args.checkpoint)
+        name = Path(args.checkpoint).stem
+    else:
+        model = drumscribe.load_model(args.model, cache=False)
+        name = Path(args.model).parent.name or Path(args.model).stem
+        if args.tune_thresholds:
+            rows = select_rows(cfg, data_dir, "val")[: args.tune_limit]
+            clips = run_clips(model, cfg, data_dir, rows, thresholds=0.5, keep_activations=True)
+            thr, f1 = tune_thresholds(
+                clips, frame_rate=model.spec.frame_rate, min_interval_s=model.spec.min_interval_s
+            )
+            write_thresholds(
+                args.model,
+                thr,
+                tuned_on={"split": "val", "clips": len(clips), "window_s": 0.05, "f1_at_tuned": f1},
+            )
+            print("tuned thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in thr.items()))
+            model = drumscribe.load_model(args.model, cache=False)
+    report, clips = evaluate_model(model, cfg, data_dir, split=args.split, limit=args.limit, progress=True)
+    if args.write_metrics and args.model:
+        from drumscribe_training.eval.evaluate import sidecar_metrics, update_sidecar
+
+        update_sidecar(args.model, extra={"metrics": sidecar_metrics(report)})
+    out = Path(args.out or Path("reports") / f"{name}-{args.split}")
+    paths = write_reports(report, clips, out, frame_rate=model.spec.frame_rate)
+    print(report.to_markdown())
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _add_compare(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "compare",
+        help="paired bootstrap over kits of two evaluation reports",
+        description=(
+            "Compare two report.json files of `drumscribe-train evaluate` on the same split: F1 per lane, "
+            "overall and the lane mean of each, the difference (candidate - baseline) and its percentile "
+            "interval over resamples of the kits (both models on the same resampled kits)."
+        ),
+    )
+    p.add_argument("baseline", type=Path, help="report.json of the model in place")
+    p.add_argument("candidate", type=Path, help="report.json of the candidate")
+    p.add_argument("--resamples", type=int, default=10_000, help="kit resamples (default 10000)")
+    p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--by-family",
+        action="store_true",
+        help="resample kit families (a SoundFont's presets together; kit registry) instead of kits",
+    )
+    p.add_argument("--out", type=Path, help="also write the Markdown table here")
+    p.set_defaults(func=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from drumscribe_training.eval.compare import compare_reports, registry_families
+
+    try:
+        result = compare_reports(
+            args.baseline,
+            args.candidate,
+            resamples=args.resamples,
+            confidence=args.confidence,
+            seed=args.seed,
+            families=registry_families() if args.by_family else None,
+        )
+    except ValueError as exc:
+        print(f"drumscribe-train compare: error: {exc}", file=sys.stderr)
+        return 2
+    _print_and_write(result.to_markdown(), args.out)
+    return 0
+
+
+def _add_hear(sub: Any) -> None:
+    from drumscribe_training.eval.hear import DEFAULT_NOTES
+
+    p: argparse.ArgumentParser = sub.add_parser(
+        "hear",
+        help="play a kit's pieces one by one and show the lanes the model hears",
+        description=(
+            "Play each voice of some notes of a kit as a steady pulse (optionally over the kit's kick "
+            "and snare) and print, per voice, the share of its hits the model put in each lane."
+        ),
+    )
+    p.add_argument("--kit", required=True, help="a registered kit (`drumscribe-train synth --list-kits`)")
+    p.add_argument(
+        "--notes",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_NOTES),
+        help=f"notes to play, Roland numbering (default {' '.join(map(str, DEFAULT_NOTES))})",
+    )
+    p.add_argument("--model", type=Path, help="model.onnx (default: the bundled model)")
+    p.add_argument("--velocity", type=int, default=100, help="MIDI velocity 1..127 (default 100)")
+    p.add_argument("--hits", type=int, default=32, help="hits per voice (default 32)")
+    p.add_argument("--interval", type=float, default=0.25, help="seconds between hits (default 0.25)")
+    p.add_argument("--backing", action="store_true", help="play the kit's kick and snare along")
+    p.add_argument("--out", type=Path, help="also write the Markdown table here")
+    p.set_defaults(func=_run_hear)
+
+
+def _run_hear(args: argparse.Namespace) -> int:
+    from drumscribe_training.eval.hear import hear_pieces, to_markdown
+    from drumscribe_training.synth.registry import KitError
+
+    try:
+        results = hear_pieces(
+            args.kit,
+            args.notes,
+            model=args.model,
+            velocity=args.velocity,
+            hits=args.hits,
+            interval_s=args.interval,
+            backing=args.backing,
+        )
+    except (KitError, ValueError) as exc:
+        print(f"drumscribe-train hear: error: {exc}", file=sys.stderr)
+        return 2
+    if not results:
+        print(
+            f"drumscribe-train hear: error: kit {args.kit!r} has no voice for notes {args.notes}",
+            file=sys.stderr,
+        )
+        return 2
+    _print_and_write(to_markdown(results), args.out)
+    return 0
+
+
+def _add_transcribe(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "transcribe", help="transcribe audio with a checkpoint (torch)"
+    )
+    p.add_argument("audio", help="audio file")
+    p.add_argument("output", help="output .mid or .json")
+    p.add_argument("--checkpoint", required=True, help="a .ckpt from drumscribe-train fit")
+    p.add_argument("--threshold", type=float, help="peak threshold (default: the config's)")
+    p.add_argument(
+        "--min-interval", type=float, help="seconds between hits of a lane (default: the config's)"
+    )
+    p.add_argument("--format", choices=["midi", "json"], help="default: from the extension")
+    p.set_defaults(func=_run_transcribe)
+
+
+def _run_transcribe(args: argparse.Namespace) -> int:
+    import drumscribe
+    from drumscribe_training.network.checkpoint import load_checkpoint
+    from drumscribe_training.network.torch_transcriber import TorchModel
+
+    model = TorchModel(load_checkpoint(args.checkpoint), thresholds=args.threshold)
+    result = drumscribe.transcribe(args.audio, model=model, min_interval_s=args.min_interval)
+    result.write(args.output, format=args.format)
+    print(f"{args.audio} -> {args.output}: {len(result.hits)} hits")
+    return 0
+
+
+def _print_and_write(text: str, out: Path | None) -> None:
+    """Print a Markdown table and, with ``--out``, write it there too."""
+    print(text, end="")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+
+
+#: The subcommands, in the order ``--help`` lists them.
+_SUBCOMMANDS: tuple[Callable[[Any], Any], ...] = (
+    _add_synth,
+    _add_preprocess,
+    _add_fit,
+    _add_evaluate,
+    _add_compare,
+    _add_hear,
+    _add_transcribe,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``drumscribe-train`` parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="drumscribe-train",
         description="drumscribe training side: synthetic data, preprocessing, training, evaluation.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in SUBCOMMANDS.values():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and exc.name.startswith("drumscribe_training"):
-                continue  # subcommand not built yet
-            raise
-        module.add_parser(sub)
+    for add in _SUBCOMMANDS:
+        add(sub)
     return parser
 
 

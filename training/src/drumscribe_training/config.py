@@ -17,11 +17,12 @@ from typing import Any, Literal
 
 import yaml
 
+from drumscribe_training.resources import default_config_path
+
 if typing.TYPE_CHECKING:
     from drumscribe_training.synth.variation import PieceVariation
 
 __all__ = [
-    "REPO_ROOT",
     "AudioConfig",
     "AugmentationConfig",
     "ClassesConfig",
@@ -40,8 +41,6 @@ __all__ = [
     "load_config",
     "onset_pos_weights",
 ]
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class ConfigError(ValueError):
@@ -232,11 +231,6 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-def default_config_path() -> Path:
-    """``configs/default_config.yaml`` of the repository."""
-    return REPO_ROOT / "configs" / "default_config.yaml"
-
-
 #: Mappings a config replaces whole rather than merging into the base's.
 _REPLACED_WHOLE = ("note_map", "lane_groups", "piece_group_semitones")
 
@@ -393,7 +387,7 @@ def onset_pos_weights(cfg: Config) -> list[float]:
     ConfigError
         If a mapping does not name exactly the 8 lanes, or a weight is not > 0.
     """
-    from drumscribe.lanes import LANE_NAMES
+    from drumscribe.contract import LANE_NAMES
 
     pw = cfg.training.onset_pos_weight
     if isinstance(pw, dict):
@@ -446,7 +440,7 @@ def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | N
 
 
 def _check(cfg: Config) -> None:
-    from drumscribe.lanes import LANE_NAMES
+    from drumscribe.contract import LANE_NAMES
 
     if tuple(cfg.classes.names) != LANE_NAMES:
         raise ConfigError(

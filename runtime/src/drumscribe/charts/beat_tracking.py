@@ -52,8 +52,8 @@ import numpy as np
 
 from drumscribe.charts.records import Beat, TempoSegment
 from drumscribe.charts.tempo import TempoMap, tempo_map_from
-from drumscribe.hits import DrumHit, Transcription
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
+from drumscribe.hits import DrumHit, TranscriptionRecord
 
 __all__ = [
     "LANE_TEMPO_WEIGHTS",
@@ -119,7 +119,7 @@ def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
 
 
 def onset_envelope(
-    transcription: Transcription,
+    transcription: TranscriptionRecord,
     *,
     source: Literal["auto", "hits", "activations"] = "auto",
     frame_rate: float = ENVELOPE_FPS,
@@ -128,7 +128,7 @@ def onset_envelope(
 
     Parameters
     ----------
-    transcription : Transcription
+    transcription : TranscriptionRecord
         Hits and, optionally, activations.
     source : {"auto", "hits", "activations"}
         ``"auto"`` uses the activations when present, else the hits.
@@ -610,7 +610,9 @@ def _fit_phase(env: np.ndarray, fps: float, bpm: float) -> float:
     return float(phases[int(np.argmax(vals))])
 
 
-def _downbeat_phase(transcription: Transcription, tmap: TempoMap, n_beats: int, beats_per_bar: int) -> int:
+def _downbeat_phase(
+    transcription: TranscriptionRecord, tmap: TempoMap, n_beats: int, beats_per_bar: int
+) -> int:
     if beats_per_bar <= 1 or not transcription.hits or n_beats == 0:
         return 0
     strength = np.zeros(n_beats)
@@ -625,7 +627,7 @@ def _downbeat_phase(transcription: Transcription, tmap: TempoMap, n_beats: int, 
 
 
 def estimate_tempo(
-    transcription: Transcription,
+    transcription: TranscriptionRecord,
     *,
     bpm: float | None = None,
     offset_s: float | None = None,
@@ -640,7 +642,7 @@ def estimate_tempo(
 
     Parameters
     ----------
-    transcription : Transcription
+    transcription : TranscriptionRecord
         Hits and optionally activations; ``duration_s`` bounds the beat grid.
     bpm : float, optional
         Constant tempo to use instead of estimating, beats per minute.
@@ -750,7 +752,7 @@ def estimate_tempo(
     )
 
 
-def _onset_times(transcription: Transcription, env: np.ndarray, fps: float, used: str) -> np.ndarray:
+def _onset_times(transcription: TranscriptionRecord, env: np.ndarray, fps: float, used: str) -> np.ndarray:
     if used == "hits" and transcription.hits:
         return np.array([h.time_s for h in transcription.hits])
     strong = np.flatnonzero(env > 0.3 * env.max())

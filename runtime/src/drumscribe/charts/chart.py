@@ -27,9 +27,9 @@ from drumscribe.charts.records import (
     TimeSignature,
 )
 from drumscribe.charts.tempo import TempoMap
+from drumscribe.contract import LANES
 from drumscribe.errors import ChartError
-from drumscribe.hits import Transcription
-from drumscribe.lanes import LANES
+from drumscribe.hits import TranscriptionRecord
 
 __all__ = ["CHART_FORMAT", "CHART_VERSION", "Chart", "build_chart", "chart_from_transcription"]
 
@@ -134,19 +134,6 @@ class Chart:
         }
         return out
 
-    @classmethod
-    def from_dict(cls, data: Any, *, source: str = "<chart>") -> Chart:
-        """Validate a JSON chart v1 object and build the chart.
-
-        Raises
-        ------
-        ChartError
-            Naming ``source`` and the JSON path of the first problem.
-        """
-        from drumscribe.charts.json_chart import chart_from_dict
-
-        return chart_from_dict(data, source=source)
-
 
 def _hit_dict(h: ChartHit) -> dict[str, Any]:
     d: dict[str, Any] = {"time_s": round(h.time_s, 6), "lane": h.lane, "velocity": h.velocity}
@@ -179,7 +166,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def chart_from_transcription(
-    transcription: Transcription,
+    transcription: TranscriptionRecord,
     *,
     bpm: float | None = None,
     offset_s: float | None = None,
@@ -227,7 +214,7 @@ def chart_from_transcription(
 
 
 def build_chart(
-    transcription: Transcription,
+    transcription: TranscriptionRecord,
     *,
     bpm: float | None = None,
     offset_s: float | None = None,
@@ -242,7 +229,7 @@ def build_chart(
 
     Parameters
     ----------
-    transcription : Transcription
+    transcription : TranscriptionRecord
         Hits (and optionally activations) of one piece of audio.
     bpm : float, optional
         Constant tempo, beats per minute, instead of estimating it.

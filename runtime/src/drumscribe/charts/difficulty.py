@@ -48,7 +48,7 @@ import numpy as np
 
 from drumscribe.charts.records import DIFFICULTIES, ChartHit
 from drumscribe.charts.tempo import TempoMap
-from drumscribe.lanes import lane_index
+from drumscribe.contract import lane_index
 
 __all__ = [
     "DENSITY_WINDOW_S",

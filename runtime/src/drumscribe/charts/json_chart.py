@@ -38,9 +38,9 @@ from drumscribe.charts.records import (
     TimeSignature,
 )
 from drumscribe.charts.tempo import TempoMap
+from drumscribe.contract import LANE_NAMES
 from drumscribe.errors import ChartError
-from drumscribe.hits import Transcription
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.hits import TranscriptionRecord
 
 __all__ = ["chart_from_dict", "chart_to_json", "read_chart_json", "validate_chart", "write_chart_json"]
 
@@ -412,8 +412,10 @@ def read_chart_json(path: str | os.PathLike[str]) -> Chart:
     return chart_from_dict(data, source=str(p))
 
 
-def _as_chart(chart: Chart | dict[str, Any] | Transcription, options: dict[str, Any], where: str) -> Chart:
-    if isinstance(chart, Transcription):
+def _as_chart(
+    chart: Chart | dict[str, Any] | TranscriptionRecord, options: dict[str, Any], where: str
+) -> Chart:
+    if isinstance(chart, TranscriptionRecord):
         return chart_from_transcription(chart, **options)
     if options:
         raise TypeError(f"chart options {sorted(options)} only apply when given a Transcription")
@@ -424,7 +426,7 @@ def _as_chart(chart: Chart | dict[str, Any] | Transcription, options: dict[str, 
     raise TypeError(f"expected a Chart, a chart dict or a Transcription, got {type(chart).__name__}")
 
 
-def chart_to_json(chart: Chart | dict[str, Any] | Transcription, **options: Any) -> str:
+def chart_to_json(chart: Chart | dict[str, Any] | TranscriptionRecord, **options: Any) -> str:
     """The JSON text of a chart (validated), 2-space indented, ending in a newline."""
     c = _as_chart(chart, options, "<chart>")
     data = c.to_dict()
@@ -433,7 +435,7 @@ def chart_to_json(chart: Chart | dict[str, Any] | Transcription, **options: Any)
 
 
 def write_chart_json(
-    chart_or_transcription: Chart | dict[str, Any] | Transcription,
+    chart_or_transcription: Chart | dict[str, Any] | TranscriptionRecord,
     path: str | os.PathLike[str],
     **options: Any,
 ) -> Path:
@@ -441,12 +443,12 @@ def write_chart_json(
 
     Parameters
     ----------
-    chart_or_transcription : Chart, dict or Transcription
+    chart_or_transcription : Chart, dict or TranscriptionRecord
         A chart, a chart dict (validated first), or a transcription to build one from.
     path : path-like
         Output ``.json`` file.
     **options
-        Options of :func:`~drumscribe.charts.build_chart`, only with a Transcription.
+        Options of :func:`~drumscribe.charts.build_chart`, only with a TranscriptionRecord.
 
     Returns
     -------

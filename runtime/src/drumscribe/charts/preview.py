@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from drumscribe._io import atomic_path
 from drumscribe.charts.chart import Chart
+from drumscribe.contract import LANES, lane_index
 from drumscribe.errors import DrumscribeError
-from drumscribe.lanes import LANES, lane_index
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -41,7 +41,7 @@ from enum import IntEnum
 from drumscribe.charts.difficulty import GHOST_VELOCITY
 from drumscribe.charts.records import ChartHit
 from drumscribe.charts.timeline import Timeline
-from drumscribe.lanes import lane_index
+from drumscribe.contract import lane_index
 
 __all__ = [
     "ACCENT_VELOCITY",

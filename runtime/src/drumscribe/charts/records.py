@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from drumscribe.lanes import LANES
+from drumscribe.contract import LANES
 
 __all__ = [
     "DIFFICULTIES",
@@ -123,7 +123,7 @@ class ChartHit:
     time_s : float
         Chart time in seconds (on the grid when quantised).
     lane : int
-        Lane index 0..7 (see :data:`drumscribe.lanes.LANES`).
+        Lane index 0..7 (see :data:`drumscribe.contract.LANES`).
     velocity : int
         MIDI velocity 1..127.
     raw_time_s : float or None

@@ -32,7 +32,7 @@ from drumscribe.charts.clonehero import write_notes_chart
 from drumscribe.charts.rockband import write_notes_mid
 from drumscribe.charts.song_ini import song_ini_fields, write_song_ini
 from drumscribe.errors import AudioError, DrumscribeError
-from drumscribe.hits import Transcription
+from drumscribe.hits import TranscriptionRecord
 
 __all__ = ["AUDIO_COPY_NAMES", "SONG_FORMATS", "write_song_folder"]
 
@@ -86,7 +86,7 @@ def _write_audio(src: Path, folder: Path) -> Path:
 
 
 def write_song_folder(
-    transcription: Transcription | Chart,
+    transcription: TranscriptionRecord | Chart,
     out_dir: str | os.PathLike[str],
     *,
     format: str,
@@ -99,7 +99,7 @@ def write_song_folder(
 
     Parameters
     ----------
-    transcription : Transcription or Chart
+    transcription : TranscriptionRecord or Chart
         What to chart (a Chart is written as it is; chart options then do not apply).
     out_dir : path-like
         The song folder; created when missing.

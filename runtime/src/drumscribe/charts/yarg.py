@@ -52,8 +52,8 @@ import mido
 from drumscribe.charts.midi_events import MidiNote, MidiText, MidiTrackData, make_track
 from drumscribe.charts.pro_drums import dynamic_of
 from drumscribe.charts.timeline import Timeline
+from drumscribe.contract import LANE_NAMES, lane_index
 from drumscribe.errors import ChartError
-from drumscribe.lanes import LANE_NAMES, lane_index
 
 if TYPE_CHECKING:
     from drumscribe.charts.chart import Chart

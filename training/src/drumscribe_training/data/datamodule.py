@@ -12,7 +12,7 @@ A dict of tensors::
 with ``N = round(crop_s * sample_rate)`` (``data.crop_s`` for train, ``data.val_crop_s`` for
 val and test) and ``F = N // hop_length + 1`` frames; frame ``i`` is centred at
 ``i * hop_length / sample_rate`` seconds (a centred STFT), lanes in
-:data:`drumscribe.lanes.LANE_NAMES` order.
+:data:`drumscribe.contract.LANE_NAMES` order.
 
 Training crops are random (a new cut every epoch), drawn with rare-lane oversampling
 (``data.rare_lane_oversampling``; ``data.train_epoch_items`` of them per epoch, with
@@ -33,7 +33,7 @@ import torch
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
 from drumscribe_training.config import piece_variation
-from drumscribe_training.dataset import CropDataset, FixedCropDataset, ShardIndex, TargetSpec
+from drumscribe_training.data.dataset import CropDataset, FixedCropDataset, ShardIndex, TargetSpec
 
 __all__ = ["EGMDDataModule"]
 
@@ -108,7 +108,7 @@ class EGMDDataModule(L.LightningDataModule):
         """The training augmenter, or None when augmentation is off."""
         if not self.augment:
             return None
-        from drumscribe_training.augment import Augmenter
+        from drumscribe_training.data.augment import Augmenter
 
         return Augmenter(self.config.augmentation, sample_rate=self.spec.sample_rate)
 

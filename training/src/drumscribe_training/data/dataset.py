@@ -5,7 +5,7 @@ hits only) and opens the shard files lazily, once per process: the first item a
 DataLoader worker loads opens the files it needs and keeps them open; a process that
 inherited open handles through ``fork`` reopens its own.
 
-Items are dicts of tensors (see :class:`~drumscribe_training.datamodule.EGMDDataModule`
+Items are dicts of tensors (see :class:`~drumscribe_training.data.datamodule.EGMDDataModule`
 for the batch format): ``audio`` float32 ``(N,)``, ``onsets`` and ``velocities`` float32
 ``(F, 8)`` with ``N = round(crop_s * sample_rate)`` and ``F = N // hop_length + 1``.
 """
@@ -24,11 +24,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from drumscribe.contract import LANE_NAMES
 from drumscribe.errors import DrumscribeError
-from drumscribe.lanes import LANE_NAMES
-from drumscribe_training.preprocess import FORMAT_VERSION, shard_paths
+from drumscribe_training.data.preprocess import FORMAT_VERSION, shard_paths
+from drumscribe_training.data.targets import frame_count, make_targets
 from drumscribe_training.synth.variation import PieceVariation
-from drumscribe_training.targets import frame_count, make_targets
 
 __all__ = [
     "RARE_LANES",
@@ -376,7 +376,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self, rng: np.random.Generator, n_samples: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """A clip of ``n_samples`` rendered on the fly: audio, times, lanes, velocities."""
-        from drumscribe.lanes import lane_index
+        from drumscribe.contract import lane_index
 
         if self._renderer is None:
             from drumscribe_training.synth import ClipRenderer

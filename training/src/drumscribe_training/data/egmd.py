@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from drumscribe.contract import lane_index
 from drumscribe.errors import DrumscribeError
-from drumscribe.lanes import lane_index
 
 __all__ = [
     "CSV_HEADER",
@@ -126,7 +126,7 @@ class OnsetEvent:
     time_s : float
         Onset time in seconds from the start of the file.
     lane : int
-        Lane index 0..7 (see :data:`drumscribe.lanes.LANE_NAMES`).
+        Lane index 0..7 (see :data:`drumscribe.contract.LANE_NAMES`).
     velocity : int
         MIDI velocity 1..127.
     note : int

@@ -65,11 +65,11 @@ from typing import Any
 import numpy as np
 
 from drumscribe._io import atomic_write
+from drumscribe.contract import LANE_NAMES
 from drumscribe.errors import DrumscribeError
-from drumscribe.lanes import LANE_NAMES
-from drumscribe_training.egmd import EGMDError, EGMDRow, lane_lookup, read_audio, read_index
-from drumscribe_training.egmd import read_onsets as _read_onsets
-from drumscribe_training.splits import SPLITS, assign_splits, write_split_files
+from drumscribe_training.data.egmd import EGMDError, EGMDRow, lane_lookup, read_audio, read_index
+from drumscribe_training.data.egmd import read_onsets as _read_onsets
+from drumscribe_training.data.splits import SPLITS, assign_splits, write_split_files
 
 __all__ = [
     "COMPRESSIONS",

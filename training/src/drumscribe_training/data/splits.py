@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from drumscribe._io import atomic_write
-from drumscribe_training.egmd import EGMDError, EGMDRow
+from drumscribe_training.data.egmd import EGMDError, EGMDRow
 
 __all__ = ["SPLITS", "assign_splits", "read_split_file", "split_file_path", "write_split_files"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 
 __all__ = ["MAX_VELOCITY", "frame_count", "frame_index", "make_targets"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 
 __all__ = ["Comparison", "LaneDifference", "compare_reports", "kit_counts", "registry_families"]
 
@@ -96,7 +96,7 @@ def kit_counts(report: dict, *, source: str = "report") -> dict[str, np.ndarray]
     -------
     dict[str, numpy.ndarray]
         Kit name -> int array of shape (3, 8): rows tp, fp, fn; columns the lanes in
-        :data:`drumscribe.lanes.LANE_NAMES` order (50 ms window).
+        :data:`drumscribe.contract.LANE_NAMES` order (50 ms window).
     """
     per_kit = report.get("per_kit")
     if not isinstance(per_kit, dict) or not per_kit:

@@ -23,12 +23,12 @@ import numpy as np
 
 import drumscribe
 from drumscribe._io import atomic_write
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config
-from drumscribe_training.egmd import EGMDRow, OnsetEvent, read_index, read_onsets
-from drumscribe_training.metrics import OnsetCounts, OnsetScores, prf
-from drumscribe_training.splits import assign_splits
+from drumscribe_training.data.egmd import EGMDRow, OnsetEvent, read_index, read_onsets
+from drumscribe_training.data.splits import assign_splits
+from drumscribe_training.eval.metrics import OnsetCounts, OnsetScores, prf
 
 __all__ = [
     "CROSS_STICK_NOTE",
@@ -412,25 +412,9 @@ def update_sidecar(
     model_path: str | Path, *, thresholds: dict[str, float] | None = None, extra: dict[str, Any] | None = None
 ) -> Path:
     """Rewrite a model's sidecar with new thresholds and/or extra keys (the .onnx is untouched)."""
-    from drumscribe.model import sidecar_path, write_sidecar
+    from drumscribe.model import rewrite_sidecar
 
-    side = sidecar_path(model_path)
-    data = json.loads(side.read_text(encoding="utf-8"))
-    core = {"format", "format_version", "name", "lanes", "gm_notes", "sample_rate", "hop_length", "frame_rate",
-            "inputs", "outputs", "peak_picking", "inference", "onnx_sha256"}  # fmt: skip
-    kept = {k: v for k, v in data.items() if k not in core}
-    kept.update(extra or {})
-    return write_sidecar(
-        model_path,
-        sample_rate=data["sample_rate"],
-        hop_length=data["hop_length"],
-        thresholds=thresholds if thresholds is not None else data["peak_picking"]["thresholds"],
-        min_interval_s=data["peak_picking"]["min_interval_s"],
-        chunk_s=data["inference"]["chunk_s"],
-        context_s=data["inference"]["context_s"],
-        name=data.get("name", "drumscribe"),
-        extra=kept,
-    )
+    return rewrite_sidecar(model_path, thresholds=thresholds, extra=extra)
 
 
 def write_thresholds(
@@ -607,7 +591,7 @@ def model_from_checkpoint(checkpoint: str | Path) -> drumscribe.model.InferenceM
     ``drumscribe.transcribe`` runs it through the same chunking and peak picking as an
     exported ONNX model, so their hits agree (the exporter's parity check measures it).
     """
-    from drumscribe_training.checkpoint import load_checkpoint
-    from drumscribe_training.torch_model import TorchModel
+    from drumscribe_training.network.checkpoint import load_checkpoint
+    from drumscribe_training.network.torch_transcriber import TorchModel
 
     return TorchModel(load_checkpoint(checkpoint))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe.model import InferenceModel
 
 __all__ = ["DEFAULT_NOTES", "NOTHING", "PieceHearing", "hear_pieces", "to_markdown"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import mir_eval
 import numpy as np
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 
 __all__ = ["OnsetCounts", "OnsetScores", "match_counts", "prf"]
 

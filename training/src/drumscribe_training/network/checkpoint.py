@@ -11,7 +11,7 @@ import torch
 from drumscribe._io import atomic_write
 from drumscribe.errors import ModelError
 from drumscribe_training.config import Config, ConfigError, config_from_stored
-from drumscribe_training.model import DrumTranscriber, build_model
+from drumscribe_training.network.crnn import DrumTranscriber, build_model
 
 __all__ = ["LoadedCheckpoint", "average_checkpoints", "load_checkpoint", "recalibrate_batchnorm"]
 
@@ -183,7 +183,7 @@ def recalibrate_batchnorm(
     """
     import itertools
 
-    from drumscribe_training.datamodule import EGMDDataModule
+    from drumscribe_training.data.datamodule import EGMDDataModule
 
     if batches < 1:
         raise ModelError(f"batches must be >= 1, got {batches}")

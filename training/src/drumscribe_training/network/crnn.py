@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from drumscribe_training.config import Config, ModelConfig
-from drumscribe_training.frontend import LogMelFrontend
+from drumscribe_training.network.frontend import LogMelFrontend
 
 __all__ = ["CRNN", "DrumTranscriber", "ExportWrapper", "build_model"]
 

@@ -10,11 +10,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config
-from drumscribe_training.metrics import OnsetCounts
-from drumscribe_training.model import DrumTranscriber, build_model
+from drumscribe_training.eval.metrics import OnsetCounts
+from drumscribe_training.network.crnn import DrumTranscriber, build_model
 
 __all__ = ["DrumTranscriberModule"]
 
@@ -112,7 +112,7 @@ class DrumTranscriberModule(L.LightningModule):
         if self.trainer.world_size > 1:
             stacked = self.all_gather(stacked).sum(dim=0)
         tp, fp, fn = (stacked[i].cpu().numpy().astype(np.int64) for i in range(3))
-        from drumscribe_training.metrics import OnsetScores
+        from drumscribe_training.eval.metrics import OnsetScores
 
         scores = OnsetScores.from_counts(tp, fp, fn)
         for name in LANE_NAMES:

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from drumscribe.lanes import LANE_NAMES
+from drumscribe.contract import LANE_NAMES
 from drumscribe.model import ModelSpec
-from drumscribe_training.checkpoint import LoadedCheckpoint
-from drumscribe_training.model import ExportWrapper
+from drumscribe_training.network.checkpoint import LoadedCheckpoint
+from drumscribe_training.network.crnn import ExportWrapper
 
 __all__ = ["TorchModel"]
 

@@ -163,7 +163,7 @@ def build_trainer(
 
 def _init_weights(module: Any, cfg: Config) -> None:
     """Start from a checkpoint's weights (fine-tuning); optimiser, schedule and step start afresh."""
-    from drumscribe_training.checkpoint import load_checkpoint
+    from drumscribe_training.network.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(str(cfg.training.init_weights), config=cfg)
     module.model.load_state_dict(loaded.model.state_dict())
@@ -200,11 +200,11 @@ def fit(
     datamodule : LightningDataModule, optional
         Use this instead of building the E-GMD DataModule.
     """
-    from drumscribe_training.lightning_module import DrumTranscriberModule
+    from drumscribe_training.network.lightning_module import DrumTranscriberModule
 
     L.seed_everything(cfg.training.seed, workers=True)
     if datamodule is None:
-        from drumscribe_training.datamodule import EGMDDataModule
+        from drumscribe_training.data.datamodule import EGMDDataModule
 
         datamodule = EGMDDataModule(cfg, processed_dir=processed_dir or cfg.data.processed_dir)
     module = DrumTranscriberModule(cfg.to_dict())

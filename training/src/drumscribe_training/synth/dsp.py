@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from drumscribe_training.synth.events import SAMPLE_RATE
+from drumscribe.contract import EGMD_SAMPLE_RATE as SAMPLE_RATE
 
 __all__ = [
     "bitcrush",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from drumscribe.contract import EGMD_SAMPLE_RATE
+
 __all__ = [
     "CLOSED_HIHAT_NOTES",
     "OPEN_HIHAT_NOTES",
@@ -16,7 +18,7 @@ __all__ = [
 ]
 
 #: Sample rate of everything rendered on disk (E-GMD's rate).
-SAMPLE_RATE = 44100
+SAMPLE_RATE = EGMD_SAMPLE_RATE
 
 #: Roland notes of the open hi-hat (bow, edge): choked by the next closed/pedal hat.
 OPEN_HIHAT_NOTES = frozenset({46, 26})

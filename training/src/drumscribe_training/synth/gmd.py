@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from drumscribe_training.resources import GMD_ENV, groove_midi_root
 from drumscribe_training.synth.events import NoteEvent, note_map
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
 ]
 
 #: Environment variable naming the Groove MIDI folder (holding info.csv).
-GMD_ENV = "DRUMSCRIBE_GROOVE_MIDI"
 
 
 class GmdError(FileNotFoundError):
@@ -51,13 +50,8 @@ class GmdPerformance:
 
 
 def gmd_root() -> Path:
-    """``$DRUMSCRIBE_GROOVE_MIDI``, else ``<repo>/../shared/data/groove-midi``."""
-    env = os.environ.get(GMD_ENV)
-    if env:
-        return Path(env)
-    from drumscribe_training.config import REPO_ROOT
-
-    return REPO_ROOT.parent / "shared" / "data" / "groove-midi"
+    """``$DRUMSCRIBE_GROOVE_MIDI``, else the copy shipped with drumscribe-training."""
+    return groove_midi_root()
 
 
 @functools.cache

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drumscribe_training.synth.events import SAMPLE_RATE
+from drumscribe.contract import EGMD_SAMPLE_RATE as SAMPLE_RATE
 
 __all__ = [
     "BANK_FORMAT",

@@ -448,7 +448,7 @@ def write_dataset(
 
 
 def _summarise(results: list[dict[str, object]], settings: SynthSettings) -> dict[str, object]:
-    from drumscribe.lanes import LANE_NAMES
+    from drumscribe.contract import LANE_NAMES
 
     per_split: dict[str, dict[str, object]] = {}
     total_hits: Counter[str] = Counter()

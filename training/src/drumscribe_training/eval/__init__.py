@@ -1,0 +1,1 @@
+"""Evaluation: scores per lane on a split, reports, comparisons between models, listening checks."""

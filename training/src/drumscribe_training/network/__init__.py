@@ -1,0 +1,1 @@
+"""The network (log-mel front-end + CRNN) and its training loop (Lightning)."""
