@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from drumscribe.charts.general_midi import read_midi
 from drumscribe.cli import main
-from drumscribe.midi import read_midi
 from support.tiny_model import drum_like_audio
 
 REPO = Path(__file__).resolve().parents[2]
