@@ -12,7 +12,8 @@ A run keeps its raw pytest-benchmark JSON beside the tables (``benchmarks/RESULT
 Everything in the tables comes from the JSON: the benchmarks store their derived numbers
 (real-time factors, rates, RSS) in ``extra_info`` and the session's machine, versions, model
 and machine load under the ``drumscribe`` key (``benchmarks/conftest.py``). A hand-written
-notes file (``--notes``, default ``benchmarks/NOTES.md`` when it exists) is appended.
+notes file (``benchmarks/NOTES.md``: profile, experiments, changes) is linked from the end, not
+copied, so the two files never repeat each other.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "RESULTS.md"
-DEFAULT_NOTES = REPO_ROOT / "benchmarks" / "NOTES.md"
 
 #: Targets of issue 10 (default model, 2 CPU cores).
 TARGET_SONG_S = 2.0
@@ -641,14 +641,21 @@ def other_lines(r: Results) -> list[str]:
     return ["## Other results", "", *lines, ""] if lines else []
 
 
-def render(r: Results, *, source: str, notes: Path | None) -> str:
+#: The end of RESULTS.md: the hand-written notes are linked, not copied.
+NOTES_LINK = (
+    "## Notes\n\n"
+    "How these are measured, where the time goes, what was tried and not kept, and the changes made "
+    "for speed: [NOTES.md](NOTES.md) (written by hand)."
+)
+
+
+def render(r: Results, *, source: str) -> str:
     parts = header(r, source=source)
     parts += headline_and_targets(r)
     parts += runtime_sections(r)
     parts += data_sections(r)
     parts += other_lines(r)
-    if notes is not None and notes.is_file():
-        parts += [notes.read_text(encoding="utf-8").rstrip(), ""]
+    parts += [NOTES_LINK, ""]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -668,7 +675,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--quick", action="store_true", help="run in quick mode (labelled as such)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="markdown to write")
-    p.add_argument("--notes", type=Path, default=DEFAULT_NOTES, help="markdown appended at the end")
     p.add_argument("--keep-json", type=Path, help="where a run keeps its JSON (default: OUT with .json)")
     p.add_argument(
         "--wait-quiet",
@@ -700,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
         source = f"`pytest {' '.join(args.select)} --benchmark-only` ({mode}; raw JSON `{_rel(json_path)}`)"
         paths = [json_path]
     datas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
-    text = render(Results(datas, [_rel(p) for p in paths]), source=source, notes=args.notes)
+    text = render(Results(datas, [_rel(p) for p in paths]), source=source)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = args.out.with_name(args.out.name + ".tmp")
     tmp_out.write_text(text, encoding="utf-8")
