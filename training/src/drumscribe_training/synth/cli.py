@@ -58,6 +58,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "every split: virtual kits, e.g. to test robustness; ranges from the default config's "
         "data.piece_* (default 0 = off)",
     )  # fmt: skip
+    p.add_argument(
+        "--band", action="store_true",
+        help="also render a band part per clip (<clip>.band.wav + band-manifest.csv; DATA.md "
+        "'Band parts'); re-run with it over an existing set to add them",
+    )  # fmt: skip
     p.add_argument("--num-workers", type=int, default=1, help="rendering processes")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-kits", action="store_true", help="print the kit registry and exit")
@@ -110,13 +115,15 @@ def run(args: argparse.Namespace) -> int:
         extra_kits=bool(args.extra_kits),
         piece_variation=piece_variation(load_config(), probability=float(args.piece_variation)),
     )
+    from drumscribe_training.synth.band import BandSettings, BandSourceError
     from drumscribe_training.synth.registry import KitError
 
     try:
         summary = write_dataset(
-            args.out, settings, num_workers=max(1, int(args.num_workers)), progress=not args.no_progress
-        )
-    except (KitError, FileExistsError) as exc:
+            args.out, settings, num_workers=max(1, int(args.num_workers)), progress=not args.no_progress,
+            band=BandSettings() if args.band else None,
+        )  # fmt: skip
+    except (KitError, BandSourceError, FileExistsError) as exc:
         print(f"drumscribe-train synth: error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({k: summary[k] for k in ("hours", "splits", "hits_per_lane", "timing")}, indent=1))

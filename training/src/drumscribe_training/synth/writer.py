@@ -23,11 +23,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent, lane_of_note
 from drumscribe_training.synth.variation import PieceVariation
+
+if TYPE_CHECKING:
+    from drumscribe_training.synth.band import BandManifestRow, BandSettings
 
 __all__ = [
     "CSV_HEADER",
@@ -45,6 +49,7 @@ CSV_HEADER = (
     "split", "midi_filename", "audio_filename", "kit_name",
 )  # fmt: skip
 META_NAME = "synth_settings.json"
+BAND_META_NAME = "band_settings.json"  # band parts' settings, apart: --band can join a set later
 SUMMARY_NAME = "synth_summary.json"
 #: Bump when the same settings would render different audio.
 WRITER_VERSION = 3
@@ -278,9 +283,14 @@ def _midi_counts(midi: bytes) -> Counter[str]:
 
 
 def render_job(
-    job: Job, out_dir: str, *, realism: float = 1.0, variation: PieceVariation | None = None
-) -> dict[str, object]:
-    """Render one clip (skipped when both files exist); returns its CSV row and counts."""
+    job: Job, out_dir: str, *, realism: float = 1.0, variation: PieceVariation | None = None,
+    band: BandSettings | None = None, band_old: BandManifestRow | None = None,
+) -> dict[str, object]:  # fmt: skip
+    """Render one clip (skipped when both files exist); returns its CSV row and counts.
+
+    With ``band``, the clip's band part is written beside it too (``<clip>.band.wav``,
+    kept when it exists and ``band_old`` is its manifest row); its row is under ``"band"``.
+    """
     import soundfile as sf
 
     from drumscribe_training.synth.render import DEFAULT_BLEND, render_events
@@ -331,13 +341,40 @@ def render_job(
         "audio_filename": f"{job.stem}.wav",
         "kit_name": job.kit,
     }
-    return {"row": row, "counts": dict(counts), "seconds": frames / SAMPLE_RATE, "skipped": skipped,
-            "source": job.source}  # fmt: skip
+    result: dict[str, object] = {"row": row, "counts": dict(counts), "seconds": frames / SAMPLE_RATE,
+                                 "skipped": skipped, "source": job.source}  # fmt: skip
+    if band is not None:
+        from drumscribe_training.synth.band.clip import write_band_file
+
+        result["band"] = write_band_file(
+            root, audio_filename=row["audio_filename"], midi_filename=row["midi_filename"],
+            style=job.style, time_signature=job.time_signature, split=job.split,
+            seed=job.render_seed, settings=band, old=band_old,
+        )  # fmt: skip
+    return result
 
 
-def _render_star(args: tuple[Job, str, float, PieceVariation | None]) -> dict[str, object]:
-    job, out_dir, realism, variation = args
-    return render_job(job, out_dir, realism=realism, variation=variation)
+_Work = tuple[Job, str, float, "PieceVariation | None", "BandSettings | None", "BandManifestRow | None"]
+
+
+def _render_star(args: _Work) -> dict[str, object]:
+    job, out_dir, realism, variation, band, band_old = args
+    return render_job(job, out_dir, realism=realism, variation=variation, band=band, band_old=band_old)
+
+
+def _check_band_settings(out: Path, band: BandSettings) -> None:
+    from drumscribe_training.synth.band import BAND_VERSION
+
+    meta = out / BAND_META_NAME
+    want = {"version": BAND_VERSION, "settings": band.as_json()}
+    if meta.is_file():
+        if json.loads(meta.read_text()) != want:
+            raise FileExistsError(
+                f"{out} holds band parts rendered with other band settings or another version "
+                f"of the band renderer ({BAND_META_NAME}); use another --out"
+            )
+    else:
+        _atomic_write(meta, (json.dumps(want, indent=1, sort_keys=True) + "\n").encode())
 
 
 def _check_settings(out: Path, settings: SynthSettings) -> None:
@@ -371,8 +408,13 @@ def write_dataset(
     *,
     num_workers: int = 1,
     progress: bool = True,
+    band: BandSettings | None = None,
 ) -> dict[str, object]:
     """Render (or finish) a data set; returns the summary also written to synth_summary.json.
+
+    With ``band``, every clip also gets a band part (``<clip>.band.wav``) listed in
+    ``band-manifest.csv``; a set rendered without it gains them on a re-run with it, the
+    drum files and the E-GMD CSV unchanged.
 
     Raises
     ------
@@ -388,12 +430,23 @@ def write_dataset(
     jobs = plan_jobs(settings)
     out.mkdir(parents=True, exist_ok=True)
     _check_settings(out, settings)
+    band_old: dict[str, BandManifestRow] = {}
+    if band is not None:
+        from drumscribe_training.synth.band import read_band_manifest, soundfonts_for_split
+
+        _check_band_settings(out, band)
+        for split in sorted({j.split for j in jobs}):
+            soundfonts_for_split(split)  # fails early, naming the package to install
+        band_old = read_band_manifest(out)
     # build kit banks once, here, before workers start
     for name in sorted({k for j in jobs for k in j.split_kits}):
         load_kit(name)
     t_plan = time.perf_counter() - t0
     results: list[dict[str, object]] = []
-    work = [(j, str(out), settings.realism, settings.piece_variation) for j in jobs]
+    work: list[_Work] = [
+        (j, str(out), settings.realism, settings.piece_variation, band, band_old.get(f"{j.stem}.wav"))
+        for j in jobs
+    ]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -423,6 +476,11 @@ def write_dataset(
     w.writeheader()
     w.writerows(rows)  # type: ignore[arg-type]
     _atomic_write(out / CSV_NAME, buf.getvalue().encode())
+    if band is not None:
+        from drumscribe_training.synth.band.manifest import MANIFEST_NAME, manifest_text
+
+        band_rows = [r["band"] for r in results]
+        _atomic_write(out / MANIFEST_NAME, manifest_text(band_rows).encode())  # type: ignore[arg-type]
     summary = _summarise(results, settings)
     rendered_s = sum(float(r["seconds"]) for r in results if not r["skipped"])  # type: ignore[arg-type]
     summary["timing"] = {
