@@ -9,7 +9,8 @@
 #
 # Debian packages (KITS.md): hydrogen-drumkits hydrogen-drumkits-effects hydrogen-data
 # fluid-soundfont-gm musescore-general-soundfont-small timgm6mb-soundfont
-# avldrums.lv2-soundfont; plus the eXaDrums default kit, unpacked from the exadrums .deb
+# avldrums.lv2-soundfont; for band parts fluidr3mono-gm-soundfont opl3-soundfont
+# csound-soundfont espeak-ng; plus the eXaDrums default kit, unpacked from the exadrums .deb
 # (installing exadrums itself would pull in GTK) into $DRUMSCRIBE_KIT_CACHE/exadrums, and the
 # extra kits' packages sonic-pi-samples, lmms-common and stk, unpacked the same way into
 # $DRUMSCRIBE_KIT_CACHE/packages/PACKAGE.
@@ -23,6 +24,11 @@ PACKAGES=(
   musescore-general-soundfont-small
   timgm6mb-soundfont
   avldrums.lv2-soundfont
+  # band parts (DATA.md "Band parts"): melodic SoundFonts per split and the singing voice
+  fluidr3mono-gm-soundfont
+  opl3-soundfont
+  csound-soundfont
+  espeak-ng
 )
 
 CACHE="${DRUMSCRIBE_KIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/drumscribe/kits}"

@@ -97,7 +97,7 @@ def process_stem(
         )
     y = np.ascontiguousarray(x, dtype=np.float32)
     if fx:  # pedalboard is several times faster on (channels, samples) than on 1-D input
-        y = pb.Pedalboard(fx)(y[None, :], SAMPLE_RATE)[0].astype(np.float32)
+        y = pb.Pedalboard(fx)(y[None, :], SAMPLE_RATE)[0].astype(np.float32)  # type: ignore[attr-defined]
     level = gated_rms_db(y, gate_db=s.gate_db)
     if not np.isfinite(level):
         return np.zeros_like(x)
@@ -122,4 +122,5 @@ def reverb_bus(send: np.ndarray, rng: np.random.Generator, *, settings: BandSett
     s = settings
     wet = float(rng.uniform(*s.reverb_wet))
     rev = pb.Reverb(room_size=float(rng.uniform(*s.reverb_room)), wet_level=wet, dry_level=0.0, width=0.0)
-    return rev(np.ascontiguousarray(send, dtype=np.float32)[None, :], SAMPLE_RATE)[0].astype(np.float32)
+    out: np.ndarray = rev(np.ascontiguousarray(send, dtype=np.float32)[None, :], SAMPLE_RATE)[0]
+    return out.astype(np.float32)

@@ -200,7 +200,7 @@ class NoteRenderer:
         b = np.frombuffer(synth.generate(int(self.tail_s * SAMPLE_RATE)), dtype=np.float32)
         synth.sounds_off()
         stereo = np.concatenate([a, b])
-        mono = (stereo[0::2] + stereo[1::2]) * np.float32(0.5)
+        mono: np.ndarray = (stereo[0::2] + stereo[1::2]) * np.float32(0.5)
         if float(np.abs(mono[::_SILENCE_STRIDE]).max(initial=0.0)) < _SILENT:
             mono = np.zeros(0, dtype=np.float32)
         self._cache[key] = mono

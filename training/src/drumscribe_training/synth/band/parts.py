@@ -7,6 +7,7 @@ before a small humanising jitter; strums spread their strings after the grid poi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -320,7 +321,7 @@ def make_notes(
     """
     s = settings
     if walk:
-        s = _replace(s, bass_walk=s.bass_walk_jazz, bass_kick_lock=s.bass_kick_lock / 2)
+        s = dataclasses.replace(s, bass_walk=s.bass_walk_jazz, bass_kick_lock=s.bass_kick_lock / 2)
     c = _Ctx(rng, grid, song, s, kicks_s)
     if role == "percussion":
         kind = percussion or "shaker"
@@ -336,9 +337,3 @@ def make_notes(
         if 0.0 <= t < grid.duration_s:
             out.append(Note(max(0.0, t), n.duration_s, n.pitch, n.velocity))
     return out
-
-
-def _replace(s: BandSettings, **kw: float) -> BandSettings:
-    import dataclasses
-
-    return dataclasses.replace(s, **kw)
