@@ -9,6 +9,7 @@ missing key raises :class:`ConfigError` naming the key.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ if typing.TYPE_CHECKING:
 __all__ = [
     "AudioConfig",
     "AugmentationConfig",
+    "BandMixConfig",
     "ClassesConfig",
     "Config",
     "ConfigError",
@@ -117,6 +119,57 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
+class BandMixConfig:
+    """``band_mix.*``: how drums and band parts are mixed per training example.
+
+    Levels are drums-to-band loudness differences in dB (0 = equal, negative = band
+    louder); ranges are ``[low, high]``, drawn uniformly (``data/band_mix.py``).
+    """
+
+    probability: float
+    level_db: tuple[float, float]
+    band_only_probability: float
+    master_probability: float
+    compressor_threshold_db: tuple[float, float]
+    compressor_ratio: tuple[float, float]
+    shelf_gain_db: tuple[float, float]
+    low_shelf_hz: float
+    high_shelf_hz: float
+    limiter_threshold_db: tuple[float, float]
+    loudness_db: tuple[float, float]
+    val_level_db: float | None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether training crops are ever mixed with their band part."""
+        return self.probability > 0.0
+
+    def problems(self) -> list[str]:
+        """What is out of range, one phrase per key (empty when the section is valid)."""
+        out = []
+        for name in ("probability", "band_only_probability", "master_probability"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                out.append(f"band_mix.{name} must be within 0..1, got {value}")
+        for name in (
+            "level_db",
+            "compressor_threshold_db",
+            "compressor_ratio",
+            "shelf_gain_db",
+            "limiter_threshold_db",
+            "loudness_db",
+        ):
+            lo, hi = getattr(self, name)
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+                out.append(f"band_mix.{name} must be a finite [low, high] range, got {[lo, hi]}")
+        if self.compressor_ratio[0] < 1.0:
+            out.append(f"band_mix.compressor_ratio must be >= 1, got {list(self.compressor_ratio)}")
+        if self.val_level_db is not None and not math.isfinite(self.val_level_db):
+            out.append(f"band_mix.val_level_db must be a finite number or null, got {self.val_level_db}")
+        return out
+
+
+@dataclass(frozen=True)
 class AugmentationConfig:
     enabled: bool
     time_stretch_prob: float
@@ -200,6 +253,7 @@ class Config:
     model: ModelConfig
     data: DataConfig
     augmentation: AugmentationConfig
+    band_mix: BandMixConfig
     training: TrainingConfig
     hardware: HardwareConfig
     logging: LoggingConfig
@@ -459,6 +513,9 @@ def _check(cfg: Config) -> None:
     if cfg.data.synth_kits < 0:
         raise ConfigError(f"{cfg.source}: data.synth_kits must be >= 0, got {cfg.data.synth_kits}")
     piece_variation(cfg)  # raises on a bad value
+    band_problems = cfg.band_mix.problems()
+    if band_problems:
+        raise ConfigError(f"{cfg.source}: {band_problems[0]}")
     for group, lanes in cfg.evaluation.lane_groups.items():
         unknown = sorted(set(lanes) - set(LANE_NAMES))
         if unknown or len(set(lanes)) < 2:

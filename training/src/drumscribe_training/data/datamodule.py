@@ -18,7 +18,9 @@ Training crops are random (a new cut every epoch), drawn with rare-lane oversamp
 (``data.rare_lane_oversampling``; ``data.train_epoch_items`` of them per epoch, with
 replacement, when set), augmented on audio in the loader workers
 (``augmentation.*``) and, with probability ``data.on_the_fly_synth``, rendered on the fly
-(through the train split's kits plus ``data.synth_kits`` synthesised ones).
+(through the train split's kits plus ``data.synth_kits`` synthesised ones). Crops read
+from disk are mixed with their band part, when the data set has one, as ``band_mix.*``
+says (``data/band_mix.py``); validation crops at ``band_mix.val_level_db`` when set.
 Validation and test crops are fixed and unaugmented: each file cut into consecutive
 ``val_crop_s`` windows, the last zero-padded.
 """
@@ -33,6 +35,7 @@ import torch
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
 from drumscribe_training.config import piece_variation
+from drumscribe_training.data.band_mix import BandMixer
 from drumscribe_training.data.dataset import CropDataset, FixedCropDataset, ShardIndex, TargetSpec
 
 __all__ = ["EGMDDataModule"]
@@ -112,6 +115,13 @@ class EGMDDataModule(L.LightningDataModule):
 
         return Augmenter(self.config.augmentation, sample_rate=self.spec.sample_rate)
 
+    def make_band_mixer(self) -> BandMixer | None:
+        """The training crops' drums + band mixer, or None when ``band_mix.probability`` is 0."""
+        settings = self.config.band_mix
+        if not settings.enabled:
+            return None
+        return BandMixer(settings, sample_rate=self.spec.sample_rate)
+
     def setup(self, stage: str | None = None) -> None:
         """Index the shards of the splits ``stage`` needs (cheap, in the main process)."""
         data = self.config.data
@@ -127,10 +137,16 @@ class EGMDDataModule(L.LightningDataModule):
                 synth_kits=data.synth_kits,
                 extra_kits=data.extra_kits,
                 piece_variation=piece_variation(self.config),
+                band_mixer=self.make_band_mixer(),
                 seed=self.seed,
             )
         if stage in (None, "fit", "validate") and self.val_dataset is None:
-            self.val_dataset = FixedCropDataset(self._index("val"), crop_s=data.val_crop_s, spec=self.spec)
+            self.val_dataset = FixedCropDataset(
+                self._index("val"),
+                crop_s=data.val_crop_s,
+                spec=self.spec,
+                band_level_db=self.config.band_mix.val_level_db,
+            )
         if stage in (None, "test") and self.test_dataset is None:
             self.test_dataset = FixedCropDataset(self._index("test"), crop_s=data.val_crop_s, spec=self.spec)
 

@@ -26,7 +26,8 @@ from torch.utils.data import Dataset
 
 from drumscribe.contract import LANE_NAMES
 from drumscribe.errors import DrumscribeError
-from drumscribe_training.data.preprocess import FORMAT_VERSION, shard_paths
+from drumscribe_training.data.band_mix import BandMixer, mix_at_level
+from drumscribe_training.data.preprocess import READABLE_FORMATS, shard_paths
 from drumscribe_training.data.targets import frame_count, make_targets
 from drumscribe_training.synth.variation import PieceVariation
 
@@ -74,6 +75,8 @@ class ShardIndex:
         Shard files of the split.
     shard, audio_start, audio_length, event_start, event_count : (n,) int64 arrays
         Per example: its shard and its offsets in that shard's ``/audio`` and ``/events``.
+    band_start, band_length : (n,) int64 arrays
+        Offsets of its band part in ``/band`` (length 0: none, as in shards of format 1).
     rare_times : list of (k,) float64 arrays
         Per example, times (s) of its hits on :data:`RARE_LANES`.
     lane_hits : (n, 8) int64
@@ -90,7 +93,16 @@ class ShardIndex:
         self.sample_rate = sample_rate
         rare_ids = np.array([LANE_NAMES.index(n) for n in RARE_LANES], dtype=np.int8)
         cols: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("shard", "audio_start", "audio_length", "event_start", "event_count")
+            k: []
+            for k in (
+                "shard",
+                "audio_start",
+                "audio_length",
+                "event_start",
+                "event_count",
+                "band_start",
+                "band_length",
+            )
         }
         hits: list[np.ndarray] = []
         names: list[str] = []
@@ -108,6 +120,9 @@ class ShardIndex:
                     cols["audio_length"].append(ex["audio_length"][:].astype(np.int64))
                     cols["event_start"].append(starts)
                     cols["event_count"].append(counts)
+                    for key in ("band_start", "band_length"):
+                        has = key in ex
+                        cols[key].append(ex[key][:].astype(np.int64) if has else np.zeros(n, dtype=np.int64))
                     hits.append(ex["lane_hits"][:].astype(np.int64).reshape(n, len(LANE_NAMES)))
                     names.extend(s.decode("utf-8") for s in ex["audio_filename"][:])
                     events = f["events"][:]
@@ -126,6 +141,8 @@ class ShardIndex:
         self.audio_length = cat("audio_length")
         self.event_start = cat("event_start")
         self.event_count = cat("event_count")
+        self.band_start = cat("band_start")
+        self.band_length = cat("band_length")
         self.audio_filename: tuple[str, ...] = tuple(names)
         self.lane_hits = np.concatenate(hits) if hits else np.zeros((0, len(LANE_NAMES)), dtype=np.int64)
 
@@ -150,6 +167,11 @@ class ShardIndex:
         return int(self.shard.shape[0])
 
     @property
+    def band_share(self) -> float:
+        """Share of the examples that have a band part."""
+        return float(np.mean(self.band_length > 0)) if len(self) else 0.0
+
+    @property
     def hours(self) -> float:
         return float(self.audio_length.sum()) / self.sample_rate / 3600.0
 
@@ -158,8 +180,10 @@ def _check_shard(f: Any, path: Path, sample_rate: int) -> None:
     if not f.attrs.get("complete", False):
         raise DataError(f"{path}: shard is incomplete")
     version = int(f.attrs.get("format_version", -1))
-    if version != FORMAT_VERSION:
-        raise DataError(f"{path}: shard format {version}, expected {FORMAT_VERSION}; rerun preprocess")
+    if version not in READABLE_FORMATS:
+        raise DataError(
+            f"{path}: shard format {version}, expected one of {list(READABLE_FORMATS)}; rerun preprocess"
+        )
     sr = int(f.attrs["sample_rate"])
     if sr != sample_rate:
         raise DataError(
@@ -213,6 +237,20 @@ class _ShardReader:
         e0, ec = int(index.event_start[i]), int(index.event_count[i])
         events = f["events"][e0 : e0 + ec] if ec else np.zeros(0, dtype=f["events"].dtype)
         return out, events
+
+    def read_band(self, index: ShardIndex, i: int, start: int, length: int) -> np.ndarray | None:
+        """The same span of example ``i``'s band part as float32, or None when it has none."""
+        n = int(index.band_length[i])
+        if n == 0:
+            return None
+        f = self.file(int(index.shard[i]))
+        b0 = int(index.band_start[i])
+        lo = min(max(start, 0), n)
+        hi = min(max(start + length, 0), n)
+        out = np.zeros(length, dtype=np.float32)
+        if hi > lo:
+            out[lo - start : hi - start] = f["band"][b0 + lo : b0 + hi].astype(np.float32) / INT16_SCALE
+        return out
 
 
 def _targets(
@@ -268,6 +306,9 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         Also render through the train split's extra kits (``data.extra_kits``).
     piece_variation : PieceVariation, optional
         Re-voicing of lane groups in rendered clips (``data.piece_*``).
+    band_mixer : BandMixer, optional
+        Mixes a crop with its band part (``band_mix.*``), before augmentation; crops of
+        examples without a band part, and rendered crops, stay drums alone.
     seed : int
         Mixed with the worker's torch seed to seed each worker's numpy RNG.
     """
@@ -285,6 +326,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         synth_kits: int = 0,
         extra_kits: bool = False,
         piece_variation: PieceVariation | None = None,
+        band_mixer: BandMixer | None = None,
         seed: int = 0,
     ) -> None:
         if crop_s <= 0:
@@ -304,6 +346,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self.synth_kits = int(synth_kits)
         self.extra_kits = bool(extra_kits)
         self.piece_variation = piece_variation
+        self.band_mixer = band_mixer
         self.seed = seed
         self.reader = _ShardReader(index.paths)
         ex_ids: list[np.ndarray] = []
@@ -365,6 +408,13 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
             audio, events = self.reader.read(self.index, ex, start, need)
             times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
             lanes, velocities = events["lane"], events["velocity"]
+            if self.band_mixer is not None:
+                mix = self.band_mixer.sample(rng)
+                if mix.with_band:
+                    band = self.reader.read_band(self.index, ex, start, need)
+                    audio = self.band_mixer.apply(audio, band, mix)
+                    if mix.band_only and band is not None:
+                        times, lanes, velocities = times[:0], lanes[:0], velocities[:0]
         if params is not None:
             audio = self.augmenter.apply(audio, params)
             times = times / rate
@@ -410,14 +460,21 @@ def _fix_length(audio: np.ndarray, n: int) -> np.ndarray:
 
 class FixedCropDataset(Dataset[dict[str, torch.Tensor]]):
     """Deterministic crops for validation and test: each example cut into consecutive
-    ``crop_s`` windows from its start (the last one zero-padded). No augmentation."""
+    ``crop_s`` windows from its start (the last one zero-padded). No augmentation.
 
-    def __init__(self, index: ShardIndex, *, crop_s: float, spec: TargetSpec) -> None:
+    With ``band_level_db``, each crop of an example that has a band part is mixed with it
+    at that drums-to-band level (no mastering: the same mix every epoch).
+    """
+
+    def __init__(
+        self, index: ShardIndex, *, crop_s: float, spec: TargetSpec, band_level_db: float | None = None
+    ) -> None:
         if crop_s <= 0:
             raise ValueError(f"crop_s must be > 0, got {crop_s}")
         self.index = index
         self.spec = spec
         self.crop_n = round(crop_s * spec.sample_rate)
+        self.band_level_db = band_level_db
         self.reader = _ShardReader(index.paths)
         ex_ids, starts = [], []
         for i in range(len(index)):
@@ -434,6 +491,12 @@ class FixedCropDataset(Dataset[dict[str, torch.Tensor]]):
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         ex, start = int(self.window_example[i]), int(self.window_start[i])
         audio, events = self.reader.read(self.index, ex, start, self.crop_n)
+        if self.band_level_db is not None:
+            band = self.reader.read_band(self.index, ex, start, self.crop_n)
+            if band is not None:
+                audio = mix_at_level(
+                    audio, band, level_db=self.band_level_db, sample_rate=self.spec.sample_rate
+                )
         times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
         onsets, vel = _targets(times, events["lane"], events["velocity"], self.crop_n, self.spec)
         return _item(audio, onsets, vel)

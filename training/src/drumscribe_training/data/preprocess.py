@@ -25,7 +25,7 @@ with any spawn-style start, means a script calling :func:`run_preprocess` with
 decoded pair in a hidden ``.scratch-*`` folder of ``out_dir`` (removed at the end) and send
 back only a small result.
 
-Shard layout (HDF5, ``FORMAT_VERSION`` 1)
+Shard layout (HDF5, ``FORMAT_VERSION`` 2)
 -----------------------------------------
 Root attributes: ``format_version``, ``split``, ``shard``, ``sample_rate``, ``lane_names``
 (JSON list), ``note_map`` (JSON), ``num_examples``, ``num_samples``, ``complete`` (True).
@@ -36,9 +36,14 @@ Root attributes: ``format_version``, ``split``, ``shard``, ``sample_rate``, ``la
 ``/events``
     compound ``(total_events,)`` of :data:`EVENT_DTYPE` (``time_s`` f8 from the start of its
     example, ``lane`` i1, ``velocity`` u1, ``note`` u1 = source Roland note), concatenated.
+``/band``
+    int16 ``(total_band_samples,)``: the band parts (``<clip>.band.wav``, DATA.md "Band
+    parts") of the examples that have one, at ``sample_rate``, each as long as its drums.
+    Kept apart from ``/audio``: drums and band are mixed per training example.
 ``/examples/*``
     One entry per example: ``audio_start``, ``audio_length``, ``event_start``,
-    ``event_count`` (int64, offsets into the two arrays above), ``lane_hits`` (n, 8) int32,
+    ``event_count``, ``band_start``, ``band_length`` (int64, offsets into the arrays above;
+    ``band_length`` 0 = no band part), ``lane_hits`` (n, 8) int32,
     ``duration_s`` (CSV) and ``audio_duration_s`` f8, ``bpm`` i4, and the strings
     ``audio_filename`` (the source file), ``midi_filename``, ``kit_name``, ``style``,
     ``drummer``, ``session``, ``id``, ``beat_type``, ``time_signature``.
@@ -70,6 +75,7 @@ from drumscribe.errors import DrumscribeError
 from drumscribe_training.data.egmd import EGMDError, EGMDRow, lane_lookup, read_audio, read_index
 from drumscribe_training.data.egmd import read_onsets as _read_onsets
 from drumscribe_training.data.splits import SPLITS, assign_splits, write_split_files
+from drumscribe_training.synth.band.manifest import band_path
 
 __all__ = [
     "COMPRESSIONS",
@@ -93,7 +99,9 @@ __all__ = [
     "shard_paths",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Shard formats the reader takes: 1 has no band parts.
+READABLE_FORMATS: tuple[int, ...] = (1, 2)
 MANIFEST_NAME = "manifest.json"
 SKIPPED_NAME = "skipped.tsv"
 SUMMARY_JSON_NAME = "summary.json"
@@ -228,6 +236,8 @@ class PairResult:
     reason: str = ""
     audio: np.ndarray | None = None
     events: np.ndarray | None = None
+    #: The clip's band part (int16, the drums' length), when the data set has one.
+    band: np.ndarray | None = None
     unmapped: dict[int, int] = field(default_factory=dict)
     ignored: dict[int, int] = field(default_factory=dict)
     #: Worker-side file holding ``audio`` and ``events`` while in transit (see _run_job).
@@ -317,6 +327,16 @@ def process_pair(job: PairJob) -> PairResult:
         events["note"] = [e.note for e in onsets.events]
     result.audio = _to_int16(audio)
     result.events = events
+    band_file = band_path(root, row.audio_filename)
+    if band_file is not None:
+        try:
+            band = read_audio(band_file, sample_rate=job.sample_rate)
+        except Exception as exc:  # a bad band stem skips the pair, naming the stem
+            result.audio = result.events = None
+            result.reason = f"unreadable band part {band_file.name}: {type(exc).__name__}: {exc}"
+            return result
+        n = audio.shape[0]
+        result.band = _to_int16(np.pad(band[:n], (0, max(0, n - band.shape[0]))))
     result.unmapped = dict(onsets.unmapped)
     result.ignored = dict(onsets.ignored)
     return result
@@ -339,8 +359,11 @@ def _run_job(job: PairJob, scratch: str) -> PairResult:
     if res.ok:
         fd, name = tempfile.mkstemp(prefix="pair-", suffix=".npz", dir=scratch)
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, audio=res.audio, events=res.events)
-        res.audio = res.events = None
+            arrays = {"audio": res.audio, "events": res.events}
+            if res.band is not None:
+                arrays["band"] = res.band
+            np.savez(fh, **arrays)
+        res.audio = res.events = res.band = None
         res.payload = name
     return res
 
@@ -351,6 +374,7 @@ def _load_payload(res: PairResult) -> PairResult:
         path = Path(res.payload)
         with np.load(path) as data:
             res.audio, res.events = data["audio"], data["events"]
+            res.band = data["band"] if "band" in data.files else None
         path.unlink()
         res.payload = ""
     return res
@@ -380,6 +404,11 @@ class _ShardWriter:
         self.events = self.file.create_dataset(
             "events", shape=(0,), maxshape=(None,), dtype=EVENT_DTYPE, chunks=(EVENT_CHUNK,)
         )
+        # band parts, apart from the drums (mixed at training time); offsets per example
+        self.band = self.file.create_dataset(
+            "band", shape=(0,), maxshape=(None,), dtype=np.int16, chunks=(AUDIO_CHUNK_SAMPLES,), **comp
+        )
+        self.n_band = 0
         self.n_samples = 0
         self.n_events = 0
         self.meta: dict[str, list[Any]] = collections.defaultdict(list)
@@ -395,6 +424,13 @@ class _ShardWriter:
             self.events.resize((self.n_events + e,))
             self.events[self.n_events : self.n_events + e] = events
         m = self.meta
+        nb = 0 if result.band is None else result.band.shape[0]
+        if nb:
+            self.band.resize((self.n_band + nb,))
+            self.band[self.n_band : self.n_band + nb] = result.band
+        m["band_start"].append(self.n_band)
+        m["band_length"].append(nb)
+        self.n_band += nb
         m["audio_start"].append(self.n_samples)
         m["audio_length"].append(n)
         m["event_start"].append(self.n_events)
@@ -415,7 +451,14 @@ class _ShardWriter:
         f = self.file
         grp = f.create_group("examples")
         n = len(self.meta["audio_start"])
-        for name in ("audio_start", "audio_length", "event_start", "event_count"):
+        for name in (
+            "audio_start",
+            "audio_length",
+            "event_start",
+            "event_count",
+            "band_start",
+            "band_length",
+        ):
             grp.create_dataset(name, data=np.asarray(self.meta[name], dtype=np.int64).reshape(n))
         hits = np.asarray(self.meta["lane_hits"], dtype=np.int32).reshape(n, len(LANE_NAMES))
         grp.create_dataset("lane_hits", data=hits)

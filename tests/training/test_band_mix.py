@@ -1,0 +1,134 @@
+"""Drums and band kept apart by preprocessing and mixed per training example."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from drumscribe_training.config import load_config
+from drumscribe_training.data.band_mix import BandMixer, gated_rms_db, mix_at_level
+from drumscribe_training.data.dataset import CropDataset, FixedCropDataset, ShardIndex, TargetSpec
+from drumscribe_training.data.egmd import read_index
+from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
+from drumscribe_training.synth.band import band_filename
+
+SR = 16000
+
+
+def _tone(n: int, freq: float, sr: int, amp: float = 0.3) -> np.ndarray:
+    return (amp * np.sin(2 * np.pi * freq * np.arange(n) / sr)).astype(np.float32)
+
+
+def _bursts(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    x = np.zeros(n, dtype=np.float32)
+    for start in range(0, n - sr // 10, sr // 4):
+        x[start : start + sr // 20] = rng.normal(0, 0.08, sr // 20) * np.exp(-np.arange(sr // 20) / 200.0)
+    return x
+
+
+def test_mix_at_level_sets_the_loudness_difference() -> None:
+    rng = np.random.default_rng(0)
+    drums = _bursts(SR * 4, SR, rng)
+    band = _tone(SR * 4, 220.0, SR, amp=0.01)
+    for level in (-6.0, 0.0, 6.0):
+        mixed = mix_at_level(drums, band, level_db=level, sample_rate=SR)
+        scaled_band = mixed - drums  # no peak limiting at these levels
+        got = gated_rms_db(drums, sample_rate=SR) - gated_rms_db(scaled_band, sample_rate=SR)
+        assert got == pytest.approx(level, abs=0.05)
+    loud = mix_at_level(drums, _tone(SR * 4, 220.0, SR, amp=0.9), level_db=-12.0, sample_rate=SR)
+    assert np.abs(loud).max() <= 0.99 + 1e-6  # the ceiling holds when the band is far louder
+
+
+def test_mixer_draws_follow_the_settings() -> None:
+    cfg = load_config()
+    off = BandMixer(cfg.band_mix, sample_rate=SR)
+    rng = np.random.default_rng(1)
+    assert not any(off.sample(rng).with_band for _ in range(50))  # off by default
+    on = cfg.replace(band_mix={"probability": 0.75, "master_probability": 1.0, "level_db": [-3.0, 3.0]})
+    mixer = BandMixer(on.band_mix, sample_rate=SR)
+    draws = [mixer.sample(rng) for _ in range(400)]
+    share = np.mean([d.with_band for d in draws])
+    assert 0.65 < share < 0.85
+    assert all(-3.0 <= d.level_db <= 3.0 and d.master is not None for d in draws if d.with_band)
+    drums = _bursts(SR * 2, SR, rng)
+    mixed = mixer.apply(drums, _tone(SR * 2, 330.0, SR), next(d for d in draws if d.with_band))
+    assert mixed.shape == drums.shape and np.all(np.isfinite(mixed)) and not np.allclose(mixed, drums)
+    assert mixer.apply(drums, None, draws[0]) is drums  # no band part: the drums as they are
+
+
+def test_config_refuses_bad_band_mix(tmp_path: Path) -> None:
+    from drumscribe_training.config import ConfigError, default_config_path
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"base: {default_config_path()}\nband_mix: {{probability: 1.5}}\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: band_mix\.probability must be within 0\.\.1"):
+        load_config(bad)
+    bad.write_text(f"base: {default_config_path()}\nband_mix: {{level_db: [6.0, -6.0]}}\n")
+    with pytest.raises(ConfigError, match=r"band_mix\.level_db"):
+        load_config(bad)
+
+
+@pytest.fixture(scope="module")
+def band_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tiny_egmd`` with a tone as the band part of every validation clip and every train clip but one."""
+    root = tmp_path_factory.mktemp("band-egmd") / "e-gmd"
+    shutil.copytree(tiny_egmd, root)
+    train = [r for r in read_index(root) if r.split == "train"]
+    rows = train[1:] + [r for r in read_index(root) if r.split == "val"]
+    for k, row in enumerate(rows):
+        info = sf.info(root / row.audio_filename)
+        n = info.frames - (k % 3) * 100  # a stem a little short is padded to the drums' length
+        band = _tone(n, 110.0 * (k + 2), info.samplerate, amp=0.2)
+        sf.write(root / band_filename(row.audio_filename), band, info.samplerate, subtype="PCM_16")
+    out = tmp_path_factory.mktemp("band-processed")
+    opts = PreprocessOptions.from_config(
+        load_config(), data_dir=root, out_dir=out / "shards", splits_dir=out / "splits", num_workers=1,
+        progress=False,
+    )  # fmt: skip
+    run_preprocess(opts)
+    return out / "shards"
+
+
+def test_preprocess_keeps_drums_and_band_apart(band_processed: Path, tiny_processed: Path) -> None:
+    idx = ShardIndex.for_split(band_processed, "train", sample_rate=SR)
+    plain = ShardIndex.for_split(tiny_processed, "train", sample_rate=SR)
+    assert np.array_equal(idx.audio_length, plain.audio_length)  # the drums as they were
+    has = idx.band_length > 0
+    assert 0 < has.sum() < len(idx)  # one clip has no band part
+    assert np.array_equal(idx.band_length[has], idx.audio_length[has])  # each as long as its drums
+    assert (
+        plain.band_share == 0.0
+        and ShardIndex.for_split(band_processed, "test", sample_rate=SR).band_share == 0
+    )
+
+
+def test_training_crops_mix_and_validation_mixes_at_its_level(band_processed: Path) -> None:
+    cfg = load_config().replace(band_mix={"probability": 1.0, "band_only_probability": 0.0})
+    spec = TargetSpec(sample_rate=SR, hop_length=cfg.audio.hop_length)
+    idx = ShardIndex.for_split(band_processed, "train", sample_rate=SR)
+    ex = int(np.flatnonzero(idx.band_length > 0)[0])
+    plain = CropDataset(idx, crop_s=1.0, spec=spec, seed=3)
+    mixed = CropDataset(
+        idx, crop_s=1.0, spec=spec, seed=3, band_mixer=BandMixer(cfg.band_mix, sample_rate=SR)
+    )
+    i = int(np.flatnonzero(plain.window_example == ex)[0])
+    a, b = plain[i], mixed[i]
+    assert not np.allclose(a["audio"].numpy(), b["audio"].numpy(), atol=1e-3)  # the band is in
+    assert np.array_equal(a["onsets"].numpy(), b["onsets"].numpy())  # labels untouched
+
+    only = cfg.replace(band_mix={"probability": 1.0, "band_only_probability": 1.0})
+    band_only = CropDataset(
+        idx, crop_s=1.0, spec=spec, seed=3, band_mixer=BandMixer(only.band_mix, sample_rate=SR)
+    )
+    assert band_only[i]["onsets"].sum() == 0  # band alone: nothing to find
+
+    vidx = ShardIndex.for_split(band_processed, "val", sample_rate=SR)
+    dry = FixedCropDataset(vidx, crop_s=1.0, spec=spec)
+    wet = FixedCropDataset(vidx, crop_s=1.0, spec=spec, band_level_db=0.0)
+    j = int(np.flatnonzero(wet.window_example == int(np.flatnonzero(vidx.band_length > 0)[0]))[0])
+    assert not np.allclose(dry[j]["audio"].numpy(), wet[j]["audio"].numpy(), atol=1e-3)
+    assert np.array_equal(wet[j]["audio"].numpy(), wet[j]["audio"].numpy())  # the same every time

@@ -1,0 +1,201 @@
+"""Drums and band mixed per training example, then mastered: one model for both conditions.
+
+Preprocessing keeps a clip's drums and its band part apart (``/audio`` and ``/band`` of a
+shard). For each training crop a :class:`BandMixer` draws whether the band plays (a share
+of crops stays drums alone), at which drums-to-band level, and whether the sum goes
+through a mastering chain (bus compression, shelving EQ, limiter, loudness), all from
+``band_mix.*`` of the config. Levels are set on loudness-normalised stems: the band's
+gated RMS is put ``level_db`` below the drums' (0 dB = equal loudness, negative = the band
+louder). Labels never change: the band holds no kit piece.
+
+Evaluation mixes the same way at fixed levels with no mastering (:func:`mix_at_level`), so
+a score "at 0 dB" means the same in training, validation and reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from drumscribe_training.config import BandMixConfig
+
+__all__ = ["BandMixer", "MixParams", "gated_rms_db", "mix_at_level"]
+
+#: Loudness blocks (s) and the gate (dB under the loudest block) of :func:`gated_rms_db`.
+LOUDNESS_BLOCK_S = 0.4
+LOUDNESS_GATE_DB = -30.0
+#: Peak ceiling (linear) of every mix: no clipping, a little headroom.
+PEAK_CEILING = 0.99
+_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class MixParams:
+    """One draw of :meth:`BandMixer.sample`: how one crop is mixed."""
+
+    with_band: bool
+    level_db: float = 0.0
+    band_only: bool = False
+    master: dict[str, float] | None = None
+
+
+def gated_rms_db(x: np.ndarray, *, sample_rate: int, gate_db: float = LOUDNESS_GATE_DB) -> float:
+    """Loudness: RMS in dBFS of the 400 ms blocks within ``gate_db`` of the loudest block.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Shape (samples,), float.
+    sample_rate : int
+        Hz.
+    gate_db : float
+        Blocks quieter than the loudest by more than ``-gate_db`` dB are left out.
+
+    Returns
+    -------
+    float
+        dBFS; ``-inf`` for silence.
+    """
+    n = max(1, round(LOUDNESS_BLOCK_S * sample_rate))
+    if x.size == 0:
+        return float("-inf")
+    blocks = np.pad(x.astype(np.float64), (0, (-x.size) % n)).reshape(-1, n)
+    ms = np.mean(blocks**2, axis=1)
+    top = float(ms.max())
+    if top <= _EPS:
+        return float("-inf")
+    kept = ms[ms >= top * 10.0 ** (gate_db / 10.0)]
+    return float(10.0 * np.log10(float(kept.mean())))
+
+
+def _db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def _band_gain(drums: np.ndarray, band: np.ndarray, level_db: float, sample_rate: int) -> float:
+    """Gain on the band that puts its loudness ``level_db`` under the drums'."""
+    d = gated_rms_db(drums, sample_rate=sample_rate)
+    b = gated_rms_db(band, sample_rate=sample_rate)
+    if not np.isfinite(b):
+        return 0.0
+    if not np.isfinite(d):
+        return 1.0  # a silent drum crop: the band as it is
+    return _db_to_gain(d - level_db - b)
+
+
+def _fit_peak(x: np.ndarray) -> np.ndarray:
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak > PEAK_CEILING:
+        x = x * np.float32(PEAK_CEILING / peak)
+    return np.asarray(x, dtype=np.float32)
+
+
+def mix_at_level(drums: np.ndarray, band: np.ndarray, *, level_db: float, sample_rate: int) -> np.ndarray:
+    """Drums plus band at a fixed drums-to-band level, no mastering (evaluation, validation).
+
+    Parameters
+    ----------
+    drums, band : np.ndarray
+        Shape (samples,), float32; the band is cut or zero-padded to the drums' length.
+    level_db : float
+        Drums-to-band loudness difference in dB (0 = equal, -6 = band 6 dB louder).
+    sample_rate : int
+        Hz.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (samples,), float32, peak at most :data:`PEAK_CEILING`.
+    """
+    band = _fit(band, drums.shape[0])
+    gain = _band_gain(drums, band, level_db, sample_rate)
+    return _fit_peak(drums.astype(np.float32) + np.float32(gain) * band.astype(np.float32))
+
+
+def _fit(x: np.ndarray, n: int) -> np.ndarray:
+    if x.shape[0] >= n:
+        return x[:n]
+    return np.pad(x, (0, n - x.shape[0]))
+
+
+class BandMixer:
+    """Random per-crop mixing of drums and band (training), from ``band_mix.*``.
+
+    Parameters
+    ----------
+    settings : BandMixConfig
+    sample_rate : int
+        Hz of the crops.
+    """
+
+    def __init__(self, settings: BandMixConfig, *, sample_rate: int) -> None:
+        self.settings = settings
+        self.sample_rate = int(sample_rate)
+
+    def sample(self, rng: np.random.Generator) -> MixParams:
+        """Draw how the next crop is mixed."""
+        s = self.settings
+        if rng.random() >= s.probability:
+            return MixParams(with_band=False)
+        level = float(rng.uniform(*s.level_db))
+        band_only = bool(rng.random() < s.band_only_probability)
+        master = None
+        if rng.random() < s.master_probability:
+            master = {
+                "threshold_db": float(rng.uniform(*s.compressor_threshold_db)),
+                "ratio": float(rng.uniform(*s.compressor_ratio)),
+                "low_shelf_db": float(rng.uniform(*s.shelf_gain_db)),
+                "high_shelf_db": float(rng.uniform(*s.shelf_gain_db)),
+                "limiter_db": float(rng.uniform(*s.limiter_threshold_db)),
+                "loudness_db": float(rng.uniform(*s.loudness_db)),
+            }
+        return MixParams(with_band=True, level_db=level, band_only=band_only, master=master)
+
+    def apply(self, drums: np.ndarray, band: np.ndarray | None, params: MixParams) -> np.ndarray:
+        """Mix one crop as ``params`` says.
+
+        Parameters
+        ----------
+        drums : np.ndarray
+            Shape (samples,), float32.
+        band : np.ndarray or None
+            The crop's band part, same span; None (no band part) returns the drums.
+        params : MixParams
+
+        Returns
+        -------
+        np.ndarray
+            Shape (samples,), float32. With ``band_only`` the drums are left out: the
+            caller must then drop the crop's labels.
+        """
+        if band is None or not params.with_band:
+            return drums
+        band = _fit(band, drums.shape[0]).astype(np.float32)
+        gain = _band_gain(drums, band, params.level_db, self.sample_rate)
+        mixed = np.float32(gain) * band if params.band_only else drums + np.float32(gain) * band
+        if params.master is not None:
+            mixed = self._master(mixed, params.master)
+        return _fit_peak(mixed)
+
+    def _master(self, x: np.ndarray, m: dict[str, float]) -> np.ndarray:
+        """Bus compressor, low and high shelves, loudness, limiter (pedalboard)."""
+        from pedalboard import Compressor, HighShelfFilter, Limiter, LowShelfFilter, Pedalboard
+
+        loud = gated_rms_db(x, sample_rate=self.sample_rate)
+        if not np.isfinite(loud):
+            return x
+        s = self.settings
+        chain = Pedalboard(
+            [
+                Compressor(threshold_db=m["threshold_db"], ratio=m["ratio"]),
+                LowShelfFilter(cutoff_frequency_hz=s.low_shelf_hz, gain_db=m["low_shelf_db"]),
+                HighShelfFilter(cutoff_frequency_hz=s.high_shelf_hz, gain_db=m["high_shelf_db"]),
+            ]
+        )
+        y = chain(x.astype(np.float32), self.sample_rate)
+        loud = gated_rms_db(y, sample_rate=self.sample_rate)
+        if np.isfinite(loud):
+            y = y * np.float32(_db_to_gain(m["loudness_db"] - loud))
+        y = Limiter(threshold_db=m["limiter_db"])(y.astype(np.float32), self.sample_rate)
+        return np.asarray(y, dtype=np.float32)
