@@ -350,6 +350,293 @@ def _fill(
             b.add(pos, KICK, 0.7)
 
 
+@dataclass(frozen=True)
+class _Clip:
+    """The choices made once per clip: style, tempo, metre, patterns and voicing."""
+
+    style: Style
+    fill_clip: bool
+    bpm: int
+    time_signature: str
+    steps: int  # grid steps per bar
+    spq: int  # grid steps per quarter note
+    bar_q: float  # quarter notes per bar
+    sec_per_q: float  # as the MIDI file stores the tempo (whole microseconds per quarter)
+    n_bars: int
+    kick_pat: str
+    snare_pat: str
+    hh_note: int
+    open_note: int
+    ride_note: int
+    backbeat: int
+    phrase: int  # bars per phrase
+    fill_every: int  # bars
+    keepers: tuple[str, ...]
+    keeper_p: np.ndarray  # the keepers' probabilities, normalised
+    mutate: float  # probability of flipping a kick-pattern step
+    swing: float
+    accent: float
+
+    def draw_keeper(self, rng: np.random.Generator) -> str:
+        return str(rng.choice(list(self.keepers), p=self.keeper_p))
+
+
+def _choose_clip(
+    rng: np.random.Generator, duration_s: float, style: str | None, fill_clip: bool | None
+) -> _Clip:
+    """Draw the per-clip choices (in the order the random stream gives them)."""
+    if style is None:
+        w = np.array([s.weight for s in STYLES])
+        st = STYLES[int(rng.choice(len(STYLES), p=w / w.sum()))]
+    else:
+        st = _STYLE_BY_NAME[style]
+    if fill_clip is None:
+        fill_clip = bool(rng.random() < 0.12)
+    bpm = int(rng.integers(st.bpm[0], st.bpm[1] + 1))
+    bpm = int(np.clip(bpm, 60, 200))
+    ts_names = [t for t, _ in st.time_signatures]
+    ts_p = np.array([p for _, p in st.time_signatures])
+    ts = ts_names[int(rng.choice(len(ts_names), p=ts_p / ts_p.sum()))]
+    steps, spq = _bar_steps(ts, st.triplet)
+    bar_q = steps / spq
+    # the tempo as a MIDI file stores it (whole microseconds per quarter), so that times
+    # computed from the written MIDI equal the times rendered
+    sec_per_q = round(60_000_000 / bpm) / 1e6
+    n_bars = max(1, math.floor(duration_s / (bar_q * sec_per_q)))
+    kick_pat = _fit(str(rng.choice(st.kicks)), steps)
+    snare_pat = _fit(str(rng.choice(st.snares)), steps)
+    if ts == "6-8":
+        kick_pat, snare_pat = "x.....x.....", "......x....."
+        if rng.random() < 0.5:
+            kick_pat = "x..x..x....."
+    hh_note = HH_CLOSED if rng.random() < 0.75 else HH_CLOSED_EDGE
+    open_note = HH_OPEN if rng.random() < 0.7 else HH_OPEN_EDGE
+    ride_note = RIDE if rng.random() < 0.8 else RIDE_EDGE
+    backbeat = SNARE if rng.random() < 0.75 else RIM
+    phrase = int(rng.choice([4, 8])) if not fill_clip else 1
+    fill_every = 1 if fill_clip else int(rng.choice(st.fill_every))
+    keepers = tuple(st.keepers)
+    kp = np.array([st.keepers[k] for k in keepers])
+    return _Clip(
+        style=st,
+        fill_clip=fill_clip,
+        bpm=bpm,
+        time_signature=ts,
+        steps=steps,
+        spq=spq,
+        bar_q=bar_q,
+        sec_per_q=sec_per_q,
+        n_bars=n_bars,
+        kick_pat=kick_pat,
+        snare_pat=snare_pat,
+        hh_note=hh_note,
+        open_note=open_note,
+        ride_note=ride_note,
+        backbeat=backbeat,
+        phrase=phrase,
+        fill_every=fill_every,
+        keepers=keepers,
+        keeper_p=kp / kp.sum(),
+        mutate=rng.uniform(0.0, 0.08),
+        swing=rng.uniform(*st.swing),
+        accent=rng.uniform(1.0, 1.25),
+    )
+
+
+def _crash(b: _Builder, rng: np.random.Generator, pos_q: float, lo: float, kick_vel: float) -> None:
+    """A crash (one of the four, weighted) with a kick under it."""
+    note = int(rng.choice(CRASHES, p=[0.45, 0.2, 0.25, 0.1]))
+    b.add(pos_q, note, rng.uniform(lo, 1.0))
+    b.add(pos_q, KICK, kick_vel)
+
+
+def _fill_start(clip: _Clip, bar: int, rng: np.random.Generator) -> int:
+    """The grid step where this bar's fill starts; ``clip.steps`` when it has none."""
+    every = clip.fill_every
+    is_fill = (bar % every == every - 1) and (clip.fill_clip or rng.random() < 0.85)
+    is_fill = is_fill or (bar % 2 == 1 and rng.random() < 0.15)  # an extra short fill
+    if not is_fill:
+        return clip.steps
+    if clip.fill_clip:
+        frac = float(rng.choice([0.5, 1.0]))
+    else:
+        frac = float(rng.choice([0.25, 0.5, 0.5, 1.0, 1.0]))
+    start = int(clip.steps - round(clip.steps * frac))
+    start -= start % 2 if not clip.style.triplet else 0
+    return start
+
+
+def _time_keeper(
+    b: _Builder,
+    clip: _Clip,
+    q0: float,
+    fill_start: int,
+    keeper: str,
+    tom_phrase: bool,
+    rng: np.random.Generator,
+) -> None:
+    """One bar of the time-keeper (or of a tom groove), stopping where the fill starts."""
+    spq = clip.spq
+    if tom_phrase:
+        pat = _fit(str(rng.choice(["x.x.x.x.x.x.x.x.", "x..x..x.x..x..x.", "xx.xx.x.xx.xx.x."])), clip.steps)
+        for s in range(fill_start):
+            if pat[s] == "x":
+                note = (
+                    TOM_LOW
+                    if s % spq == 0
+                    else int(rng.choice([TOM_LOW, TOM_MID, TOM_HI], p=[0.5, 0.3, 0.2]))
+                )
+                b.add(b.step(q0, s), note, (0.8 if s % spq == 0 else 0.6) * rng.uniform(0.85, 1.1))
+        return
+    tmp = _Builder(rng, spq)
+    _keeper_hits(
+        tmp,
+        keeper,
+        q0,
+        clip.steps,
+        clip.style,
+        rng,
+        clip.hh_note,
+        clip.open_note,
+        clip.ride_note,
+        clip.accent,
+    )
+    for pos, note, vel, early in tmp.hits:
+        if (pos - q0) * spq < fill_start - 1e-6:
+            b.add(pos, note, vel, early)
+
+
+def _kick_and_snare(b: _Builder, clip: _Clip, q0: float, fill_start: int, rng: np.random.Generator) -> None:
+    """One bar of the kick and snare patterns (mutated; inside a fill, sparse kicks only)."""
+    spq, st = clip.spq, clip.style
+    for s in range(clip.steps):
+        pos = b.step(q0, s)
+        in_fill = s >= fill_start
+        k = clip.kick_pat[s] == "x"
+        if rng.random() < clip.mutate:
+            k = not k
+        if k and (not in_fill or rng.random() < 0.3):
+            b.add(pos, KICK, (0.85 if s % spq == 0 else 0.7) * rng.uniform(0.85, 1.1))
+        if in_fill:
+            continue
+        ch = clip.snare_pat[s]
+        if ch == "x":
+            b.add(pos, clip.backbeat, 0.9 * rng.uniform(0.9, 1.05))
+            if rng.random() < 0.03:
+                b.add(pos, clip.backbeat, 0.4, early_s=rng.uniform(0.015, 0.035))  # flam
+        elif ch == "c":
+            b.add(pos, XSTICK, 0.75 * rng.uniform(0.85, 1.1))
+        elif ch == "g" or (st.ghost and rng.random() < st.ghost and s % 2 == 1):
+            b.add(pos, SNARE, rng.uniform(0.1, 0.3))
+
+
+def _accents(b: _Builder, q0: float, fill_start: int, rng: np.random.Generator) -> None:
+    """Sporadic crash/ride accents (with a kick) and tom hits outside fills: these lanes
+    are rare in real grooves, so the generator plays them more than a drummer would."""
+    if rng.random() < 0.25:
+        s = int(rng.integers(0, max(1, fill_start))) // 2 * 2
+        cymbal = rng.choice(
+            [CRASH1, CRASH2, CRASH1_EDGE, CRASH2_EDGE, RIDE_BELL, RIDE_EDGE],
+            p=[0.3, 0.25, 0.1, 0.1, 0.15, 0.1],
+        )
+        b.add(b.step(q0, s), int(cymbal), rng.uniform(0.7, 1.0))
+        b.add(b.step(q0, s), KICK, 0.8)
+    if rng.random() < 0.2:
+        s0 = int(rng.integers(0, max(1, fill_start)))
+        for j in range(int(rng.integers(1, 4))):
+            if s0 + j < fill_start:
+                b.add(b.step(q0, s0 + j), int(rng.choice(TOMS)), rng.uniform(0.45, 0.95))
+
+
+def _play(clip: _Clip, rng: np.random.Generator) -> _Builder:
+    """Every bar on the grid (phrases, time-keepers, patterns, fills, crashes), then the
+    final hit; positions in quarter notes, not yet humanised."""
+    b = _Builder(rng, clip.spq)
+    st = clip.style
+    keeper = clip.draw_keeper(rng)
+    tom_phrase = False
+    for bar in range(clip.n_bars):
+        q0 = bar * clip.bar_q
+        if bar % clip.phrase == 0:
+            if bar > 0 and rng.random() < 0.5:
+                keeper = clip.draw_keeper(rng)
+            tom_phrase = rng.random() < st.tom_groove
+            if (bar == 0 and rng.random() < st.crash_phrase) or (bar > 0 and rng.random() < st.crash_phrase):
+                _crash(b, rng, q0, 0.75, 0.85)
+        fill_start = _fill_start(clip, bar, rng)
+        _time_keeper(b, clip, q0, fill_start, keeper, tom_phrase, rng)
+        _kick_and_snare(b, clip, q0, fill_start, rng)
+        if fill_start < clip.steps:  # this bar has a fill
+            _fill(b, q0, clip.steps, fill_start, rng, st.triplet)
+            if bar + 1 < clip.n_bars and rng.random() < 0.8:  # the downbeat after a fill crashes
+                _crash(b, rng, (bar + 1) * clip.bar_q, 0.8, 0.9)
+        _accents(b, q0, fill_start, rng)
+    end_q = clip.n_bars * clip.bar_q
+    if rng.random() < 0.5:
+        b.add(end_q, int(rng.choice(CRASHES)), 0.9)
+        b.add(end_q, KICK, 0.9)
+    return b
+
+
+def _humanise(
+    hits: list[tuple[float, int, float, float]], clip: _Clip, rng: np.random.Generator
+) -> dict[tuple[int, int], int]:
+    """Swing, timing noise, per-instrument push/drag, tempo drift and velocity noise:
+    grid hits -> (MIDI tick, note) -> velocity 1..127."""
+    spq, sec_per_q = clip.spq, clip.sec_per_q
+    sigma = rng.uniform(0.002, 0.012)
+    push = {KICK: rng.normal(0, 0.003), SNARE: rng.uniform(-0.002, 0.008), RIM: rng.uniform(-0.002, 0.008)}
+    drift_amp = rng.uniform(0.0, 0.03)
+    drift_period = rng.uniform(6.0, 30.0)
+    drift_phase = rng.uniform(0, 2 * np.pi)
+    vel_sigma = rng.uniform(0.04, 0.15)
+    vel_scale = rng.uniform(0.8, 1.05)
+    # one hit per lane and grid position (a pattern kick and a crash's kick, two crashes
+    # drawn for one accent): the loudest stays, so no lane gets two onsets a few ms apart
+    merged: dict[tuple[int, str, bool], tuple[float, int, float, float]] = {}
+    for hit in hits:
+        slot = (round(hit[0] * 96), lane_of_note(hit[1]) or str(hit[1]), hit[3] > 0)
+        if slot not in merged or hit[2] > merged[slot][2]:
+            merged[slot] = hit
+    ticks: dict[tuple[int, int], int] = {}
+    for pos, note, vel, early in sorted(merged.values()):
+        if pos < 0:
+            continue
+        frac = (pos * spq) % 2
+        if not clip.style.triplet and spq == 4 and abs(frac - 1.0) < 1e-6:
+            pos += (clip.swing - 0.5) * 2 / spq  # delay the off-beat 16th
+        t = pos * sec_per_q - early
+        t += rng.normal(0.0, sigma) + push.get(note, 0.0)
+        t += drift_amp * math.sin(2 * np.pi * t / drift_period + drift_phase)
+        t = max(0.0, t)
+        tick = round(t / sec_per_q * PPQ)
+        v = int(np.clip(round(127 * vel * vel_scale * (1.0 + rng.normal(0.0, vel_sigma))), 1, 127))
+        ticks[(tick, note)] = max(ticks.get((tick, note), 0), v)
+    return ticks
+
+
+def _clean(ticks: dict[tuple[int, int], int], sec_per_q: float) -> tuple[tuple[int, int, int], ...]:
+    """Drop a closed hat under an open one, and the softer of two hits of a lane closer
+    than :data:`MIN_GAP_S`; returns (tick, note, velocity), sorted."""
+    opens = {t for (t, n) in ticks if n in (HH_OPEN, HH_OPEN_EDGE)}
+    for t, n in list(ticks):
+        if n in CLOSED_HIHAT_NOTES and n != HH_PEDAL and t in opens:
+            del ticks[(t, n)]
+    kept: list[tuple[int, int, int]] = []
+    last: dict[str, int] = {}
+    min_gap = math.ceil(MIN_GAP_S / sec_per_q * PPQ)
+    for t, n, v in sorted((t, n, v) for (t, n), v in ticks.items()):
+        lane = lane_of_note(n) or str(n)
+        j = last.get(lane)
+        if j is not None and t - kept[j][0] < min_gap:
+            if v > kept[j][2]:
+                kept[j] = (kept[j][0], n, v)  # keep the earlier onset, the louder sound
+            continue
+        last[lane] = len(kept)
+        kept.append((t, n, v))
+    return tuple(kept)
+
+
 def generate_groove(
     rng: np.random.Generator,
     duration_s: float,
@@ -370,200 +657,18 @@ def generate_groove(
     fill_clip : bool, optional
         A short, fill-heavy clip (``beat_type`` "fill": a fill every bar); random when None.
     """
-    if style is None:
-        w = np.array([s.weight for s in STYLES])
-        st = STYLES[int(rng.choice(len(STYLES), p=w / w.sum()))]
-    else:
-        st = _STYLE_BY_NAME[style]
-    if fill_clip is None:
-        fill_clip = bool(rng.random() < 0.12)
-    bpm = int(rng.integers(st.bpm[0], st.bpm[1] + 1))
-    bpm = int(np.clip(bpm, 60, 200))
-    ts_names = [t for t, _ in st.time_signatures]
-    ts_p = np.array([p for _, p in st.time_signatures])
-    ts = ts_names[int(rng.choice(len(ts_names), p=ts_p / ts_p.sum()))]
-    steps, spq = _bar_steps(ts, st.triplet)
-    bar_q = steps / spq  # quarter notes per bar
-    # the tempo as a MIDI file stores it (whole microseconds per quarter), so that times
-    # computed from the written MIDI equal the times rendered
-    sec_per_q = round(60_000_000 / bpm) / 1e6
-    n_bars = max(1, math.floor(duration_s / (bar_q * sec_per_q)))
-    b = _Builder(rng, spq)
-
-    # per-clip choices
-    kick_pat = _fit(str(rng.choice(st.kicks)), steps)
-    snare_pat = _fit(str(rng.choice(st.snares)), steps)
-    if ts == "6-8":
-        kick_pat, snare_pat = "x.....x.....", "......x....."
-        if rng.random() < 0.5:
-            kick_pat = "x..x..x....."
-    hh_note = HH_CLOSED if rng.random() < 0.75 else HH_CLOSED_EDGE
-    open_note = HH_OPEN if rng.random() < 0.7 else HH_OPEN_EDGE
-    ride_note = RIDE if rng.random() < 0.8 else RIDE_EDGE
-    backbeat = SNARE if rng.random() < 0.75 else RIM
-    phrase = int(rng.choice([4, 8])) if not fill_clip else 1
-    fill_every = 1 if fill_clip else int(rng.choice(st.fill_every))
-    keepers = list(st.keepers)
-    kp = np.array([st.keepers[k] for k in keepers])
-    mutate = rng.uniform(0.0, 0.08)
-    swing = rng.uniform(*st.swing)
-    accent = rng.uniform(1.0, 1.25)
-
-    keeper = str(rng.choice(keepers, p=kp / kp.sum()))
-    tom_phrase = False
-    for bar in range(n_bars):
-        q0 = bar * bar_q
-        if bar % phrase == 0:
-            if bar > 0 and rng.random() < 0.5:
-                keeper = str(rng.choice(keepers, p=kp / kp.sum()))
-            tom_phrase = rng.random() < st.tom_groove
-            if (bar == 0 and rng.random() < st.crash_phrase) or (bar > 0 and rng.random() < st.crash_phrase):
-                c = int(rng.choice(CRASHES, p=[0.45, 0.2, 0.25, 0.1]))
-                b.add(q0, c, rng.uniform(0.75, 1.0))
-                b.add(q0, KICK, 0.85)
-        is_fill = (bar % fill_every == fill_every - 1) and (fill_clip or rng.random() < 0.85)
-        is_fill = is_fill or (bar % 2 == 1 and rng.random() < 0.15)  # an extra short fill
-        fill_start = steps
-        if is_fill:
-            frac = (
-                float(rng.choice([0.25, 0.5, 0.5, 1.0, 1.0]))
-                if not fill_clip
-                else float(rng.choice([0.5, 1.0]))
-            )
-            fill_start = int(steps - round(steps * frac))
-            fill_start -= fill_start % 2 if not st.triplet else 0
-        # time-keeper (stops where the fill starts)
-        if tom_phrase:
-            pat = _fit(str(rng.choice(["x.x.x.x.x.x.x.x.", "x..x..x.x..x..x.", "xx.xx.x.xx.xx.x."])), steps)
-            for s in range(fill_start):
-                if pat[s] == "x":
-                    note = (
-                        TOM_LOW
-                        if s % spq == 0
-                        else int(rng.choice([TOM_LOW, TOM_MID, TOM_HI], p=[0.5, 0.3, 0.2]))
-                    )
-                    b.add(b.step(q0, s), note, (0.8 if s % spq == 0 else 0.6) * rng.uniform(0.85, 1.1))
-        else:
-            tmp = _Builder(rng, spq)
-            _keeper_hits(tmp, keeper, q0, steps, st, rng, hh_note, open_note, ride_note, accent)
-            for pos, note, vel, early in tmp.hits:
-                if (pos - q0) * spq < fill_start - 1e-6:
-                    b.add(pos, note, vel, early)
-        # kick and snare
-        for s in range(steps):
-            pos = b.step(q0, s)
-            in_fill = s >= fill_start
-            k = kick_pat[s] == "x"
-            if rng.random() < mutate:
-                k = not k
-            if k and (not in_fill or rng.random() < 0.3):
-                b.add(pos, KICK, (0.85 if s % spq == 0 else 0.7) * rng.uniform(0.85, 1.1))
-            if in_fill:
-                continue
-            c = snare_pat[s]
-            if c == "x":
-                b.add(pos, backbeat, 0.9 * rng.uniform(0.9, 1.05))
-                if rng.random() < 0.03:
-                    b.add(pos, backbeat, 0.4, early_s=rng.uniform(0.015, 0.035))  # flam
-            elif c == "c":
-                b.add(pos, XSTICK, 0.75 * rng.uniform(0.85, 1.1))
-            elif c == "g" or (st.ghost and rng.random() < st.ghost and s % 2 == 1):
-                b.add(pos, SNARE, rng.uniform(0.1, 0.3))
-        if is_fill:
-            _fill(b, q0, steps, fill_start, rng, st.triplet)
-            # the downbeat after a fill crashes
-            nxt = (bar + 1) * bar_q
-            if bar + 1 < n_bars and rng.random() < 0.8:
-                c = int(rng.choice(CRASHES, p=[0.45, 0.2, 0.25, 0.1]))
-                b.add(nxt, c, rng.uniform(0.8, 1.0))
-                b.add(nxt, KICK, 0.9)
-        # sporadic crash/ride accents (with a kick) and tom hits outside fills: these lanes
-        # are rare in real grooves, so the generator plays them more than a drummer would
-        if rng.random() < 0.25:
-            s = int(rng.integers(0, max(1, fill_start))) // 2 * 2
-            b.add(
-                b.step(q0, s),
-                int(
-                    rng.choice(
-                        [CRASH1, CRASH2, CRASH1_EDGE, CRASH2_EDGE, RIDE_BELL, RIDE_EDGE],
-                        p=[0.3, 0.25, 0.1, 0.1, 0.15, 0.1],
-                    )
-                ),
-                rng.uniform(0.7, 1.0),
-            )
-            b.add(b.step(q0, s), KICK, 0.8)
-        if rng.random() < 0.2:
-            s0 = int(rng.integers(0, max(1, fill_start)))
-            for j in range(int(rng.integers(1, 4))):
-                if s0 + j < fill_start:
-                    b.add(b.step(q0, s0 + j), int(rng.choice(TOMS)), rng.uniform(0.45, 0.95))
-
-    # final hit
-    end_q = n_bars * bar_q
-    if rng.random() < 0.5:
-        b.add(end_q, int(rng.choice(CRASHES)), 0.9)
-        b.add(end_q, KICK, 0.9)
-
-    # humanise: swing, timing noise, per-instrument push/drag, tempo drift, velocity noise
-    sigma = rng.uniform(0.002, 0.012)
-    push = {KICK: rng.normal(0, 0.003), SNARE: rng.uniform(-0.002, 0.008), RIM: rng.uniform(-0.002, 0.008)}
-    drift_amp = rng.uniform(0.0, 0.03)
-    drift_period = rng.uniform(6.0, 30.0)
-    drift_phase = rng.uniform(0, 2 * np.pi)
-    vel_sigma = rng.uniform(0.04, 0.15)
-    vel_scale = rng.uniform(0.8, 1.05)
-    # one hit per lane and grid position (a pattern kick and a crash's kick, two crashes
-    # drawn for one accent): the loudest stays, so no lane gets two onsets a few ms apart
-    merged: dict[tuple[int, str, bool], tuple[float, int, float, float]] = {}
-    for hit in b.hits:
-        key = (round(hit[0] * 96), lane_of_note(hit[1]) or str(hit[1]), hit[3] > 0)
-        if key not in merged or hit[2] > merged[key][2]:
-            merged[key] = hit
-    ticks: dict[tuple[int, int], int] = {}
-    for pos, note, vel, early in sorted(merged.values()):
-        if pos < 0:
-            continue
-        frac = (pos * spq) % 2
-        if not st.triplet and spq == 4 and abs(frac - 1.0) < 1e-6:
-            pos += (swing - 0.5) * 2 / spq  # delay the off-beat 16th
-        t = pos * sec_per_q - early
-        t += rng.normal(0.0, sigma) + push.get(note, 0.0)
-        t += drift_amp * math.sin(2 * np.pi * t / drift_period + drift_phase)
-        t = max(0.0, t)
-        tick = round(t / sec_per_q * PPQ)
-        v = int(np.clip(round(127 * vel * vel_scale * (1.0 + rng.normal(0.0, vel_sigma))), 1, 127))
-        key = (tick, note)
-        ticks[key] = max(ticks.get(key, 0), v)
-    # a closed hat and an open hat on the same tick: keep the open one only
-    opens = {t for (t, n) in ticks if n in (HH_OPEN, HH_OPEN_EDGE)}
-    for t, n in list(ticks):
-        if n in CLOSED_HIHAT_NOTES and n != HH_PEDAL and t in opens:
-            del ticks[(t, n)]
-    # after humanising, two hits of a lane closer than MIN_GAP_S: keep the louder
-    kept: list[tuple[int, int, int]] = []
-    last: dict[str, int] = {}
-    min_gap = math.ceil(MIN_GAP_S / sec_per_q * PPQ)
-    for t, n, v in sorted((t, n, v) for (t, n), v in ticks.items()):
-        lane = lane_of_note(n) or str(n)
-        j = last.get(lane)
-        if j is not None and t - kept[j][0] < min_gap:
-            if v > kept[j][2]:
-                kept[j] = (kept[j][0], n, v)  # keep the earlier onset, the louder sound
-            continue
-        last[lane] = len(kept)
-        kept.append((t, n, v))
-    tick_list = tuple(kept)
-    sec_per_tick = sec_per_q / PPQ
-    events = tuple(NoteEvent(t * sec_per_tick, n, v) for t, n, v in tick_list)
-    duration = n_bars * bar_q * sec_per_q
+    clip = _choose_clip(rng, duration_s, style, fill_clip)
+    played = _play(clip, rng)
+    tick_list = _clean(_humanise(played.hits, clip, rng), clip.sec_per_q)
+    sec_per_tick = clip.sec_per_q / PPQ
     return ProceduralGroove(
-        style=st.name,
-        bpm=bpm,
-        time_signature=ts,
-        beat_type="fill" if fill_clip else "beat",
-        events=events,
+        style=clip.style.name,
+        bpm=clip.bpm,
+        time_signature=clip.time_signature,
+        beat_type="fill" if clip.fill_clip else "beat",
+        events=tuple(NoteEvent(t * sec_per_tick, n, v) for t, n, v in tick_list),
         ticks=tick_list,
-        duration_s=duration,
+        duration_s=clip.n_bars * clip.bar_q * clip.sec_per_q,
     )
 
 
