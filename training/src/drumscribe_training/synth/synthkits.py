@@ -151,22 +151,14 @@ def _cymbal(rng: np.random.Generator, *, ride: bool, muted: bool) -> Params:
     return d
 
 
-def design_synth_kit(index: int) -> Design:
-    """The random parameters of synthesised kit ``index`` (deterministic; JSON-able).
-
-    Returns a mapping piece -> parameters (``kit``, ``kick``, ``snare``, ``cross_stick``,
-    ``hihat``, ``toms``, ``crash1``, ``crash2``, ``ride``, ``bell``); frequencies in Hz,
-    times in seconds, tom intervals in semitones.
-    """
-    if index < 0:
-        raise ValueError(f"synthesised kit index must be >= 0, got {index}")
-    rng = np.random.default_rng([_SEED, index])
+def _design_kit(rng: np.random.Generator) -> Params:
+    """Kit-wide parameters: style, velocity layers and the lo-fi/saturation post-processing."""
     style = str(rng.choice(["acoustic", "electronic", "lofi"], p=[0.4, 0.35, 0.25]))
     electronic = style != "acoustic"
     lofi = style == "lofi"
     bits = int(rng.integers(6, 11)) if lofi and _chance(rng, 0.6) else 0
     hold = _logu(rng, 8000, 22050) if lofi and (_chance(rng, 0.6) or not bits) else 0.0
-    kit: Params = {
+    return {
         "style": style,
         "layers": int(rng.choice([2, 3])),
         "amp_exp": _u(rng, 0.6, 1.1),  # layer amplitude = v ** amp_exp
@@ -176,8 +168,11 @@ def design_synth_kit(index: int) -> Design:
         "bits": bits,
         "hold_rate": hold,
     }
+
+
+def _design_kick(rng: np.random.Generator, *, electronic: bool) -> Params:
     boom = _chance(rng, 0.5 if electronic else 0.15)
-    kick = {
+    return {
         "boom": boom,
         "f_end": _u(rng, 38, 70),
         "ratio": _logu(rng, 1.5, 5.0),
@@ -191,7 +186,10 @@ def design_synth_kit(index: int) -> Design:
         "beater": _u(rng, 0.05, 0.3) if _chance(rng, 0.3) else 0.0,
         "beater_f": _logu(rng, 700, 3000),
     }
-    snare = {
+
+
+def _design_snare(rng: np.random.Generator) -> Params:
+    return {
         "f": _u(rng, 150, 300),
         "r2": _u(rng, 1.4, 1.8),
         "a2": _u(rng, 0.3, 0.9) if _chance(rng, 0.6) else 0.0,
@@ -208,8 +206,11 @@ def design_synth_kit(index: int) -> Design:
         "rim_decay": _logu(rng, 0.003, 0.015),
         "rim_level": _u(rng, 0.4, 0.9),
     }
+
+
+def _design_cross_stick(rng: np.random.Generator) -> Params:
     n_xs = int(rng.integers(3, 5))
-    cross_stick = {
+    return {
         "freqs": [
             f * r
             for f in [_logu(rng, 350, 1300)]
@@ -221,6 +222,9 @@ def design_synth_kit(index: int) -> Design:
         "noise_lo": _logu(rng, 1500, 4000),
         "noise_decay": _logu(rng, 0.002, 0.008),
     }
+
+
+def _design_hihat(rng: np.random.Generator, *, electronic: bool) -> Params:
     metal = str(rng.choice(["808", "sines", "noise"], p=[0.5, 0.3, 0.2] if electronic else [0.2, 0.5, 0.3]))
     if metal == "808":
         base = _u(rng, 140, 450)
@@ -230,7 +234,7 @@ def design_synth_kit(index: int) -> Design:
         freqs = sorted(_logu(rng, lo, hi) for _ in range(int(rng.integers(6, 15))))
     else:
         freqs = []
-    hihat = {
+    return {
         "metal": metal,
         "freqs": freqs,
         "metal_share": 0.0 if metal == "noise" else _u(rng, 0.3, 1.0),
@@ -243,13 +247,16 @@ def design_synth_kit(index: int) -> Design:
         "open_decay": _logu(rng, 0.25, 1.0),
         "open_edge_mult": _u(rng, 0.5, 1.1),
     }
+
+
+def _design_toms(rng: np.random.Generator, *, electronic: bool) -> Params:
     f_low = _logu(rng, 55, 150)
     up1, up2 = _u(rng, 2.5, 7.0), _u(rng, 2.5, 7.0)
     n_modes = int(rng.integers(2, 7))
     decay_mid = _logu(rng, 0.12, 0.6)
     noisy = _chance(rng, 0.45 if electronic else 0.25)
     clicky = _chance(rng, 0.4 if electronic else 0.2)
-    toms = {
+    return {
         "f_low": f_low,
         "up_mid": up1,  # semitones low -> mid
         "up_high": up2,  # semitones mid -> high
@@ -270,12 +277,11 @@ def design_synth_kit(index: int) -> Design:
         "rim_f": _logu(rng, 1500, 4000),
         "rim_decay": _logu(rng, 0.004, 0.015),
     }
-    crash1 = _cymbal(rng, ride=False, muted=False)
-    crash2 = _cymbal(rng, ride=False, muted=False)
-    muted = _chance(rng, 0.2)
-    ride = _cymbal(rng, ride=True, muted=muted)
+
+
+def _design_bell(rng: np.random.Generator, *, muted: bool) -> Params:
     bell_base = _logu(rng, 500, 1500)
-    bell = {
+    return {
         "freqs": [
             bell_base * r
             for r in (1.0, _u(rng, 1.45, 1.65), _u(rng, 1.95, 2.3), _u(rng, 2.8, 3.3), _u(rng, 3.9, 4.6))
@@ -284,6 +290,31 @@ def design_synth_kit(index: int) -> Design:
         "decay": _logu(rng, 0.8, 2.5) * (0.3 if muted else 1.0),
         "wash": _u(rng, 0.02, 0.15),
     }
+
+
+def design_synth_kit(index: int) -> Design:
+    """The random parameters of synthesised kit ``index`` (deterministic; JSON-able).
+
+    Returns a mapping piece -> parameters (``kit``, ``kick``, ``snare``, ``cross_stick``,
+    ``hihat``, ``toms``, ``crash1``, ``crash2``, ``ride``, ``bell``); frequencies in Hz,
+    times in seconds, tom intervals in semitones. The pieces are drawn in that order from
+    one random stream (a muted ride, drawn before it, also mutes the bell).
+    """
+    if index < 0:
+        raise ValueError(f"synthesised kit index must be >= 0, got {index}")
+    rng = np.random.default_rng([_SEED, index])
+    kit = _design_kit(rng)
+    electronic = kit["style"] != "acoustic"
+    kick = _design_kick(rng, electronic=electronic)
+    snare = _design_snare(rng)
+    cross_stick = _design_cross_stick(rng)
+    hihat = _design_hihat(rng, electronic=electronic)
+    toms = _design_toms(rng, electronic=electronic)
+    crash1 = _cymbal(rng, ride=False, muted=False)
+    crash2 = _cymbal(rng, ride=False, muted=False)
+    muted = _chance(rng, 0.2)
+    ride = _cymbal(rng, ride=True, muted=muted)
+    bell = _design_bell(rng, muted=muted)
     return {
         "kit": kit,
         "kick": kick,
@@ -352,14 +383,18 @@ def _burst(rng: np.random.Generator, n: int, lo: float, hi: float, decay: float)
 
 def _weigh(w: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``w @ rows`` in float32 without BLAS (whose thread pool spins on a busy machine)."""
-    return np.einsum("k,kn->n", np.asarray(w, dtype=np.float32), rows.astype(np.float32, copy=False))
+    out: np.ndarray = np.einsum(
+        "k,kn->n", np.asarray(w, dtype=np.float32), rows.astype(np.float32, copy=False)
+    )
+    return out
 
 
 def _drive(x: np.ndarray, amount: float) -> np.ndarray:
     if amount <= 0:
         return x
     pk = float(np.abs(x).max()) + 1e-12
-    return np.tanh(amount * x / pk) / np.tanh(amount) * pk
+    out: np.ndarray = np.tanh(amount * x / pk) / np.tanh(amount) * pk
+    return out
 
 
 def _kick(p: Params, rng: np.random.Generator, v: float) -> np.ndarray:
@@ -369,7 +404,7 @@ def _kick(p: Params, rng: np.random.Generator, v: float) -> np.ndarray:
     body = _drive(np.sin(glide_phase(f0, fe, p["tau"], n)), p["drive"]) * _env(n, p["decay"], 0.0003)
     lo = p["click_lo"]
     click = _burst(rng, n, lo, lo * p["click_width"] * (0.5 + 0.5 * v), p["click_decay"])
-    x = body + p["click"] * v * click
+    x: np.ndarray = body + p["click"] * v * click
     if p["beater"]:
         x += p["beater"] * v * np.sin(2 * np.pi * p["beater_f"] * _t(n)) * _env(n, 0.006, 0.0002)
     return x
@@ -383,7 +418,7 @@ def _snare(p: Params, rng: np.random.Generator, v: float, bright_exp: float, *, 
     hi = max(p["noise_lo"] * 1.5, p["noise_hi"] * (1.3 if rim else 1.0) * v**bright_exp)
     nz = 0.3 * _band_noise(rng, n, p["noise_lo"], hi) * _env(n, p["noise_decay"], 0.0005)
     share = p["noise_share"]
-    x = (1 - share) * tone * (1.3 if rim else 1.0) + share * nz
+    x: np.ndarray = (1 - share) * tone * (1.3 if rim else 1.0) + share * nz
     x += p["snap"] * v * _burst(rng, n, 2000, 8000, 0.002)
     if rim:
         rf = p["rim_f"] * np.asarray(p["rim_ratios"])
@@ -400,7 +435,8 @@ def _cross_stick(p: Params, rng: np.random.Generator, v: float, bright_exp: floa
     tone = _weigh(amps, bank) / float(np.sum(p["amps"]))
     tone[:8] *= np.arange(1, 9) / 8.0
     lo = p["noise_lo"]
-    return tone + p["noise"] * _burst(rng, n, lo, lo * (1.5 + 1.5 * v), p["noise_decay"])
+    x: np.ndarray = tone + p["noise"] * _burst(rng, n, lo, lo * (1.5 + 1.5 * v), p["noise_decay"])
+    return x
 
 
 def _hihat(
@@ -416,7 +452,8 @@ def _hihat(
     hp = p["hp"] * dark
     x = filt(x, "highpass", hp, order=4 if p["metal"] == "808" else 2)
     x = filt(x, "lowpass", min(19000.0, max(hp * 1.2, hp * p["lp_ratio"] * v**bright_exp)))
-    return x * _env(n, decay, 0.0002)
+    out: np.ndarray = x * _env(n, decay, 0.0002)
+    return out
 
 
 def _tom(
@@ -443,7 +480,9 @@ def _tom(
     body = _drive(body, p["drive"])
     body = filt(body, "lowpass", f * (3 + 25 * v**bright_exp))
     nf = f * p["noise_mult"]
-    x = body + p["noise"] * 0.3 * _band_noise(rng, n, nf / 1.5, nf * 1.5) * _env(n, p["noise_decay"])
+    x: np.ndarray = body + p["noise"] * 0.3 * _band_noise(rng, n, nf / 1.5, nf * 1.5) * _env(
+        n, p["noise_decay"]
+    )
     cf = p["click_f"]
     x += p["click"] * v * _burst(rng, n, cf / 1.4, cf * 1.4, p["click_decay"])
     if rim:
