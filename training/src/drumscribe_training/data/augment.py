@@ -173,7 +173,7 @@ class Augmenter:
         sr = self.sample_rate
         if params.stretch_rate != 1.0 or params.semitones != 0.0:
             x = _stretch_and_shift(x, sr, params.stretch_rate, params.semitones)
-        board = []
+        board: list[pedalboard.Plugin] = []
         if params.eq is not None:
             freq, gain_db, q = params.eq
             board.append(pedalboard.PeakFilter(cutoff_frequency_hz=freq, gain_db=gain_db, q=q))
@@ -183,7 +183,7 @@ class Augmenter:
                 pedalboard.Reverb(room_size=room, damping=damping, wet_level=wet, dry_level=1.0 - wet)
             )
         if board:
-            x = pedalboard.Pedalboard(board)(x, sr)
+            x = pedalboard.Pedalboard(board)(x, sr)  # type: ignore[attr-defined]  # not re-exported by pedalboard's __init__
         if params.gain_db != 0.0:
             x = x * np.float32(10.0 ** (params.gain_db / 20.0))
         if params.noise_snr_db is not None:

@@ -17,6 +17,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class Comparison:
         return "\n".join(lines) + "\n"
 
 
-def kit_counts(report: dict, *, source: str = "report") -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+def kit_counts(report: dict[str, Any], *, source: str = "report") -> dict[str, np.ndarray]:
     """Per-kit match counts of a report.
 
     Returns

@@ -28,7 +28,8 @@ class ConvBlock(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        out: torch.Tensor = self.net(x)
+        return out
 
 
 class CRNN(nn.Module):
@@ -85,7 +86,8 @@ class DrumTranscriber(nn.Module):
         self.body = CRNN(cfg.model, n_mels=cfg.frontend.n_mels)
 
     def forward(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self.body(self.frontend(audio))
+        out: tuple[torch.Tensor, torch.Tensor | None] = self.body(self.frontend(audio))
+        return out
 
 
 class ExportWrapper(nn.Module):

@@ -38,6 +38,9 @@ class LogMelFrontend(nn.Module):
         n_fft, win_length, n_mels, fmin, fmax, log_offset.
     """
 
+    dft: torch.Tensor  # buffer (2 * bins, 1, n_fft): windowed DFT as conv kernels
+    mel: torch.Tensor  # buffer (n_mels, bins): mel filterbank
+
     def __init__(self, audio: AudioConfig, frontend: FrontendConfig) -> None:
         super().__init__()
         n_fft, win = frontend.n_fft, frontend.win_length

@@ -33,6 +33,8 @@ class DrumTranscriberModule(L.LightningModule):
         evaluation rebuild the same network.
     """
 
+    pos_weight: torch.Tensor  # buffer (8,): per-lane positive weight of the onset loss
+
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()
         from drumscribe_training.config import config_from_stored, onset_pos_weights
@@ -46,7 +48,8 @@ class DrumTranscriberModule(L.LightningModule):
         self._val_counts = OnsetCounts()
 
     def forward(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self.model(audio)
+        out: tuple[torch.Tensor, torch.Tensor | None] = self.model(audio)
+        return out
 
     def _losses(
         self, batch: dict[str, torch.Tensor]
@@ -110,7 +113,9 @@ class DrumTranscriberModule(L.LightningModule):
             np.stack([counts.tp, counts.fp, counts.fn]), dtype=torch.float64, device=self.device
         )
         if self.trainer.world_size > 1:
-            stacked = self.all_gather(stacked).sum(dim=0)
+            gathered = self.all_gather(stacked)
+            assert isinstance(gathered, torch.Tensor)  # a tensor in, a tensor out
+            stacked = gathered.sum(dim=0)
         tp, fp, fn = (stacked[i].cpu().numpy().astype(np.int64) for i in range(3))
         from drumscribe_training.eval.metrics import OnsetScores
 
@@ -137,8 +142,8 @@ class DrumTranscriberModule(L.LightningModule):
         if tr.lr_schedule == "none":
             return opt
         if tr.lr_schedule == "plateau":
-            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=3)
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": "val/loss"}}
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=3)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau, "monitor": "val/loss"}}
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warm = min(tr.warmup_steps, total // 10 + 1)
 

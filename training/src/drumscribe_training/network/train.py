@@ -234,7 +234,7 @@ def fit(
     best = best_cb.best_model_path if best_cb and best_cb.best_model_path else None
     last = last_cb.best_model_path if last_cb and last_cb.best_model_path else None
     score = float(best_cb.best_model_score) if best_cb and best_cb.best_model_score is not None else None
-    log_dir = trainer.logger.log_dir if trainer.logger is not None else None  # type: ignore[union-attr]
+    log_dir = trainer.logger.log_dir if trainer.logger is not None else None
     return FitResult(
         best_checkpoint=best,
         last_checkpoint=last,

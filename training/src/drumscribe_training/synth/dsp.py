@@ -52,7 +52,8 @@ def sweep(f0: float, f1: float, seconds: float, decay: float, sweep_tau: float) 
     t = time_axis(seconds)
     f = f1 + (f0 - f1) * np.exp(-t / sweep_tau)
     phase = 2 * np.pi * np.cumsum(f) / _SR
-    return np.sin(phase) * exp_env(t, decay)
+    out: np.ndarray = np.sin(phase) * exp_env(t, decay)
+    return out
 
 
 def noise(rng: np.random.Generator, seconds: float, decay: float, hp: float = 0.0) -> np.ndarray:
@@ -63,7 +64,8 @@ def noise(rng: np.random.Generator, seconds: float, decay: float, hp: float = 0.
         for _ in range(int(hp)):
             n = np.diff(n, prepend=0.0)
         n /= np.abs(n).max() + 1e-12
-    return n * exp_env(t, decay)
+    out: np.ndarray = n * exp_env(t, decay)
+    return out
 
 
 def partials(rng: np.random.Generator, freqs: list[float], seconds: float, decay: float) -> np.ndarray:
@@ -72,7 +74,8 @@ def partials(rng: np.random.Generator, freqs: list[float], seconds: float, decay
     out = np.zeros_like(t)
     for f in freqs:
         out += np.sin(2 * np.pi * f * (1 + 0.003 * rng.standard_normal()) * t + rng.uniform(0, 6.28))
-    return out * exp_env(t, decay) / len(freqs)
+    scaled: np.ndarray = out * exp_env(t, decay) / len(freqs)
+    return scaled
 
 
 def soften(x: np.ndarray) -> np.ndarray:
@@ -80,7 +83,8 @@ def soften(x: np.ndarray) -> np.ndarray:
     from scipy.signal import lfilter
 
     a = 0.35
-    return 0.5 * lfilter([a], [1.0, a - 1.0], x)
+    y: np.ndarray = 0.5 * lfilter([a], [1.0, a - 1.0], x)
+    return y
 
 
 def mix(*xs: np.ndarray) -> np.ndarray:
@@ -136,7 +140,7 @@ def osc_bank(
     if phases is not None:
         cycles += np.asarray(phases, dtype=np.float64)[:, None] / _TWO_PI
     cycles -= np.floor(cycles)
-    out = np.sin(np.float32(_TWO_PI) * cycles.astype(np.float32))
+    out: np.ndarray = np.sin(np.float32(_TWO_PI) * cycles.astype(np.float32))
     if square:
         out = np.sign(out)
     if decays is not None:
@@ -189,7 +193,8 @@ def filt(x: np.ndarray, kind: str, freq: float | tuple[float, float], *, order: 
         sos += [_biquad(k, f, q) for q in _BUTTER_Q[order]]
     if not sos:
         return np.asarray(x, dtype=np.float64)
-    return sosfilt(np.asarray(sos), x)
+    y: np.ndarray = sosfilt(np.asarray(sos), x)
+    return y
 
 
 def hold_resample(x: np.ndarray, rate: float) -> np.ndarray:
@@ -197,10 +202,12 @@ def hold_resample(x: np.ndarray, rate: float) -> np.ndarray:
     if rate >= _SR:
         return x
     idx = np.floor(np.floor(np.arange(x.size) * (rate / _SR)) * (_SR / rate)).astype(np.int64)
-    return x[np.minimum(idx, x.size - 1)]
+    held: np.ndarray = x[np.minimum(idx, x.size - 1)]
+    return held
 
 
 def bitcrush(x: np.ndarray, bits: int, *, peak: float = 1.0) -> np.ndarray:
     """Quantise to ``bits`` bits over ``[-peak, peak]`` (no dither)."""
     step = 2.0 * peak / (2**bits)
-    return np.round(x / step) * step
+    y: np.ndarray = np.round(x / step) * step
+    return y

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -87,7 +88,8 @@ def pitch_shift(x: np.ndarray, semitones: float, sr: int = SAMPLE_RATE) -> np.nd
     import soxr
 
     ratio = 2.0 ** (semitones / 12.0)
-    return soxr.resample(np.asarray(x, dtype=np.float32), sr * ratio, sr).astype(np.float32)
+    y: np.ndarray = soxr.resample(np.asarray(x, dtype=np.float32), sr * ratio, sr).astype(np.float32)
+    return y
 
 
 @dataclass
@@ -167,8 +169,8 @@ class Kit:
 def pack_kit(
     name: str,
     voices: Sequence[RawVoice],
-    notes: dict[int, Sequence[int]],
-    info: dict[str, object] | None = None,
+    notes: Mapping[int, Sequence[int]],
+    info: Mapping[str, object] | None = None,
 ) -> Kit:
     """Trim, normalise (per voice: loudest one-shot peak = full scale) and pack voices."""
     chunks: list[np.ndarray] = []
@@ -204,7 +206,7 @@ def pack_kit(
     return Kit(name, audio, tuple(packed), {int(k): tuple(v) for k, v in notes.items()}, meta)
 
 
-def _atomic_write_bytes(path: Path, write) -> None:  # type: ignore[no-untyped-def]
+def _atomic_write_bytes(path: Path, write: Callable[[BinaryIO], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from drumscribe_training.synth.events import (
     CLOSED_HIHAT_NOTES,
@@ -303,12 +304,13 @@ def _synthetic_ir(rng: np.random.Generator, rt60: float, damping: float) -> np.n
     return ir.astype(np.float32)
 
 
-def _noise(rng: np.random.Generator, n: int, colour: str) -> np.ndarray:
+def _noise(rng: np.random.Generator, n: int, colour: str) -> npt.NDArray[np.float32]:
     w = rng.standard_normal(n).astype(np.float32)
     if colour == "white":
         return w
     from scipy.signal import lfilter
 
+    y: np.ndarray
     if colour == "pink":  # Paul Kellet's economy pink filter
         b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
         a = [1, -2.494956002, 2.017265875, -0.522189400]
@@ -326,7 +328,7 @@ def apply_mix(audio: np.ndarray, mix: MixSettings, rng: np.random.Generator) -> 
     """
     import pedalboard as pb
 
-    x = np.asarray(audio, dtype=np.float32)
+    x: npt.NDArray[np.float32] = np.asarray(audio, dtype=np.float32)
     peak = float(np.abs(x).max()) if x.size else 0.0
     if peak <= 0.0:
         return x.copy()
@@ -346,7 +348,7 @@ def apply_mix(audio: np.ndarray, mix: MixSettings, rng: np.random.Generator) -> 
         th, ratio, att, rel = mix.compressor
         fx.append(pb.Compressor(threshold_db=th, ratio=ratio, attack_ms=att, release_ms=rel))
     if fx:
-        x = pb.Pedalboard(fx)(x, SAMPLE_RATE)
+        x = pb.Pedalboard(fx)(x, SAMPLE_RATE)  # type: ignore[attr-defined]  # not re-exported by pedalboard's __init__
     if mix.reverb:
         kind, size, damping, wet = mix.reverb
         if kind == "freeverb":
@@ -369,7 +371,7 @@ def apply_mix(audio: np.ndarray, mix: MixSettings, rng: np.random.Generator) -> 
     if mix.bitcrush:
         post.append(pb.Bitcrush(bit_depth=mix.bitcrush))
     if post:
-        x = pb.Pedalboard(post)(x, SAMPLE_RATE)
+        x = pb.Pedalboard(post)(x, SAMPLE_RATE)  # type: ignore[attr-defined]  # not re-exported by pedalboard's __init__
     n = x.shape[0]
     if mix.automation_db > 0 and n > 1:
         t = np.arange(n, dtype=np.float32) / SAMPLE_RATE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +16,7 @@ __all__ = ["MAX_LAYERS", "render_preset"]
 MAX_LAYERS = 8
 
 
-def _import_tsf():  # type: ignore[no-untyped-def]
+def _import_tsf() -> Any:  # tinysoundfont ships no type hints
     try:
         import tinysoundfont
     except ImportError as exc:  # pragma: no cover - a dependency of drumscribe-training

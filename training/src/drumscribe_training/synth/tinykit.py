@@ -8,6 +8,8 @@ tests and for machines without the sampled kits; every one of the 22 Roland note
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from drumscribe_training.synth.dsp import mix, noise, partials, soften, sweep
@@ -17,8 +19,15 @@ __all__ = ["TINY_KIT_NAME", "build_tiny_kit"]
 
 TINY_KIT_NAME = "tiny"
 
+#: One-shot maker: random generator -> float one-shot starting at its onset.
+_Make = Callable[[np.random.Generator], np.ndarray]
 
-def _voice(name: str, make, rng: np.random.Generator, max_s: float = 2.5) -> RawVoice:  # type: ignore[no-untyped-def]
+
+def _click(r: np.random.Generator, f: float = 3000.0) -> np.ndarray:
+    return partials(r, [f, f * 1.5], 0.01, 0.002)
+
+
+def _voice(name: str, make: _Make, rng: np.random.Generator, max_s: float = 2.5) -> RawVoice:
     hard = [np.asarray(make(rng), dtype=np.float32) for _ in range(2)]
     soft = [np.asarray(soften(make(rng)), dtype=np.float32) for _ in range(2)]
     return RawVoice(
@@ -32,10 +41,8 @@ def _voice(name: str, make, rng: np.random.Generator, max_s: float = 2.5) -> Raw
 def build_tiny_kit() -> Kit:
     """Build the in-code kit (deterministic; about 0.1 s)."""
     rng = np.random.default_rng(20261101)
-    click = lambda r, f=3000.0: partials(r, [f, f * 1.5], 0.01, 0.002)  # noqa: E731
-
-    specs: dict[int, tuple[str, object, float]] = {
-        36: ("kick", lambda r: mix(sweep(160, 48, 0.6, 0.22, 0.03), 0.3 * click(r, 2500)), 1.0),
+    specs: dict[int, tuple[str, _Make, float]] = {
+        36: ("kick", lambda r: mix(sweep(160, 48, 0.6, 0.22, 0.03), 0.3 * _click(r, 2500)), 1.0),
         38: (
             "snare",
             lambda r: mix(0.7 * noise(r, 0.4, 0.09, 1), 0.5 * sweep(240, 185, 0.3, 0.07, 0.02)),
@@ -44,13 +51,13 @@ def build_tiny_kit() -> Kit:
         40: (
             "snare rim",
             lambda r: mix(
-                0.8 * noise(r, 0.4, 0.11, 2), 0.4 * sweep(330, 250, 0.2, 0.05, 0.01), 0.6 * click(r)
+                0.8 * noise(r, 0.4, 0.11, 2), 0.4 * sweep(330, 250, 0.2, 0.05, 0.01), 0.6 * _click(r)
             ),
             1.0,
         ),
         37: (
             "cross-stick",
-            lambda r: mix(partials(r, [820, 1710, 2630], 0.12, 0.025), 0.3 * click(r, 4000)),
+            lambda r: mix(partials(r, [820, 1710, 2630], 0.12, 0.025), 0.3 * _click(r, 4000)),
             1.0,
         ),
         42: ("hihat closed", lambda r: noise(r, 0.15, 0.025, 3), 1.0),
@@ -67,11 +74,11 @@ def build_tiny_kit() -> Kit:
         ),
         44: ("hihat pedal", lambda r: 0.6 * noise(r, 0.08, 0.015, 4), 1.0),
         48: ("tom high", lambda r: sweep(250, 205, 0.8, 0.25, 0.05), 1.2),
-        50: ("tom high rim", lambda r: mix(sweep(265, 215, 0.6, 0.18, 0.04), 0.5 * click(r, 2200)), 1.2),
+        50: ("tom high rim", lambda r: mix(sweep(265, 215, 0.6, 0.18, 0.04), 0.5 * _click(r, 2200)), 1.2),
         45: ("tom mid", lambda r: sweep(180, 148, 0.9, 0.3, 0.05), 1.2),
-        47: ("tom mid rim", lambda r: mix(sweep(190, 155, 0.7, 0.22, 0.04), 0.5 * click(r, 1900)), 1.2),
+        47: ("tom mid rim", lambda r: mix(sweep(190, 155, 0.7, 0.22, 0.04), 0.5 * _click(r, 1900)), 1.2),
         43: ("tom low", lambda r: sweep(125, 98, 1.1, 0.38, 0.06), 1.5),
-        58: ("tom low rim", lambda r: mix(sweep(132, 102, 0.9, 0.3, 0.05), 0.5 * click(r, 1600)), 1.5),
+        58: ("tom low rim", lambda r: mix(sweep(132, 102, 0.9, 0.3, 0.05), 0.5 * _click(r, 1600)), 1.5),
         49: (
             "crash",
             lambda r: mix(noise(r, 2.5, 0.8, 2), 0.4 * partials(r, [3150, 4480, 5870, 7700], 2.0, 0.7)),
