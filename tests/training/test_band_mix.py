@@ -73,20 +73,26 @@ def test_config_refuses_bad_band_mix(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def band_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``tiny_egmd`` with a tone as the band part of every validation clip and every train clip but one."""
+def band_egmd(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tiny_egmd`` with a tone as the band part of every clip but the first train clip."""
     root = tmp_path_factory.mktemp("band-egmd") / "e-gmd"
     shutil.copytree(tiny_egmd, root)
-    train = [r for r in read_index(root) if r.split == "train"]
-    rows = train[1:] + [r for r in read_index(root) if r.split == "val"]
-    for k, row in enumerate(rows):
+    rows = read_index(root)
+    first_train = next(r for r in rows if r.split == "train")
+    for k, row in enumerate(r for r in rows if r is not first_train):
         info = sf.info(root / row.audio_filename)
         n = info.frames - (k % 3) * 100  # a stem a little short is padded to the drums' length
         band = _tone(n, 110.0 * (k + 2), info.samplerate, amp=0.2)
         sf.write(root / band_filename(row.audio_filename), band, info.samplerate, subtype="PCM_16")
+    return root
+
+
+@pytest.fixture(scope="module")
+def band_processed(band_egmd: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``band_egmd`` preprocessed (one worker); returns the shard folder."""
     out = tmp_path_factory.mktemp("band-processed")
     opts = PreprocessOptions.from_config(
-        load_config(), data_dir=root, out_dir=out / "shards", splits_dir=out / "splits", num_workers=1,
+        load_config(), data_dir=band_egmd, out_dir=out / "shards", splits_dir=out / "splits", num_workers=1,
         progress=False,
     )  # fmt: skip
     run_preprocess(opts)
@@ -100,10 +106,7 @@ def test_preprocess_keeps_drums_and_band_apart(band_processed: Path, tiny_proces
     has = idx.band_length > 0
     assert 0 < has.sum() < len(idx)  # one clip has no band part
     assert np.array_equal(idx.band_length[has], idx.audio_length[has])  # each as long as its drums
-    assert (
-        plain.band_share == 0.0
-        and ShardIndex.for_split(band_processed, "test", sample_rate=SR).band_share == 0
-    )
+    assert plain.band_share == 0.0  # a set without band parts has none
 
 
 def test_training_crops_mix_and_validation_mixes_at_its_level(band_processed: Path) -> None:
@@ -132,3 +135,29 @@ def test_training_crops_mix_and_validation_mixes_at_its_level(band_processed: Pa
     j = int(np.flatnonzero(wet.window_example == int(np.flatnonzero(vidx.band_length > 0)[0]))[0])
     assert not np.allclose(dry[j]["audio"].numpy(), wet[j]["audio"].numpy(), atol=1e-3)
     assert np.array_equal(wet[j]["audio"].numpy(), wet[j]["audio"].numpy())  # the same every time
+
+
+def test_evaluate_scores_drums_and_mixes_side_by_side(
+    band_egmd: Path, tiny_egmd: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from drumscribe_training.cli import main as train_main
+    from support.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "m" / "model.onnx")
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--model", str(model), "--split", "test", "--out", str(out)]
+    assert train_main([*argv, "--data-dir", str(band_egmd), "--mix-levels", "0", "-6"]) == 0
+    table = (out / "conditions.md").read_text()
+    assert "| lane | drums | mix+0dB | mix-6dB |" in table
+    reports = {c: json.loads((out / c / "report.json").read_text()) for c in ("drums", "mix+0dB", "mix-6dB")}
+    assert {r["extra"]["condition"] for r in reports.values()} == {"drums", "mix+0dB", "mix-6dB"}
+    assert reports["mix-6dB"]["extra"]["band_level_db"] == -6.0
+    assert len({r["clips"] for r in reports.values()}) == 1  # every test clip has its band part
+    capsys.readouterr()
+    assert train_main([*argv, "--data-dir", str(tiny_egmd), "--mix-levels", "0"]) == 2
+    assert "has a band part" in capsys.readouterr().err  # no band parts: one clear line
+    with pytest.raises(SystemExit) as exc:
+        train_main([*argv, "--data-dir", str(band_egmd), "--mix-levels", "nan"])
+    assert exc.value.code == 2 and "--mix-levels: must be finite" in capsys.readouterr().err

@@ -13,17 +13,21 @@ directory; ``--config`` defaults to the packaged default config.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from drumscribe_training.synth.cli import add_parser as _add_synth
 
 __all__ = ["add_preprocess_arguments", "build_parser", "main"]
 
+#: What ``ArgumentParser.add_subparsers`` returns (generic only for type checkers).
+_Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-def _add_preprocess(subparsers: Any) -> argparse.ArgumentParser:
+
+def _add_preprocess(subparsers: _Subparsers) -> argparse.ArgumentParser:
     """Register the ``preprocess`` subcommand."""
     parser = subparsers.add_parser(
         "preprocess",
@@ -75,6 +79,16 @@ def add_preprocess_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -111,7 +125,7 @@ def _run_preprocess(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_fit(sub: Any) -> None:
+def _add_fit(sub: _Subparsers) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "fit",
         help="train the CRNN with Lightning",
@@ -169,7 +183,7 @@ def _run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_evaluate(sub: Any) -> None:
+def _add_evaluate(sub: _Subparsers) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "evaluate",
         help="per-lane P/R/F1 of a model on audio + MIDI in E-GMD layout",
@@ -186,7 +200,7 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument("--config", default=None, help="YAML config (default: configs/default_config.yaml)")
     p.add_argument("--data-dir", help="E-GMD-layout folder (default: data.data_dir)")
     p.add_argument("--split", default="test", choices=["train", "val", "validation", "test"])
-    p.add_argument("--out", default=None, help="report folder (default: reports/<model name>-<split>)")
+    p.add_argument("--out", default=None, help="report folder (default: runs/eval/<model name>-<split>)")
     p.add_argument("--limit", type=int, help="at most this many clips")
     p.add_argument(
         "--tune-thresholds", action="store_true", help="tune per-lane thresholds on val first (ONNX only)"
@@ -195,13 +209,28 @@ def _add_evaluate(sub: Any) -> None:
     p.add_argument(
         "--write-metrics", action="store_true", help="store the scores in the model's sidecar (ONNX only)"
     )
+    p.add_argument(
+        "--mix-levels",
+        type=_finite_float,
+        nargs="+",
+        default=[],
+        metavar="DB",
+        help=(
+            "also score the split as full mixes, each clip's drums with its band part at these "
+            "drums-to-band levels in dB (e.g. 0 -6; negative = band louder); reports per condition "
+            "in OUT/<condition>/ and the conditions side by side in OUT/conditions.md"
+        ),
+    )
     p.set_defaults(func=_run_evaluate)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     import drumscribe
+    from drumscribe._io import atomic_write
     from drumscribe_training.config import load_config
     from drumscribe_training.eval.evaluate import (
+        condition_name,
+        conditions_markdown,
         evaluate_model,
         model_from_checkpoint,
         run_clips,
@@ -210,6 +239,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         write_reports,
         write_thresholds,
     )
+    from drumscribe_training.synth.band.manifest import band_path
 
     cfg = load_config(args.config)
     data_dir = args.data_dir or cfg.data.data_dir
@@ -237,19 +267,44 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             )
             print("tuned thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in thr.items()))
             model = drumscribe.load_model(args.model, cache=False)
-    report, clips = evaluate_model(model, cfg, data_dir, split=args.split, limit=args.limit, progress=True)
+    out = Path(args.out or Path("runs") / "eval" / f"{name}-{args.split}")
+    levels: list[float | None] = [None, *args.mix_levels]
+    if args.mix_levels:
+        rows = select_rows(cfg, data_dir, args.split)[: args.limit]
+        if not any(band_path(data_dir, r.audio_filename) for r in rows):
+            print(
+                f"drumscribe-train evaluate: error: {data_dir}: no clip of split {args.split!r} has a band "
+                "part; render them with `drumscribe-train synth --band` over the same folder",
+                file=sys.stderr,
+            )
+            return 2
+    reports = []
+    for level in levels:
+        report, clips = evaluate_model(
+            model, cfg, data_dir, split=args.split, limit=args.limit, progress=True, band_level_db=level
+        )
+        folder = out if len(levels) == 1 else out / condition_name(level)
+        paths = write_reports(report, clips, folder, frame_rate=model.spec.frame_rate)
+        print(report.to_markdown())
+        print("wrote " + ", ".join(str(p) for p in paths))
+        reports.append(report)
+    if len(reports) > 1:
+        table = out / "conditions.md"
+        with atomic_write(table) as fh:
+            fh.write(conditions_markdown(reports))
+        print(conditions_markdown(reports), end="")
+        print(f"wrote {table}")
     if args.write_metrics and args.model:
         from drumscribe_training.eval.evaluate import sidecar_metrics, update_sidecar
 
-        update_sidecar(args.model, extra={"metrics": sidecar_metrics(report)})
-    out = Path(args.out or Path("reports") / f"{name}-{args.split}")
-    paths = write_reports(report, clips, out, frame_rate=model.spec.frame_rate)
-    print(report.to_markdown())
-    print("wrote " + ", ".join(str(p) for p in paths))
+        extra: dict[str, Any] = {"metrics": sidecar_metrics(reports[0])}
+        if len(reports) > 1:
+            extra["metrics_by_condition"] = {str(r.extra["condition"]): sidecar_metrics(r) for r in reports}
+        update_sidecar(args.model, extra=extra)
     return 0
 
 
-def _add_compare(sub: Any) -> None:
+def _add_compare(sub: _Subparsers) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "compare",
         help="paired bootstrap over kits of two evaluation reports",
@@ -292,7 +347,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_hear(sub: Any) -> None:
+def _add_hear(sub: _Subparsers) -> None:
     from drumscribe_training.eval.hear import DEFAULT_NOTES
 
     p: argparse.ArgumentParser = sub.add_parser(
@@ -347,7 +402,7 @@ def _run_hear(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_transcribe(sub: Any) -> None:
+def _add_transcribe(sub: _Subparsers) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "transcribe", help="transcribe audio with a checkpoint (torch)"
     )
@@ -383,7 +438,7 @@ def _print_and_write(text: str, out: Path | None) -> None:
 
 
 #: The subcommands, in the order ``--help`` lists them.
-_SUBCOMMANDS: tuple[Callable[[Any], Any], ...] = (
+_SUBCOMMANDS: tuple[Callable[[_Subparsers], object], ...] = (
     _add_synth,
     _add_preprocess,
     _add_fit,

@@ -26,15 +26,19 @@ from drumscribe._io import atomic_write
 from drumscribe.contract import LANE_NAMES
 from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config
+from drumscribe_training.data.band_mix import mix_at_level
 from drumscribe_training.data.egmd import EGMDRow, OnsetEvent, read_index, read_onsets
 from drumscribe_training.data.splits import assign_splits
 from drumscribe_training.eval.metrics import OnsetCounts, OnsetScores, prf
+from drumscribe_training.synth.band.manifest import band_path
 
 __all__ = [
     "CROSS_STICK_NOTE",
     "WINDOWS_S",
     "ClipResult",
     "EvalReport",
+    "condition_name",
+    "conditions_markdown",
     "evaluate_model",
     "tune_thresholds",
     "write_thresholds",
@@ -347,16 +351,34 @@ def run_clips(
     thresholds: float | dict[str, float] | None = None,
     keep_activations: bool = False,
     progress: Callable[[int], None] | None = None,
+    band_level_db: float | None = None,
 ) -> list[ClipResult]:
-    """Transcribe each row's audio and read its reference onsets."""
+    """Transcribe each row's audio and read its reference onsets.
+
+    With ``band_level_db``, each clip is transcribed as a full mix: its drums plus its band
+    part (``<clip>.band.wav``) at that drums-to-band level in dB (0 = equal loudness,
+    negative = band louder; :func:`~drumscribe_training.data.band_mix.mix_at_level`).
+    Rows without a band part are left out.
+    """
     root = Path(data_dir)
     out = []
     for i, row in enumerate(rows):
+        audio: Any = root / row.audio_filename
+        sample_rate = None
+        if band_level_db is not None:
+            band_file = band_path(root, row.audio_filename)
+            if band_file is None:
+                continue
+            audio, sample_rate = _mixed_clip(audio, band_file, band_level_db)
         ref = read_onsets(
             root / row.midi_filename, note_map=cfg.classes.note_map, ignored_notes=cfg.classes.ignored_notes
         )
         result = drumscribe.transcribe(
-            root / row.audio_filename, model=model, thresholds=thresholds, keep_activations=keep_activations
+            audio,
+            sample_rate=sample_rate,
+            model=model,
+            thresholds=thresholds,
+            keep_activations=keep_activations,
         )
         out.append(
             ClipResult(
@@ -371,6 +393,22 @@ def run_clips(
         if progress is not None:
             progress(i + 1)
     return out
+
+
+def _mixed_clip(drums_file: Path, band_file: Path, level_db: float) -> tuple[np.ndarray, int]:
+    """A clip's drums and band part mixed at ``level_db`` (float32 mono, the files' rate)."""
+    import soundfile as sf
+
+    drums, sr = sf.read(drums_file, dtype="float32", always_2d=True)
+    band, band_sr = sf.read(band_file, dtype="float32", always_2d=True)
+    if band_sr != sr:
+        raise ValueError(f"{band_file}: band part at {band_sr} Hz, its drums at {sr} Hz")
+    return mix_at_level(drums.mean(axis=1), band.mean(axis=1), level_db=level_db, sample_rate=sr), sr
+
+
+def condition_name(band_level_db: float | None) -> str:
+    """How a report names its listening condition: ``drums`` or ``mix+0dB``, ``mix-6dB``."""
+    return "drums" if band_level_db is None else f"mix{band_level_db:+g}dB"
 
 
 def tune_thresholds(
@@ -447,17 +485,39 @@ def evaluate_model(
     split: str = "test",
     limit: int | None = None,
     progress: bool = False,
+    band_level_db: float | None = None,
 ) -> tuple[EvalReport, list[ClipResult]]:
-    """Score ``model`` on one split of an E-GMD-layout folder."""
+    """Score ``model`` on one split of an E-GMD-layout folder.
+
+    ``band_level_db`` scores the split as full mixes at that drums-to-band level (see
+    :func:`run_clips`); the report's ``extra["condition"]`` names the condition.
+
+    Raises
+    ------
+    ValueError
+        If the split has no rows, or (with ``band_level_db``) none of them a band part.
+    """
     rows = select_rows(cfg, data_dir, split)[:limit]
     if not rows:
         raise ValueError(f"{data_dir}: no rows in split {split!r}")
-    bar = _bar(len(rows), f"evaluate {split}") if progress else None
+    condition = condition_name(band_level_db)
+    bar = _bar(len(rows), f"evaluate {split} {condition}") if progress else None
     clips = run_clips(
-        model, cfg, data_dir, rows, keep_activations=True, progress=bar.update_to if bar else None
+        model,
+        cfg,
+        data_dir,
+        rows,
+        keep_activations=True,
+        progress=bar.update_to if bar else None,
+        band_level_db=band_level_db,
     )
     if bar:
         bar.close()
+    if not clips:
+        raise ValueError(
+            f"{data_dir}: no clip of split {split!r} has a band part; render them with "
+            "`drumscribe-train synth --band` over the same folder"
+        )
     scores = {_label(w): asdict(_score(clips, w)) for w in WINDOWS_S}
     report = EvalReport(
         model=str(model.path),
@@ -477,8 +537,39 @@ def evaluate_model(
             window_s=WINDOWS_S[0],
             min_interval_s=model.spec.min_interval_s,
         ),
+        extra={"condition": condition, "band_level_db": band_level_db, "clips_in_split": len(rows)},
     )
     return report, clips
+
+
+def conditions_markdown(reports: Sequence[EvalReport]) -> str:
+    """One table of F1 at 50 ms per lane with the listening conditions side by side.
+
+    Parameters
+    ----------
+    reports : sequence of EvalReport
+        Reports of one model on one split, one per condition (``extra["condition"]``).
+    """
+    names = [str(r.extra.get("condition", "drums")) for r in reports]
+    heads = [r.headline() for r in reports]
+    first = reports[0]
+    lines = [
+        f"# Evaluation: {first.model} on {first.split}, by listening condition",
+        "",
+        "F1 at 50 ms. `drums`: the drum stems alone; `mix+0dB`, `mix-6dB`: each clip's drums with its"
+        " band part at that drums-to-band loudness (negative: band louder), held-out band sources"
+        " on held-out kits.",
+        "",
+        "| lane | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for lane in LANE_NAMES:
+        lines.append(f"| {lane} | " + " | ".join(f"{100 * h['f1'][lane]:.1f}" for h in heads) + " |")
+    lines.append(
+        "| **overall (micro)** | " + " | ".join(f"**{100 * h['micro_f1']:.1f}**" for h in heads) + " |"
+    )
+    lines.append("| clips | " + " | ".join(str(r.clips) for r in reports) + " |")
+    return "\n".join(lines) + "\n"
 
 
 class _bar:
