@@ -103,14 +103,18 @@ def test_notes_mid_layout(chart: Chart, files: dict[str, Path]) -> None:
     for name in names[1:]:
         assert not [m for _, m in raw[name] if m.type in ("set_tempo", "time_signature")]
     drum_notes = {m.note for _, m in raw["PART DRUMS"] if m.type == "note_on"}
-    allowed = {*range(60, 65), *range(72, 77), *range(84, 89), *range(96, 101), 110, 111, 112}
+    # gems, tom markers, star power (116) and drum fills (120-124)
+    allowed = {*range(60, 65), *range(72, 77), *range(84, 89), *range(96, 101), 110, 111, 112, 116}
+    allowed |= set(range(120, 125))
     assert drum_notes <= allowed and {96, 97, 98, 99, 100, 110, 111, 112} <= drum_notes
     texts = [m.text for _, m in raw["PART DRUMS"] if m.type == "text"]
     assert "[ENABLE_CHART_DYNAMICS]" in texts
     vels = {m.velocity for _, m in raw["PART DRUMS"] if m.type == "note_on" and 97 <= m.note <= 100}
     assert vels == {1, 100, 127}  # ghosts, normal, accents
     events = [m.text for _, m in raw["EVENTS"] if m.type == "text"]
-    assert events == ["[music_start]", "[music_end]", "[end]"]
+    assert events[0] == "[music_start]" and events[-2:] == ["[music_end]", "[end]"]
+    assert events[1] == "[section Section 1]"
+    assert all(e.startswith("[section Section ") for e in events[1:-2])
 
 
 def test_notes_mid_reads_back(chart: Chart, files: dict[str, Path]) -> None:
@@ -448,7 +452,9 @@ def one_bar() -> Chart:
 def test_golden_dot_chart(one_bar: Chart, tmp_path: Path) -> None:
     text = write_notes_chart(one_bar, tmp_path / "notes.chart").read_bytes().decode()
     body = text.split("[ExpertDrums]\r\n{\r\n")[1].split("}")[0].split("\r\n")
-    assert [ln.strip() for ln in body if ln.strip()] == [
+    # one star power phrase over the bar (S 2); no fill (no phrase after it)
+    assert [ln.strip() for ln in body if " = S " in ln] == ["0 = S 2 768"]
+    assert [ln.strip() for ln in body if " = N " in ln] == [
         "0 = N 0 0",
         "0 = N 2 0",
         "0 = N 66 0",  # kick, yellow cymbal (hi-hat)
@@ -470,7 +476,8 @@ def test_golden_notes_mid(one_bar: Chart, tmp_path: Path) -> None:
     path = write_notes_mid(one_bar, tmp_path / "notes.mid", elite=True)
     raw = _raw_tracks(path)
     drums = sorted((t, m.note, m.velocity) for t, m in raw["PART DRUMS"] if m.type == "note_on")
-    assert drums == [
+    assert [d for d in drums if d[1] >= 116] == [(0, 116, 100)]  # star power over the bar
+    assert [d for d in drums if d[1] < 116] == [
         (0, 96, 100),
         (0, 98, 100),
         (480, 97, 127),
@@ -493,7 +500,8 @@ def test_golden_notes_mid(one_bar: Chart, tmp_path: Path) -> None:
         (1440, 82, 100),
     ]
     beat = sorted((t, m.note) for t, m in raw["BEAT"] if m.type == "note_on")
-    assert beat[:5] == [(0, 12), (480, 13), (960, 13), (1440, 13), (1920, 12)]
+    # the BEAT track runs to [end]: the last whole beat before the end of the audio (2.0 s)
+    assert beat == [(0, 12), (480, 13), (960, 13), (1440, 13)]
     tempo = [(t, m.tempo) for t, m in raw[one_bar.title] if m.type == "set_tempo"]
     assert tempo == [(0, 500000)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drumscribe.charts import ChartHit, TempoMap, parse_grid, quantize
-from drumscribe.charts.quantize import format_grid
+from drumscribe.charts.quantize import MIN_NOTE_GAP_S, format_grid
 from drumscribe.hits import DrumHit
 
 
@@ -97,12 +98,16 @@ def test_quantize_properties(times: list[float], bpm: float, offset: float, grid
     assert len(out) == len(hits) - rep.merged
     assert [(h.time_s, h.lane) for h in out] == sorted((h.time_s, h.lane) for h in out)
     steps = [float(s) for s in parse_grid(grid)]
+    instants = sorted({h.time_s for h in out})
+    # no two instants closer than the smallest note gap (closer hits are one chord)
+    assert all(b - a > MIN_NOTE_GAP_S for a, b in itertools.pairwise(instants))
     for h in out:
         assert isinstance(h, ChartHit) and h.raw_time_s is not None
         shift = abs(h.time_s - h.raw_time_s)
-        if shift > 1e-6:  # snapped: on a grid point, within tolerance
-            assert shift <= tol + 2e-6
-            b = float(tm.beat_at(h.time_s))
-            assert min(abs(b / s - round(b / s)) for s in steps) < 1e-4
-        assert rep.max_shift_s >= shift - 2e-6
+        b = float(tm.beat_at(h.time_s))
+        on_grid = min(abs(b / s - round(b / s)) for s in steps) < 1e-4 if steps else False
+        if shift > 1e-6:
+            # snapped onto a grid point within tolerance, or joined a chord partner's instant
+            # (itself snapped, or the partner's raw time) within the smallest note gap
+            assert (on_grid and shift <= tol + MIN_NOTE_GAP_S + 2e-6) or shift <= MIN_NOTE_GAP_S + 2e-6
     assert np.isfinite(rep.max_shift_s)

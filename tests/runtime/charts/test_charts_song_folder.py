@@ -17,6 +17,7 @@ from drumscribe.charts import (
     read_song_ini,
     write_song_folder,
 )
+from drumscribe.charts.structure import MIN_LEAD_IN_S, lead_in_pad_s, shift_chart
 from drumscribe.errors import AudioError, DrumscribeError
 
 
@@ -49,7 +50,11 @@ def test_song_folder_layouts(
     chart_name = "notes.chart" if fmt == "clonehero" else "notes.mid"
     assert names == [chart_name, "song.ini", "song.ogg"]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # nothing else (no temp files)
-    assert (out / "song.ogg").read_bytes() == audio_files[".ogg"].read_bytes()  # copied as is
+    # the lead-in: the audio gets silence before it, the chart moves by as much
+    chart = chart_from_transcription(tr)
+    pad = lead_in_pad_s(chart)
+    assert pad > 0 and chart.hits()[0].time_s + pad >= MIN_LEAD_IN_S - 1e-9
+    assert sf.info(out / "song.ogg").frames == sf.info(audio_files[".ogg"]).frames + round(pad * 22050)
     ini = read_song_ini(out / "song.ini")
     assert ini["name"] == "my song" and ini["artist"] == "The Band" and ini["pro_drums"] == "True"
     assert ("diff_elite_drums" in ini) == (fmt == "yarg")
@@ -67,16 +72,16 @@ def test_song_folder_layouts(
 def test_audio_is_converted_or_copied(
     rich_transcription: Transcription, audio_files: dict[str, Path], tmp_path: Path
 ) -> None:
-    flac = write_song_folder(
-        rich_transcription, tmp_path / "a", format="clonehero", audio_path=audio_files[".flac"]
-    )
+    # a chart that already has its lead-in: the audio is converted or copied, not padded
+    chart = chart_from_transcription(rich_transcription)
+    chart = shift_chart(chart, lead_in_pad_s(chart))
+    assert lead_in_pad_s(chart) == 0.0
+    flac = write_song_folder(chart, tmp_path / "a", format="clonehero", audio_path=audio_files[".flac"])
     assert flac[-1].name == "song.ogg"
     data, sr = sf.read(flac[-1])
     info = sf.info(flac[-1])
     assert info.format == "OGG" and info.subtype == "VORBIS" and sr == 22050 and data.shape == (22050, 2)
-    wav = write_song_folder(
-        rich_transcription, tmp_path / "b", format="rockband", audio_path=audio_files[".wav"]
-    )
+    wav = write_song_folder(chart, tmp_path / "b", format="rockband", audio_path=audio_files[".wav"])
     assert wav[-1].name == "song.wav" and wav[-1].read_bytes() == audio_files[".wav"].read_bytes()
     chart_text = (tmp_path / "a" / "notes.chart").read_text()
     assert 'MusicStream = "song.ogg"' in chart_text

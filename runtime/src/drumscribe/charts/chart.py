@@ -118,7 +118,7 @@ class Chart:
                 "denominator": self.time_signature.denominator,
             },
             "tempo_map": self.tempo_map.to_list(),
-            "beats": [{"time_s": round(b.time_s, 6), "downbeat": bool(b.downbeat)} for b in self.beats],
+            "beats": [{"time_s": round(b.time_s, 6) + 0.0, "downbeat": bool(b.downbeat)} for b in self.beats],
         }
         if self.quantization is not None:
             q = self.quantization
@@ -136,11 +136,12 @@ class Chart:
 
 
 def _hit_dict(h: ChartHit) -> dict[str, Any]:
-    d: dict[str, Any] = {"time_s": round(h.time_s, 6), "lane": h.lane, "velocity": h.velocity}
+    # + 0.0 turns a rounded -0.0 into 0.0 (JSON would say "-0.0")
+    d: dict[str, Any] = {"time_s": round(h.time_s, 6) + 0.0, "lane": h.lane, "velocity": h.velocity}
     if h.raw_time_s is not None:
-        d["raw_time_s"] = round(h.raw_time_s, 6)
+        d["raw_time_s"] = round(h.raw_time_s, 6) + 0.0
     if h.beat is not None:
-        d["beat"] = round(h.beat, 6)
+        d["beat"] = round(h.beat, 6) + 0.0
     return d
 
 

@@ -4,13 +4,15 @@ Layout written::
 
     [Song]        Name, Artist, Charter, Offset = 0, Resolution = 192, MusicStream, ...
     [SyncTrack]   "<tick> = TS <n>" time signatures, "<tick> = B <bpm * 1000>" tempi
-    [Events]      (empty)
+    [Events]      "<tick> = E \"section <name>\"" practice sections
     [ExpertDrums] [HardDrums] [MediumDrums] [EasyDrums]
                   "<tick> = N <note> 0" with note 0 kick, 1 red, 2 yellow, 3 blue, 4 green
                   (4-lane; note 5 is the five-lane green and is not used); pads are toms
                   unless flagged: N 66 / 67 / 68 make the yellow / blue / green at that tick
                   a cymbal; N 34-37 mark accents and N 40-43 ghost notes on red..green
                   (33 + pad and 39 + pad). No 2x kick (N 32) is written.
+                  "<tick> = S 2 <length>" star power and "S 64 <length>" drum fills
+                  (:mod:`~drumscribe.charts.structure`), in every difficulty.
 
 Lanes to gems: see :mod:`~drumscribe.charts.pro_drums` (song.ini says ``pro_drums = True``
 so Clone Hero reads the cymbal flags). Tempo map, lead-in and bar lines: see
@@ -35,6 +37,8 @@ from drumscribe._io import atomic_write
 from drumscribe.charts.chart import Chart
 from drumscribe.charts.pro_drums import DrumGem, Pad, ProDrumNote, pro_drum_notes
 from drumscribe.charts.records import DIFFICULTIES
+from drumscribe.charts.song_ini import DEFAULT_GENRE
+from drumscribe.charts.structure import fill_phrases, preview_start_s, song_sections, star_power_phrases
 from drumscribe.charts.timeline import TickTimeSignature, Timeline, build_timeline, round_bpm_chart
 from drumscribe.errors import ChartError
 
@@ -62,6 +66,9 @@ CYMBAL_FLAG: dict[Pad, int] = {Pad.YELLOW: 66, Pad.BLUE: 67, Pad.GREEN: 68}
 ACCENT_FLAG_BASE = 33
 GHOST_FLAG_BASE = 39
 DOUBLE_KICK_NOTE = 32
+#: ``S`` phrase types: star power and drum fill (activation lane).
+STAR_POWER_PHRASE = 2
+FILL_PHRASE = 64
 _FLAG_TO_PAD = {v: k for k, v in CYMBAL_FLAG.items()}
 _LINE = re.compile(r"^\s*(\d+)\s*=\s*([A-Za-z]+)\s*(.*?)\s*$")
 _KEY = re.compile(r"^\s*([^=]+?)\s*=\s*(.*?)\s*$")
@@ -100,21 +107,22 @@ def chart_text(
     artist: str | None = None,
     charter: str = "drumscribe",
     audio_name: str | None = "song.ogg",
+    genre: str = DEFAULT_GENRE,
 ) -> str:
     """The ``.chart`` text of a chart (see the module docstring for the layout)."""
     timeline = chart_timeline(chart)
     lines = ["[Song]", "{"]
     song = [
         ("Name", _quote(title or chart.title)),
-        ("Artist", _quote(artist or "Unknown Artist")),
+        ("Artist", _quote(artist or "")),
         ("Charter", _quote(charter)),
         ("Offset", "0"),
         ("Resolution", str(CHART_RESOLUTION)),
         ("Player2", "bass"),
         ("Difficulty", "0"),
-        ("PreviewStart", "0"),
+        ("PreviewStart", f"{preview_start_s(chart):.3f}"),
         ("PreviewEnd", "0"),
-        ("Genre", _quote("rock")),
+        ("Genre", _quote(genre)),
         ("MediaType", _quote("cd")),
     ]
     if audio_name:
@@ -132,14 +140,25 @@ def chart_text(
     for tp in timeline.tempos:
         sync.append((tp.tick, 1, f"B {round(tp.bpm * 1000)}"))
     lines += [f"  {tick} = {value}" for tick, _, value in sorted(sync)]
-    lines += ["}", "[Events]", "{", "}"]
+    lines += ["}", "[Events]", "{"]
+    lines += [f'  {timeline.tick_at(sec.time_s)} = E "section {sec.name}"' for sec in song_sections(chart)]
+    lines.append("}")
     notes, _ = pro_drum_notes(chart.difficulties, timeline)
+    spans: list[tuple[int, int, int]] = []  # tick, S type, length
+    for kind, phrases in ((STAR_POWER_PHRASE, star_power_phrases(chart)), (FILL_PHRASE, fill_phrases(chart))):
+        for ph in phrases:
+            start, end = timeline.tick_at(ph.start_s), timeline.tick_at(ph.end_s)
+            if end > start:
+                spans.append((start, kind, end - start))
     for name in DIFFICULTIES:
         if name not in notes:
             continue
         lines += [f"[{SECTION_NAMES[name]}]", "{"]
-        entries = sorted(e for g in notes[name] for e in _gem_lines(g))
-        lines += [f"  {tick} = N {note} 0" for tick, note in entries]
+        entries = sorted(
+            [(tick, 0, note, f"N {note} 0") for g in notes[name] for tick, note in _gem_lines(g)]
+            + [(tick, 1, kind, f"S {kind} {length}") for tick, kind, length in spans]
+        )
+        lines += [f"  {tick} = {value}" for tick, _, _, value in entries]
         lines.append("}")
     return "\r\n".join(lines) + "\r\n"
 
@@ -152,6 +171,7 @@ def write_notes_chart(
     artist: str | None = None,
     charter: str = "drumscribe",
     audio_name: str | None = "song.ogg",
+    genre: str = DEFAULT_GENRE,
 ) -> Path:
     """Write a Clone Hero ``.chart`` atomically.
 
@@ -167,13 +187,15 @@ def write_notes_chart(
         ``Charter`` in ``[Song]``.
     audio_name : str or None
         ``MusicStream`` (the audio file beside the chart).
+    genre : str
+        ``Genre`` in ``[Song]``.
 
     Returns
     -------
     pathlib.Path
         The path written.
     """
-    text = chart_text(chart, title=title, artist=artist, charter=charter, audio_name=audio_name)
+    text = chart_text(chart, title=title, artist=artist, charter=charter, audio_name=audio_name, genre=genre)
     with atomic_write(path, "w") as fh:
         # newline="\n" in atomic_write: the CRLF above reach the file unchanged
         fh.write(text)

@@ -28,17 +28,22 @@ them, so every level is a subset of the one above. The rules, applied in this or
    first, then eighths, then sixteenths and triplets, then the rest; within one metrical
    level by lane priority, then velocity, then time.
 
+5. **Always reduced**: when the rules above leave hard, medium or easy equal to the level
+   above, the weakest :data:`FORCED_REDUCTION` (1/8) of its notes go -- off-beat before
+   on-beat, then by lane priority and velocity -- so no level repeats the one above.
+
 Expert is the quantised transcription with rule 3 applied (a chart nobody can play is not
 a chart); the tick-based game formats rely on it (at most two hand notes at once always
 fit the three pro-drums colours, see :mod:`drumscribe.charts.pro_drums`).
 
-"Same time" means equal chart times (after quantisation these are exact grid times);
-hits that are not quantised count as separate instants even a millisecond apart.
+"Same time" means equal chart times (after quantisation these are exact grid times, and
+hits closer than 20 ms are already one instant: :func:`~drumscribe.charts.quantize.merge_close_hits`).
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -52,6 +57,7 @@ from drumscribe.contract import lane_index
 
 __all__ = [
     "DENSITY_WINDOW_S",
+    "FORCED_REDUCTION",
     "GHOST_VELOCITY",
     "LANE_PRIORITY",
     "RULES",
@@ -64,6 +70,9 @@ __all__ = [
 GHOST_VELOCITY = 40
 #: Window of the note-density cap, seconds.
 DENSITY_WINDOW_S = 1.0
+#: Share of the notes dropped from a level that its rules left equal to the level above
+#: (a level is never identical to the one above: scan-chart's ``difficultyNotReduced``).
+FORCED_REDUCTION = 0.125
 
 KICK = lane_index("kick")
 _TIMEKEEPING = frozenset({lane_index("hihat"), lane_index("ride")})
@@ -229,6 +238,23 @@ def _limit_density(hits: Sequence[ChartHit], beats: np.ndarray, cap: int, window
     return [hits[i] for i in sorted(kept)]
 
 
+def _force_reduction(hits: Sequence[ChartHit], tempo_map: TempoMap) -> tuple[ChartHit, ...]:
+    """Drop the weakest :data:`FORCED_REDUCTION` of the notes (at least one): off-beat
+    before on-beat, low lane priority, soft, late first."""
+    beats = _beats(hits, tempo_map)
+    order = sorted(
+        range(len(hits)),
+        key=lambda i: (
+            _metrical_strength(float(beats[i])),
+            LANE_PRIORITY[hits[i].lane],
+            hits[i].velocity,
+            -hits[i].time_s,
+        ),
+    )
+    drop = set(order[: max(1, math.ceil(FORCED_REDUCTION * len(hits)))])
+    return tuple(h for i, h in enumerate(hits) if i not in drop)
+
+
 def reduce_difficulty(
     hits: Sequence[ChartHit],
     level: str,
@@ -307,7 +333,10 @@ def build_difficulties(
     current: tuple[ChartHit, ...] = tuple(expert_hits)
     deepest = max(DIFFICULTIES.index(lv) for lv in wanted)
     for level in DIFFICULTIES[: deepest + 1]:
-        current = reduce_difficulty(current, level, tempo_map=tempo_map)
+        reduced = reduce_difficulty(current, level, tempo_map=tempo_map)
+        if level != "expert" and reduced and set(reduced) == set(current):
+            reduced = _force_reduction(reduced, tempo_map)
+        current = reduced
         if level in wanted:
             out[level] = current
     return out

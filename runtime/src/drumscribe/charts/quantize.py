@@ -10,12 +10,15 @@ quantised hits land exactly on ticks in the game formats.
 A hit is snapped when the nearest grid point is at most ``tolerance`` seconds away; other
 hits keep their transcribed time. Either way :attr:`ChartHit.raw_time_s` keeps the
 transcribed time. Two hits of one lane that land on the same grid point become one (the
-louder); the report counts them as ``merged``.
+louder); the report counts them as ``merged``. Then hits closer than
+:data:`MIN_NOTE_GAP_S` (20 ms) become one instant (:func:`merge_close_hits`): a drummer's
+flam or the transcription's jitter is one chord on a chart, never two notes a few ms apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -24,12 +27,23 @@ from drumscribe.charts.records import ChartHit, QuantizeReport
 from drumscribe.charts.tempo import TempoMap
 from drumscribe.hits import DrumHit
 
-__all__ = ["ALLOWED_DIVISIONS", "DEFAULT_TOLERANCE_S", "format_grid", "parse_grid", "quantize"]
+__all__ = [
+    "ALLOWED_DIVISIONS",
+    "DEFAULT_TOLERANCE_S",
+    "MIN_NOTE_GAP_S",
+    "format_grid",
+    "merge_close_hits",
+    "parse_grid",
+    "quantize",
+]
 
 #: Allowed N in ``"1/N"``.
 ALLOWED_DIVISIONS: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 #: Default largest shift, seconds.
 DEFAULT_TOLERANCE_S = 0.04
+#: Hits closer than this are one instant (a chord), seconds; scan-chart flags notes
+#: 15 ms or less apart as ``brokenNote``.
+MIN_NOTE_GAP_S = 0.02
 
 
 def parse_grid(grid: str | Sequence[str] | None) -> tuple[Fraction, ...]:
@@ -150,7 +164,7 @@ def quantize(
             lane=lanes[i],
             velocity=vels[i],
             raw_time_s=round(float(raws[i]), 6),
-            beat=beat if beat >= 0 else None,
+            beat=beat + 0.0 if beat >= 0 else None,  # + 0.0: no -0.0 in the JSON
         )
         key = (t, hit.lane)
         if key in chosen:
@@ -159,7 +173,8 @@ def quantize(
                 chosen[key] = hit
         else:
             chosen[key] = hit
-    out = tuple(sorted(chosen.values(), key=lambda h: (h.time_s, h.lane)))
+    out, close = merge_close_hits(sorted(chosen.values(), key=lambda h: (h.time_s, h.lane)))
+    merged += close
     report = QuantizeReport(
         grid=format_grid(steps),
         tolerance_s=float(tolerance),
@@ -169,3 +184,55 @@ def quantize(
         merged=merged,
     )
     return out, report
+
+
+def merge_close_hits(
+    hits: Sequence[ChartHit], *, window_s: float = MIN_NOTE_GAP_S
+) -> tuple[tuple[ChartHit, ...], int]:
+    """Make hits closer than ``window_s`` one instant (a chord), one note per lane.
+
+    Hits are grouped in time order: a group starts at its first hit and takes every hit
+    within ``window_s`` of it. The group's time is that of a hit that sits on the grid
+    (``time_s != raw_time_s``; the loudest such hit) when there is one, else of its first
+    hit. Within a group a lane keeps its loudest hit. So three toms transcribed 1 ms apart
+    become one three-tom instant (which the difficulty rules then cut to two hands), and no
+    two instants of a chart are closer than ``window_s`` (games flag notes closer than
+    15 ms as broken).
+
+    Parameters
+    ----------
+    hits : sequence of ChartHit
+        Sorted by time.
+    window_s : float
+        Smallest gap between two instants, seconds (default :data:`MIN_NOTE_GAP_S`).
+
+    Returns
+    -------
+    hits : tuple of ChartHit
+        Sorted by time, then lane.
+    merged : int
+        Hits dropped (same lane in one group).
+    """
+    out: list[ChartHit] = []
+    merged = 0
+    i = 0
+    ordered = sorted(hits, key=lambda h: (h.time_s, h.lane))
+    while i < len(ordered):
+        j = i + 1
+        while j < len(ordered) and ordered[j].time_s - ordered[i].time_s <= window_s + 1e-9:
+            j += 1
+        group = ordered[i:j]
+        i = j
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        on_grid = [h for h in group if h.raw_time_s is not None and h.raw_time_s != h.time_s]
+        anchor = max(on_grid, key=lambda h: h.velocity) if on_grid else group[0]
+        best: dict[int, ChartHit] = {}
+        for h in group:
+            if h.lane not in best or h.velocity > best[h.lane].velocity:
+                best[h.lane] = h
+        merged += len(group) - len(best)
+        for h in best.values():
+            out.append(replace(h, time_s=anchor.time_s, beat=anchor.beat))
+    return tuple(sorted(out, key=lambda h: (h.time_s, h.lane))), merged

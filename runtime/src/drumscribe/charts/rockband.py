@@ -12,8 +12,11 @@ Layout written (480 ticks per beat, MIDI type 1):
   when the same pitch follows sooner); tom markers cover their gem. No 2x-kick (note 95)
   is written: fast kicks stay on note 96, as the transcription has them;
 * ``PART ELITE_DRUMS`` when asked (YARG, see :mod:`~drumscribe.charts.yarg`);
-* ``EVENTS``: ``[music_start]`` at tick 0, ``[music_end]`` and ``[end]`` one beat after the
-  last note or the end of the audio;
+  Star power phrases (note 116) and drum fills (notes 120-124, all five) come from
+  :mod:`~drumscribe.charts.structure`;
+* ``EVENTS``: ``[music_start]`` at tick 0, ``[section <name>]`` practice sections,
+  ``[music_end]`` and ``[end]`` on the last whole beat at or before the end of the audio
+  (on the last note when that is later);
 * ``BEAT``: note 12 on each downbeat and 13 on the other beats, from tick 0 to the end.
 
 Lanes to gems: see :mod:`~drumscribe.charts.pro_drums`.
@@ -25,10 +28,9 @@ known note numbers only in PART DRUMS, note pairing (no overlaps).
 
 from __future__ import annotations
 
-import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,7 @@ from drumscribe.charts.midi_events import (
     read_midi_file,
 )
 from drumscribe.charts.pro_drums import DrumGem, Pad, ProDrumNote, pro_drum_notes
+from drumscribe.charts.structure import Phrase, fill_phrases, song_sections, star_power_phrases
 from drumscribe.charts.timeline import TickBeat, TickTimeSignature, Timeline, build_timeline, round_bpm_midi
 from drumscribe.charts.yarg import EliteGem, elite_drums_track, parse_elite_track
 from drumscribe.errors import ChartError
@@ -73,6 +76,12 @@ ACCENT_MIDI_VELOCITY = 127
 NORMAL_MIDI_VELOCITY = 100
 BEAT_DOWNBEAT_NOTE = 12
 BEAT_OTHER_NOTE = 13
+#: Star power phrase (overdrive) and drum fill (activation lane) notes of PART DRUMS.
+STAR_POWER_NOTE = 116
+FILL_NOTES = (120, 121, 122, 123, 124)
+#: How far before the end of the audio ``[end]`` stays at least, seconds (the games and
+#: scan-chart round the audio length to whole milliseconds).
+END_MARGIN_S = 0.002
 
 # notes PART DRUMS may hold (RB docs): animations 24-51, gems, 2x kick 95, solo 103,
 # player phrases 105/106, flam 109, tom markers 110-112, overdrive 116, fills 120-124, rolls 126/127
@@ -110,9 +119,16 @@ def mid_timeline(chart: Chart) -> Timeline:
 
 
 def end_tick_of(chart: Chart, timeline: Timeline) -> int:
-    """The song's last tick: one beat after the end, on a whole beat."""
+    """The ``[end]`` tick: the last whole beat at or before the end of the audio, or the
+    last note's tick when that is later (games ignore an ``[end]`` after the audio or
+    before the last note: scan-chart's ``badEndEvent``)."""
     r = timeline.resolution
-    return (math.ceil(timeline.tick_at(chart.end_s) / r) + 1) * r
+    last_note = max((timeline.tick_at(h.time_s) for hs in chart.difficulties.values() for h in hs), default=0)
+    audio_end = timeline.tick_at(chart.duration_s)
+    while audio_end > 0 and timeline.time_at(audio_end) > chart.duration_s - END_MARGIN_S:
+        audio_end -= 1
+    on_beat = (audio_end // r) * r
+    return max(last_note, on_beat if on_beat >= last_note else audio_end)
 
 
 def _velocity(note: ProDrumNote) -> int:
@@ -156,21 +172,36 @@ def beat_track(timeline: Timeline, end_tick: int) -> mido.MidiTrack:
     length = timeline.resolution // 4
     notes = [
         MidiNote(b.tick, b.tick + length, BEAT_DOWNBEAT_NOTE if b.downbeat else BEAT_OTHER_NOTE, 100)
-        for b in timeline.beats(end_tick - timeline.resolution)
+        for b in timeline.beats(end_tick)
     ]
     return make_track("BEAT", notes=notes)
 
 
-def events_track(end_tick: int) -> mido.MidiTrack:
-    """EVENTS: music start, music end, end."""
-    return make_track(
-        "EVENTS",
-        texts=[MidiText(0, "[music_start]"), MidiText(end_tick, "[music_end]"), MidiText(end_tick, "[end]")],
-    )
+def events_track(end_tick: int, sections: Sequence[tuple[int, str]] = ()) -> mido.MidiTrack:
+    """EVENTS: music start, practice sections (``[section <name>]``), music end, end."""
+    texts = [MidiText(0, "[music_start]")]
+    texts += [MidiText(tick, f"[section {name}]") for tick, name in sections]
+    texts += [MidiText(end_tick, "[music_end]"), MidiText(end_tick, "[end]")]
+    return make_track("EVENTS", texts=texts)
 
 
-def drums_track(notes: dict[str, tuple[ProDrumNote, ...]], timeline: Timeline) -> mido.MidiTrack:
-    """PART DRUMS from pro-drums gems."""
+def _span_ticks(phrases: Sequence[Phrase], timeline: Timeline) -> list[tuple[int, int]]:
+    out = []
+    for ph in phrases:
+        start, end = timeline.tick_at(ph.start_s), timeline.tick_at(ph.end_s)
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def drums_track(
+    notes: dict[str, tuple[ProDrumNote, ...]],
+    timeline: Timeline,
+    *,
+    star_power: Sequence[tuple[int, int]] = (),
+    fills: Sequence[tuple[int, int]] = (),
+) -> mido.MidiTrack:
+    """PART DRUMS from pro-drums gems, with star power and fill spans (ticks)."""
     gem_len = timeline.resolution // 8
     items: list[tuple[int, int]] = []
     midi_notes: list[tuple[int, int, int]] = []  # tick, pitch, velocity
@@ -198,6 +229,8 @@ def drums_track(notes: dict[str, tuple[ProDrumNote, ...]], timeline: Timeline) -
             nxt = [x for x in following if x > t][:1]
             end = min(t + gem_len, nxt[0]) if nxt else t + gem_len
             out.append(MidiNote(t, max(t + 1, end), TOM_MARKER[pad], 100))
+    out += [MidiNote(a, b, STAR_POWER_NOTE, 100) for a, b in star_power]
+    out += [MidiNote(a, b, n, 100) for a, b in fills for n in FILL_NOTES]
     texts = [MidiText(0, f"[mix {i} drums0]") for i in range(4)]
     texts.append(MidiText(0, DYNAMICS_EVENT))
     return make_track("PART DRUMS", notes=out, texts=texts)
@@ -237,10 +270,18 @@ def write_notes_mid(
     mid.tracks.append(tempo_track(timeline, title or chart.title))
     if drums:
         notes, _ = pro_drum_notes(chart.difficulties, timeline)
-        mid.tracks.append(drums_track(notes, timeline))
+        mid.tracks.append(
+            drums_track(
+                notes,
+                timeline,
+                star_power=_span_ticks(star_power_phrases(chart), timeline),
+                fills=_span_ticks(fill_phrases(chart), timeline),
+            )
+        )
     if elite:
         mid.tracks.append(elite_drums_track(chart, timeline, end))
-    mid.tracks.append(events_track(end))
+    sections = [(timeline.tick_at(sec.time_s), sec.name) for sec in song_sections(chart)]
+    mid.tracks.append(events_track(end, sections))
     mid.tracks.append(beat_track(timeline, end))
     with atomic_path(path) as tmp:
         mid.save(tmp)

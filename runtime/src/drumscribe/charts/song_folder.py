@@ -13,6 +13,16 @@ Audio: the file given (default: the transcription's source) is copied as ``song.
 otherwise (FLAC, AIFF, ...) converted to ``song.ogg`` (Ogg Vorbis) block by block with
 soundfile. Without any audio the folder holds the chart and song.ini only.
 
+Lead-in: when the first note comes sooner than
+:data:`~drumscribe.charts.structure.MIN_LEAD_IN_S` after the start (or the first beat is
+not a whole number of beats after 0 s), the audio is written as ``song.ogg`` with silence
+before it and the chart is shifted by as much (:func:`~drumscribe.charts.structure.lead_in_pad_s`).
+
+Rewriting: the files are replaced; in a folder drumscribe wrote before (its song.ini names
+drumscribe as charter), its own files that are not written again (``song.ogg`` beside a
+new ``song.wav``, ``notes.chart`` beside a new ``notes.mid``) are removed. Anyone else's
+chart, ini or audio files are left in place with a :class:`SongFolderWarning`.
+
 Every file name is fixed (titles only go inside the files), so nothing derived from an
 input can land outside ``out_dir``; every file is written atomically (temp file, rename).
 """
@@ -21,20 +31,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import soundfile as sf
 
 from drumscribe._io import atomic_path
 from drumscribe.charts.chart import Chart, chart_from_transcription
 from drumscribe.charts.clonehero import write_notes_chart
 from drumscribe.charts.rockband import write_notes_mid
-from drumscribe.charts.song_ini import song_ini_fields, write_song_ini
-from drumscribe.errors import AudioError, DrumscribeError
+from drumscribe.charts.song_ini import DEFAULT_GENRE, read_song_ini, song_ini_fields, write_song_ini
+from drumscribe.charts.structure import lead_in_pad_s, shift_chart
+from drumscribe.errors import AudioError, ChartError, DrumscribeError
 from drumscribe.hits import TranscriptionRecord
 
-__all__ = ["AUDIO_COPY_NAMES", "SONG_FORMATS", "write_song_folder"]
+__all__ = ["AUDIO_COPY_NAMES", "OWNED_NAMES", "SONG_FORMATS", "SongFolderWarning", "write_song_folder"]
 
 #: Song-folder formats.
 SONG_FORMATS: tuple[str, ...] = ("clonehero", "rockband", "yarg")
@@ -45,7 +58,17 @@ AUDIO_COPY_NAMES: dict[str, str] = {
     ".opus": "song.opus",
     ".wav": "song.wav",
 }
+#: Every file name a song folder of drumscribe's can hold: rewriting a folder that
+#: drumscribe wrote removes the ones it does not write again.
+OWNED_NAMES: frozenset[str] = frozenset({"notes.chart", "notes.mid", "song.ini", *AUDIO_COPY_NAMES.values()})
+#: The charter named in song.ini and the chart.
+CHARTER = "drumscribe"
+_GAME_SUFFIXES = frozenset({".chart", ".mid", ".ini", ".ogg", ".mp3", ".opus", ".wav"})
 _BLOCK_FRAMES = 1 << 16
+
+
+class SongFolderWarning(UserWarning):
+    """A file in a song folder that drumscribe did not write and left in place."""
 
 
 def _inside(folder: Path, name: str) -> Path:
@@ -55,27 +78,37 @@ def _inside(folder: Path, name: str) -> Path:
     return target
 
 
-def _write_audio(src: Path, folder: Path) -> Path:
+def _audio_name(src: Path, pad_s: float) -> str:
+    return AUDIO_COPY_NAMES.get(src.suffix.lower(), "song.ogg") if pad_s <= 0 else "song.ogg"
+
+
+def _write_audio(src: Path, folder: Path, pad_s: float = 0.0) -> Path:
     if not src.is_file():
         raise AudioError(f"{src}: no such audio file")
-    name = AUDIO_COPY_NAMES.get(src.suffix.lower())
-    if name is not None:
+    name = _audio_name(src, pad_s)
+    if pad_s <= 0 and src.suffix.lower() in AUDIO_COPY_NAMES:
         target = _inside(folder, name)
         with atomic_path(target) as tmp:
             shutil.copyfile(src, tmp)
         return target
-    target = _inside(folder, "song.ogg")
+    target = _inside(folder, name)
     try:
         with sf.SoundFile(src) as inp, atomic_path(target) as tmp:
+            pad_frames = round(pad_s * inp.samplerate)
             with sf.SoundFile(
                 tmp, "w", samplerate=inp.samplerate, channels=inp.channels, format="OGG", subtype="VORBIS"
             ) as out:
+                silence = np.zeros((min(pad_frames, _BLOCK_FRAMES), inp.channels), dtype=np.float32)
+                left = pad_frames
+                while left > 0:
+                    out.write(silence[: min(left, len(silence))])
+                    left -= len(silence)
                 for block in inp.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
                     out.write(block)
             # libsndfile buffers encoded pages and does not report a failed write (a full
             # disk): read the result back before it takes the name
             try:
-                complete = sf.info(str(tmp)).frames == inp.frames
+                complete = sf.info(str(tmp)).frames == inp.frames + pad_frames
             except sf.LibsndfileError:
                 complete = False
             if not complete:
@@ -93,6 +126,7 @@ def write_song_folder(
     audio_path: str | os.PathLike[str] | None = None,
     title: str | None = None,
     artist: str | None = None,
+    genre: str | None = None,
     **chart_options: Any,
 ) -> list[Path]:
     """Write a song folder for a rhythm game.
@@ -109,7 +143,9 @@ def write_song_folder(
         Audio to put beside the chart; defaults to ``transcription.source``.
     title, artist : str, optional
         Song name and artist for song.ini and the chart; the title defaults to the audio
-        file's stem.
+        file's stem, the artist is left out when not given.
+    genre : str, optional
+        Genre for song.ini and the chart (default :data:`~drumscribe.charts.song_ini.DEFAULT_GENRE`).
     **chart_options
         Options of :func:`~drumscribe.charts.build_chart` (``bpm``, ``offset_s``,
         ``tempo_map``, ``grid``, ``tolerance``, ``difficulties``, ...).
@@ -118,6 +154,12 @@ def write_song_folder(
     -------
     list of pathlib.Path
         The files written: the chart, ``song.ini``, then the audio when there is some.
+
+    Warns
+    -----
+    SongFolderWarning
+        When a chart, song.ini or audio file that drumscribe did not write is left in the
+        folder.
 
     Raises
     ------
@@ -146,25 +188,63 @@ def write_song_folder(
         raise DrumscribeError(f"{folder}: not a folder")
     audio_src = Path(audio_path) if audio_path is not None else (Path(source) if source else None)
     song_title = title or (audio_src.stem if audio_src else chart.title)
-    audio_name = None
-    if audio_src is not None:
-        suffix = audio_src.suffix.lower()
-        audio_name = AUDIO_COPY_NAMES.get(suffix, "song.ogg")
+    ours = _written_by_drumscribe(folder)
+    # the lead-in: silence before the audio, the chart shifted by as much (needs the audio)
+    pad_s = lead_in_pad_s(chart) if audio_src is not None else 0.0
+    chart = shift_chart(chart, pad_s)
+    audio_name = _audio_name(audio_src, pad_s) if audio_src is not None else None
     # audio first: a missing or unreadable file stops before any chart is written
-    audio_written = _write_audio(audio_src, folder) if audio_src is not None else None
+    audio_written = _write_audio(audio_src, folder, pad_s) if audio_src is not None else None
     written: list[Path] = []
     if format == "clonehero":
         written.append(
             write_notes_chart(
-                chart, _inside(folder, "notes.chart"), title=song_title, artist=artist, audio_name=audio_name
+                chart,
+                _inside(folder, "notes.chart"),
+                title=song_title,
+                artist=artist,
+                audio_name=audio_name,
+                genre=genre or DEFAULT_GENRE,
             )
         )
     else:
         written.append(
             write_notes_mid(chart, _inside(folder, "notes.mid"), title=song_title, elite=format == "yarg")
         )
-    fields = song_ini_fields(chart, title=song_title, artist=artist, elite=format == "yarg")
+    fields = song_ini_fields(chart, title=song_title, artist=artist, elite=format == "yarg", genre=genre)
     written.append(write_song_ini(_inside(folder, "song.ini"), fields))
     if audio_written is not None:
         written.append(audio_written)
+    _remove_stale(folder, written, ours=ours)
     return written
+
+
+def _written_by_drumscribe(folder: Path) -> bool:
+    """Whether the folder is empty or its song.ini names drumscribe as the charter."""
+    ini = folder / "song.ini"
+    if not ini.is_file():
+        return not any(folder.iterdir())
+    try:
+        return read_song_ini(ini).get("charter", "").strip().lower() == CHARTER.lower()
+    except ChartError:
+        return False
+
+
+def _remove_stale(folder: Path, written: list[Path], *, ours: bool) -> None:
+    """Remove drumscribe's own files that this write did not make again (a ``song.ogg``
+    beside a new ``song.wav``, a ``notes.chart`` beside a new ``notes.mid``); leave anyone
+    else's chart or audio in place with a :class:`SongFolderWarning`."""
+    keep = {p.name for p in written}
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if name in keep or not entry.is_file():
+            continue
+        if ours and name in OWNED_NAMES:
+            entry.unlink(missing_ok=True)
+        elif name in OWNED_NAMES or entry.suffix.lower() in _GAME_SUFFIXES:
+            warnings.warn(
+                f"{entry}: left in place (not written by drumscribe); the game may read it instead of "
+                f"{'/'.join(sorted(keep))}",
+                SongFolderWarning,
+                stacklevel=3,
+            )

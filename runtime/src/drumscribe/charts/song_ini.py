@@ -2,9 +2,13 @@
 
 Written (``[song]`` section)::
 
-    name, artist, charter = drumscribe, song_length (ms), diff_drums, diff_drums_real,
-    pro_drums = True, five_lane_drums = False, delay = 0, preview_start_time = 0,
-    [diff_elite_drums for YARG], genre, loading_phrase
+    name, [artist when given], charter = drumscribe, song_length (ms), diff_drums,
+    diff_drums_real, pro_drums = True, five_lane_drums = False, delay = 0,
+    preview_start_time (ms, the densest section), [diff_elite_drums for YARG],
+    genre (default "Unknown"), loading_phrase
+
+No album or year (a transcription cannot know them), and no artist unless one is given
+(``Unknown Artist`` would read as a real name; scan-chart reports the missing values).
 
 ``diff_drums`` (0..6) rates the expert level by its notes per second over the span from its
 first to last note: below 2 -> 0, 3 -> 1, 4 -> 2, 5.5 -> 3, 7 -> 4, 9 -> 5, else 6.
@@ -18,11 +22,15 @@ from pathlib import Path
 
 from drumscribe._io import atomic_write
 from drumscribe.charts.chart import Chart
+from drumscribe.charts.structure import preview_start_s
 from drumscribe.errors import ChartError
 
-__all__ = ["drums_tier", "read_song_ini", "song_ini_fields", "write_song_ini"]
+__all__ = ["DEFAULT_GENRE", "drums_tier", "read_song_ini", "song_ini_fields", "write_song_ini"]
 
 _TIERS = (2.0, 3.0, 4.0, 5.5, 7.0, 9.0)
+#: Genre written when none is given: the audio does not say, and scan-chart counts an
+#: empty genre (or its own placeholder, "Unknown Genre") as missing.
+DEFAULT_GENRE = "Unknown"
 
 
 def drums_tier(chart: Chart) -> int:
@@ -48,12 +56,14 @@ def song_ini_fields(
     artist: str | None = None,
     elite: bool = False,
     charter: str = "drumscribe",
+    genre: str | None = None,
 ) -> dict[str, str]:
-    """The ``[song]`` keys and values for a chart."""
+    """The ``[song]`` keys and values for a chart (see the module docstring)."""
     tier = drums_tier(chart)
-    fields = {
-        "name": _clean(title or chart.title),
-        "artist": _clean(artist or "Unknown Artist"),
+    fields = {"name": _clean(title or chart.title)}
+    if artist:
+        fields["artist"] = _clean(artist)
+    fields |= {
         "charter": _clean(charter),
         "song_length": str(round(chart.duration_s * 1000)),
         "diff_drums": str(tier),
@@ -61,8 +71,8 @@ def song_ini_fields(
         "pro_drums": "True",
         "five_lane_drums": "False",
         "delay": "0",
-        "preview_start_time": "0",
-        "genre": "rock",
+        "preview_start_time": str(round(preview_start_s(chart) * 1000)),
+        "genre": _clean(genre or DEFAULT_GENRE),
         "loading_phrase": "Charted by drumscribe from the audio.",
     }
     if elite:

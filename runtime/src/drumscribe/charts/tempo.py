@@ -193,7 +193,8 @@ class TempoMap:
     def to_list(self) -> list[dict[str, float]]:
         """The segments as JSON-ready dicts (``time_s``, ``bpm``, ``beat``), rounded to 1e-6."""
         return [
-            {"time_s": round(s.time_s, 6), "bpm": round(s.bpm, 6), "beat": round(s.beat, 6)}
+            # + 0.0 turns a rounded -0.0 into 0.0 (JSON readers show "-0.0")
+            {"time_s": round(s.time_s, 6) + 0.0, "bpm": round(s.bpm, 6), "beat": round(s.beat, 6) + 0.0}
             for s in self.segments
         ]
 
