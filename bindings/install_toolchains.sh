@@ -6,9 +6,11 @@
 #   TS        Node >= 18 (Node 20 is preinstalled on the project's machines; Debian's nodejs
 #             is the fallback), then `npm ci --ignore-scripts` in bindings/ts (typescript,
 #             @types/node, onnxruntime-node; its postinstall would download CUDA files).
+#   scan-chart `npm ci` in tests/charts_scan (the song-folder tests' scanner, see there).
 #
 # Idempotent and quick when everything is there: apt runs only when a package is missing,
-# npm only when bindings/ts/package-lock.json changed since the last install.
+# npm only when bindings/ts/package-lock.json (tests/charts_scan/package-lock.json) changed
+# since the last install.
 # Usage: bash bindings/install_toolchains.sh   (as root, or with sudo available)
 set -euo pipefail
 
@@ -61,6 +63,21 @@ else
     echo "install_toolchains: npm ci in bindings/ts"
     (cd "$ts" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     echo "$want" >"$stamp"
+fi
+
+# scan-chart (tests/charts_scan): the Clone Hero community's chart scanner, the oracle of
+# tests/runtime/charts/test_charts_scan.py. Its git-hosted dependency is overridden by an
+# empty local stand-in (package.json "overrides"), so npm ci needs only the registry, or
+# nothing once ~/.npm holds the packages (--prefer-offline).
+scan="$here/../tests/charts_scan"
+scan_stamp="$scan/node_modules/.drumscribe-lock.sha256"
+scan_want="$(sha256sum "$scan/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$scan_stamp" ] && [ "$(cat "$scan_stamp")" = "$scan_want" ] && [ -f "$scan/node_modules/scan-chart/package.json" ]; then
+    echo "install_toolchains: tests/charts_scan/node_modules is current"
+else
+    echo "install_toolchains: npm ci in tests/charts_scan (scan-chart)"
+    (cd "$scan" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
+    echo "$scan_want" >"$scan_stamp"
 fi
 
 echo "install_toolchains: mcs $(mcs --version | awk '{print $NF}'), godot3-server $(godot3-server --version 2>/dev/null | head -n1)," \
