@@ -212,8 +212,10 @@ def _missing(work: Path, ctx: Context) -> Setup:
 
 
 def _folder(work: Path, ctx: Context) -> Setup:
+    """A folder makes a catalog run (drumscribe.catalog): the summary CSV is written too."""
     (work / "in" / "a-folder.wav").mkdir(parents=True)
-    return _batch(work, ctx, "in/a-folder.wav")
+    setup = _batch(work, ctx, "in/a-folder.wav", extra=("-q",))
+    return Setup(setup.args, {*setup.expect_new, "out/drumscribe-summary.csv"})
 
 
 def _fifo(work: Path, ctx: Context) -> Setup:
@@ -620,7 +622,14 @@ CLI_CASES: tuple[CliCase, ...] = (
         1,
         r"in/no-such-file\.wav: no such file",
     ),
-    CliCase("folder-input", "audio", "A folder given as input", _folder, 1, r"in/a-folder\.wav: is a folder"),
+    CliCase(
+        "folder-input",
+        "audio",
+        "A folder with no audio in it given as input (`-q`)",
+        _folder,
+        1,
+        r"in/a-folder\.wav: is a folder with no audio files in it",
+    ),
     CliCase(
         "fifo-input",
         "audio",

@@ -72,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     t = sub.add_parser("transcribe", help="transcribe audio files to MIDI, JSON charts or game song folders")
-    t.add_argument("inputs", nargs="+", metavar="IN", help="audio files (wav, flac, ogg, mp3)")
+    t.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="IN",
+        help="audio files (wav, flac, ogg, mp3) or folders (searched recursively for audio)",
+    )
     where = t.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="OUT", help="output file (one input) or song folder")
     where.add_argument(
@@ -113,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--title", help="song title for song folders")
     t.add_argument("--artist", help="artist for song folders")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary lines")
+    _add_catalog_options(t)
     t.set_defaults(func=_cmd_transcribe)
 
     i = sub.add_parser("info", help="print what a model's sidecar says")
@@ -120,6 +126,110 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print the whole sidecar as JSON")
     i.set_defaults(func=_cmd_info)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from drumscribe.catalog import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_catalog_options(t: argparse.ArgumentParser) -> None:
+    """Options of a catalog run (drumscribe.catalog): any of them, or a folder input, makes one."""
+    g = t.add_argument_group(
+        "catalogs", "a folder input or any of these makes a catalog run (summary CSV, totals line)"
+    )
+    g.add_argument(
+        "--from-list",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read inputs (files or folders) from FILE, one a line; # starts a comment",
+    )
+    g.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes, each with its own model and cores // N threads (default: one per core)",
+    )
+    g.add_argument(
+        "--skip-existing", action="store_true", help="leave inputs whose output already exists (resume)"
+    )
+    g.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="transcribe only the K-th of N shares of the sorted inputs (SLURM arrays, indexed jobs)",
+    )
+    g.add_argument(
+        "--summary",
+        metavar="CSV",
+        help="summary file (default: drumscribe-summary.csv in the output folder)",
+    )
+
+
+def _is_catalog_run(args: argparse.Namespace) -> bool:
+    return bool(
+        args.from_list
+        or args.jobs is not None
+        or args.skip_existing
+        or args.shard is not None
+        or args.summary
+        or any(Path(p).is_dir() for p in args.inputs)
+    )
+
+
+def _cmd_catalog(args: argparse.Namespace, fmt: str) -> int:
+    """A catalog run: :func:`drumscribe.catalog.run_catalog` over files, folders and lists."""
+    from drumscribe.catalog import CatalogOptions, collect_inputs, run_catalog, summary_path
+
+    catalog = collect_inputs(args.inputs, from_list=args.from_list)
+    if not catalog:
+        raise DrumscribeError("no audio inputs found (files, folders or --from-list)")
+    output = Path(args.output) if args.output else None
+    if output is not None and len(catalog) > 1:
+        raise DrumscribeError("-o names one output; use --out-dir DIR for many inputs")
+    out_dir = Path(args.out_dir) if args.out_dir else None
+    if args.summary:
+        summary = Path(args.summary)
+    else:
+        folder = out_dir or (output.parent if output is not None else Path.cwd())
+        summary = summary_path(folder, args.shard)
+    options = CatalogOptions(
+        fmt=fmt,
+        model=args.model,
+        threads=args.threads,
+        thresholds=args.threshold,
+        min_interval_s=args.min_interval,
+        chunk_s=args.chunk,
+        chart_options=_chart_options(args, fmt),
+    )
+    code, _ = run_catalog(
+        catalog,
+        options=options,
+        output=output,
+        out_dir=out_dir,
+        jobs=args.jobs,
+        skip_existing=args.skip_existing,
+        shard_of=args.shard,
+        summary=summary,
+        quiet=args.quiet,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    return code
 
 
 def _chart_options(args: argparse.Namespace, fmt: str) -> dict[str, object]:
@@ -155,6 +265,13 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
     from drumscribe.transcribe import transcribe
     from drumscribe.writers import SONG_FORMATS, format_for_path
 
+    if not args.inputs and not args.from_list:  # as argparse reports a missing argument
+        print(
+            "drumscribe: error: give at least one input: a file, a folder or --from-list FILE",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_USAGE)
+
     if args.output and len(args.inputs) > 1:
         raise DrumscribeError("-o names one output; use --out-dir DIR for many inputs")
     fmt = args.format or (
@@ -167,6 +284,9 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DrumscribeError(f"{args.out_dir}: cannot create output folder ({exc.strerror})") from None
+    if _is_catalog_run(args):
+        load_model(args.model, threads=args.threads)  # a bad model stops the run before any audio
+        return _cmd_catalog(args, fmt)
     model = load_model(args.model, threads=args.threads)
     failed = 0
     outputs: dict[Path, Path] = {}  # output -> the input it was written for, in this batch

@@ -27,6 +27,8 @@ class Progress:
         False turns every call into a no-op.
     stream : file-like
         Where to draw (stderr by default).
+    digits : int
+        Decimals shown for amounts and the rate.
     """
 
     def __init__(
@@ -37,12 +39,14 @@ class Progress:
         unit: str = "s",
         enabled: bool = True,
         stream: TextIO | None = None,
+        digits: int = 1,
     ) -> None:
         self.total = max(float(total), 1e-9)
         self.label = label
         self.unit = unit
         self.enabled = enabled
         self.stream = stream if stream is not None else sys.stderr
+        self.digits = digits
         self.done = 0.0
         self._start = time.monotonic()
         self._last_draw = 0.0
@@ -63,8 +67,10 @@ class Progress:
         elapsed = now - self._start
         rate = self.done / elapsed if elapsed > 0 else 0.0
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+        eta = f" ETA {_clock((self.total - self.done) / rate)}" if rate > 0 and frac < 1.0 else ""
         self.stream.write(
-            f"\r{self.label} [{bar}] {frac * 100:5.1f}% {self.done:.1f}/{self.total:.1f}{self.unit} ({rate:.1f}{self.unit}/s)"
+            f"\r{self.label} [{bar}] {frac * 100:5.1f}% {self.done:.{self.digits}f}/{self.total:.{self.digits}f}{self.unit}"
+            f" ({rate:.{self.digits}f}{self.unit}/s){eta}"
         )
         self.stream.flush()
 
@@ -74,3 +80,11 @@ class Progress:
             self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as ``M:SS`` or ``H:MM:SS``."""
+    s = max(0, round(seconds))
+    hours, rest = divmod(s, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
