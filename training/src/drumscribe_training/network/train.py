@@ -161,11 +161,33 @@ def build_trainer(
     )
 
 
-def _init_weights(module: Any, cfg: Config) -> None:
-    """Start from a checkpoint's weights (fine-tuning); optimiser, schedule and step start afresh."""
+#: Training batches measured to calibrate the BatchNorms of weights read from an ONNX model.
+ONNX_CALIBRATION_BATCHES = 16
+
+
+def _init_weights(module: Any, cfg: Config, datamodule: Any) -> None:
+    """Start from a checkpoint's weights (fine-tuning); optimiser, schedule and step start afresh.
+
+    ``training.init_weights`` may also name an exported ``model.onnx`` (a shipped model):
+    its weights are read back from the graph and the folded BatchNorms calibrated on the
+    first :data:`ONNX_CALIBRATION_BATCHES` training batches (``network/onnx_import.py``).
+    """
+    path = str(cfg.training.init_weights)
+    if path.endswith(".onnx"):
+        import itertools
+
+        from drumscribe_training.network.onnx_import import calibrate_batchnorm, import_onnx_weights
+
+        import_onnx_weights(module.model, path)
+        datamodule.setup("fit")
+        loader = datamodule.train_dataloader()
+        batches = (b["audio"] for b in itertools.islice(loader, ONNX_CALIBRATION_BATCHES))
+        n = calibrate_batchnorm(module.model, batches)
+        log.info("initialised from %s (ONNX weights, BatchNorm calibrated on %d batches)", path, n)
+        return
     from drumscribe_training.network.checkpoint import load_checkpoint
 
-    loaded = load_checkpoint(str(cfg.training.init_weights), config=cfg)
+    loaded = load_checkpoint(path, config=cfg)
     module.model.load_state_dict(loaded.model.state_dict())
     log.info("initialised from %s (epoch %d, step %d)", loaded.path, loaded.epoch, loaded.global_step)
 
@@ -209,7 +231,7 @@ def fit(
         datamodule = EGMDDataModule(cfg, processed_dir=processed_dir or cfg.data.processed_dir)
     module = DrumTranscriberModule(cfg.to_dict())
     if cfg.training.init_weights is not None and resume is None:
-        _init_weights(module, cfg)
+        _init_weights(module, cfg, datamodule)
     trainer = build_trainer(
         cfg,
         experiment=experiment,
