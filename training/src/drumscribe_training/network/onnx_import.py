@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
+from torch import nn
 
 from drumscribe_training.network.crnn import DrumTranscriber
 
@@ -36,6 +38,16 @@ _GATE_ORDER = (1, 0, 2)
 
 class OnnxImportError(ValueError):
     """The ONNX graph is not an export of the configured network; names the file."""
+
+
+def _block_norms(model: DrumTranscriber) -> list[nn.BatchNorm2d]:
+    """The BatchNorm of each conv block (``ConvBlock.net[1]``)."""
+    norms = []
+    for block in model.body.conv:
+        norm = cast(nn.Sequential, block.net)[1]
+        assert isinstance(norm, nn.BatchNorm2d)
+        norms.append(norm)
+    return norms
 
 
 def _gru_gates(w: np.ndarray, hidden: int) -> np.ndarray:
@@ -75,7 +87,7 @@ def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
     nodes = list(graph.node)  # type: ignore[attr-defined]
     convs = [n for n in nodes if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in inits]
     grus = [n for n in nodes if n.op_type == "GRU"]
-    blocks = list(body.conv)
+    blocks = _block_norms(model)
     if len(convs) != len(blocks) or len(grus) != body.gru.num_layers:
         raise OnnxImportError(
             f"{path}: {len(convs)} convolutions and {len(grus)} GRU layers, the config's network has "
@@ -96,7 +108,7 @@ def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
     for i, node in enumerate(convs):
         weight = inits[node.input[1]]
         bias = inits[node.input[2]] if len(node.input) > 2 else np.zeros(weight.shape[0], np.float32)
-        eps = float(blocks[i].net[1].eps)
+        eps = float(blocks[i].eps)
         put(f"body.conv.{i}.net.0.weight", weight)
         put(f"body.conv.{i}.net.1.weight", np.ones_like(bias))
         put(f"body.conv.{i}.net.1.bias", bias)
@@ -112,9 +124,9 @@ def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
             put(f"body.gru.bias_hh_l{layer}{suffix}", _gru_gates(b[d][3 * hidden :], hidden))
     for node in (n for n in nodes if n.op_type == "MatMul" and n.input[1] in inits):
         bias_name = _bias_after(nodes, node.output[0])
-        layer = bias_name.removeprefix("model.body.").removesuffix(".bias")
-        put(f"body.{layer}.weight", inits[node.input[1]].T)
-        put(f"body.{layer}.bias", inits[bias_name])
+        name = bias_name.removeprefix("model.body.").removesuffix(".bias")
+        put(f"body.{name}.weight", inits[node.input[1]].T)
+        put(f"body.{name}.bias", inits[bias_name])
     missing = [k for k in model.body.state_dict() if f"body.{k}" not in state and "num_batches" not in k]
     if missing:
         raise OnnxImportError(f"{path}: no weights in the graph for {missing}")
@@ -153,7 +165,7 @@ def calibrate_batchnorm(model: DrumTranscriber, batches: Iterable[torch.Tensor])
     int
         The number of batches measured.
     """
-    norms = [block.net[1] for block in model.body.conv]
+    norms = _block_norms(model)
     sums: list[list[torch.Tensor]] = [[] for _ in norms]
     hooks = [
         bn.register_forward_pre_hook(lambda _m, args, k=k: sums[k].append(_moments(args[0])))
@@ -176,11 +188,13 @@ def calibrate_batchnorm(model: DrumTranscriber, batches: Iterable[torch.Tensor])
         stacked = torch.stack(moments)  # (batches, 2, channels)
         mean = stacked[:, 0].mean(0)
         var = (stacked[:, 1].mean(0) - mean**2).clamp_min(0.0)
-        scale = torch.sqrt(bn.running_var + bn.eps)  # 1 right after the import
+        running_mean, running_var = bn.running_mean, bn.running_var
+        assert running_mean is not None and running_var is not None  # track_running_stats
+        scale = torch.sqrt(running_var + bn.eps)  # 1 right after the import
         weight = bn.weight / scale
-        bias = bn.bias - weight * bn.running_mean
-        bn.running_mean.copy_(mean)
-        bn.running_var.copy_(var)
+        bias = bn.bias - weight * running_mean
+        running_mean.copy_(mean)
+        running_var.copy_(var)
         bn.weight.copy_(weight * torch.sqrt(var + bn.eps))
         bn.bias.copy_(bias + weight * mean)
     return count
