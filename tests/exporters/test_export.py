@@ -177,3 +177,27 @@ def test_export_cli_bad_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture
     assert export_main([str(bad), "-o", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable checkpoint" in capsys.readouterr().err
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_static_int8_of_the_body_convs(exported: Path, tmp_path: Path) -> None:
+    from drumscribe_exporters.quantize import to_int8_static
+    from support.tiny_model import drum_like_audio
+
+    calibration = [drum_like_audio(seconds=2.0, seed=70 + i)[0] for i in range(3)]
+    audio, _ = drum_like_audio(seconds=3.0, seed=2)
+    ref = drumscribe.load_model(exported, cache=False).run(audio[None])[0]
+    path = to_int8_static(exported, tmp_path / "int8s.onnx", calibration=calibration, method="percentile")
+    model = drumscribe.load_model(path, cache=False)  # contract + hash hold
+    assert model.spec.raw["variant"] == "int8-static"
+    got = model.run(audio[None])[0]
+    assert got.shape == ref.shape
+    assert np.abs(got - ref).max() < 0.25
+    graph = onnx.load(str(path)).graph
+    quantized = {n.output[0] for n in graph.node if n.op_type == "DequantizeLinear"}
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    in_graph = {init.name: list(init.dims) for init in graph.initializer}
+    # the 2-D convs with more than one input channel read dequantized int8 weights and inputs;
+    # the first (on the log-mel) and the front-end's 1-D conv-DFT stay fp32
+    two_d = [n for n in convs if n.input[1] in quantized or len(in_graph.get(n.input[1], [])) == 4]
+    assert any(n.input[0] in quantized and n.input[1] in quantized for n in two_d)
+    assert not all(n.input[0] in quantized for n in convs)

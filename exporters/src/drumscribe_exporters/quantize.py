@@ -1,15 +1,30 @@
-"""Smaller variants of an exported model: dynamic int8 and fp16."""
+"""Smaller or faster variants of an exported model: static int8, dynamic int8 and fp16.
+
+:func:`to_int8_static` is the one that is faster on CPU: static (calibrated) int8 in QDQ
+form of the body's 2-D convolutions only, the front-end (conv-DFT, mel, log) and the GRU
+kept in fp32. :func:`to_int8` (dynamic) turns every Conv, the front-end's DFT included, into
+ConvInteger and is about 2x *slower* than fp32 (benchmarks/NOTES.md).
+"""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 from drumscribe._io import atomic_path
 from drumscribe.model import sidecar_path
 
-__all__ = ["to_fp16", "to_int8"]
+__all__ = ["CALIBRATION_METHODS", "to_fp16", "to_int8", "to_int8_static"]
+
+#: onnxruntime calibration methods :func:`to_int8_static` accepts.
+CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
+#: Rank of a 2-D convolution's weight (out, in, kh, kw); the front-end's conv-DFT is 1-D.
+_CONV2D_WEIGHT_RANK = 4
 
 
 def _copy_sidecar(src: Path, dst: Path, variant: str) -> None:
@@ -32,6 +47,111 @@ def to_int8(src: str | Path, dst: str | Path) -> Path:
         warnings.simplefilter("ignore")
         quantize_dynamic(str(src_p), str(tmp), weight_type=QuantType.QInt8)
     _copy_sidecar(src_p, dst_p, "int8")
+    return dst_p
+
+
+def to_int8_static(
+    src: str | Path,
+    dst: str | Path,
+    *,
+    calibration: Iterable[np.ndarray],
+    method: str = "minmax",
+    per_channel: bool = True,
+    first_conv: bool = False,
+) -> Path:
+    """Static int8 (QDQ) of the 2-D convolutions, calibrated on audio; the rest stays fp32.
+
+    Parameters
+    ----------
+    src : path-like
+        fp32 ``model.onnx`` with its sidecar.
+    dst : path-like
+        Where to write the int8 model; its sidecar (variant ``int8-static``) is written beside.
+    calibration : iterable of numpy.ndarray
+        Mono float32 pieces of audio at the model's sample rate, each of shape (samples,):
+        real-like drums (rendered performances, the example), a few minutes in all.
+    method : {"minmax", "entropy", "percentile"}
+        How activation ranges are taken from the calibration run.
+    per_channel : bool
+        One weight scale per output channel (recommended).
+    first_conv : bool
+        Also quantize the first 2-D convolution (one input channel: the log-mel itself;
+        cheap, and the most sensitive to int8).
+
+    Returns
+    -------
+    pathlib.Path
+        ``dst``.
+
+    Notes
+    -----
+    Weights are int8 (symmetric), activations uint8. Only ``Conv`` nodes with a 4-D weight
+    are quantized: the front-end's 1-D conv-DFT feeds a log and loses accuracy in int8, and
+    the GRU has no int8 kernel in onnxruntime.
+    """
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    from drumscribe.contract import INPUT_NAME
+
+    methods = {
+        "minmax": CalibrationMethod.MinMax,
+        "entropy": CalibrationMethod.Entropy,
+        "percentile": CalibrationMethod.Percentile,
+    }
+    if method not in methods:
+        raise ValueError(f"method must be one of {CALIBRATION_METHODS}, got {method!r}")
+    src_p, dst_p = Path(src), Path(dst)
+
+    class _Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self, pieces: Iterable[np.ndarray]) -> None:
+            self._items: Iterator[np.ndarray] = iter(pieces)
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            piece = next(self._items, None)
+            if piece is None:
+                return None
+            return {INPUT_NAME: np.ascontiguousarray(piece, dtype=np.float32).reshape(1, -1)}
+
+    with tempfile.TemporaryDirectory(prefix="drumscribe-int8-") as tmpdir:
+        pre = Path(tmpdir) / "pre.onnx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quant_pre_process(str(src_p), str(pre), skip_symbolic_shape=True)
+        graph = onnx.load(str(pre)).graph
+        dims = {init.name: list(init.dims) for init in graph.initializer}
+        convs = [
+            n.name
+            for n in graph.node
+            if n.op_type == "Conv"
+            and len(dims.get(n.input[1], [])) == _CONV2D_WEIGHT_RANK
+            and (first_conv or dims[n.input[1]][1] > 1)
+        ]
+        if not convs:
+            raise ValueError(f"{src_p}: no 2-D convolution to quantize")
+        with atomic_path(dst_p) as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_static(
+                str(pre),
+                str(tmp),
+                _Reader(calibration),
+                quant_format=QuantFormat.QDQ,
+                op_types_to_quantize=["Conv"],
+                nodes_to_quantize=convs,
+                per_channel=per_channel,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                calibrate_method=methods[method],
+                extra_options={"CalibTensorRangeSymmetric": False},
+            )
+    _copy_sidecar(src_p, dst_p, "int8-static")
     return dst_p
 
 
