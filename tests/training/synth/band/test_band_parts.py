@@ -207,3 +207,23 @@ def test_synth_band_adds_parts_without_touching_drums(tmp_path: Path) -> None:
     # a resume keeps everything
     write_dataset(fresh, settings, progress=False, band=band)
     assert digest(fresh) == after
+
+
+def test_band_splits_render_parts_for_those_splits_only(tmp_path: Path) -> None:
+    _need("validation")
+    _need("test")
+    import csv
+
+    from drumscribe_training.synth.writer import CSV_NAME, SynthSettings, write_dataset
+
+    settings = SynthSettings(hours=0.004, seed=6, kits=("tiny",), split_kits=True, procedural_fraction=1.0,
+                             realism=0.0, clip_seconds=(2.0, 3.0))  # fmt: skip
+    root = tmp_path / "eval-mixes"
+    write_dataset(root, settings, progress=False, band=BandSettings(instruments=(1, 2)),
+                  band_splits=("validation", "test"))  # fmt: skip
+    with open(root / CSV_NAME, newline="") as fh:
+        clips = list(csv.DictReader(fh))
+    assert {r["split"] for r in clips} == {"train", "validation", "test"}
+    with_band = {r["audio_filename"] for r in clips if band_path(root, r["audio_filename"]) is not None}
+    assert with_band == {r["audio_filename"] for r in clips if r["split"] != "train"}
+    assert set(read_band_manifest(root)) == with_band

@@ -63,6 +63,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="also render a band part per clip (<clip>.band.wav + band-manifest.csv; DATA.md "
         "'Band parts'); re-run with it over an existing set to add them",
     )  # fmt: skip
+    p.add_argument(
+        "--band-splits", nargs="+", choices=("train", "validation", "test"), metavar="SPLIT",
+        help="with --band: band parts for these splits' clips only (e.g. validation test: mixes to "
+        "evaluate on, without rendering the train split's)",
+    )  # fmt: skip
     p.add_argument("--num-workers", type=int, default=1, help="rendering processes")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-kits", action="store_true", help="print the kit registry and exit")
@@ -121,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = write_dataset(
             args.out, settings, num_workers=max(1, int(args.num_workers)), progress=not args.no_progress,
-            band=BandSettings() if args.band else None,
+            band=BandSettings() if args.band or args.band_splits else None,
+            band_splits=tuple(args.band_splits) if args.band_splits else None,
         )  # fmt: skip
     except (KitError, BandSourceError, FileExistsError) as exc:
         print(f"drumscribe-train synth: error: {exc}", file=sys.stderr)

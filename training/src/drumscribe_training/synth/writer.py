@@ -409,12 +409,14 @@ def write_dataset(
     num_workers: int = 1,
     progress: bool = True,
     band: BandSettings | None = None,
+    band_splits: Sequence[str] | None = None,
 ) -> dict[str, object]:
     """Render (or finish) a data set; returns the summary also written to synth_summary.json.
 
     With ``band``, every clip also gets a band part (``<clip>.band.wav``) listed in
     ``band-manifest.csv``; a set rendered without it gains them on a re-run with it, the
-    drum files and the E-GMD CSV unchanged.
+    drum files and the E-GMD CSV unchanged. ``band_splits`` limits the band parts to the
+    clips of those splits (e.g. ``("validation", "test")``: mixes to evaluate on).
 
     Raises
     ------
@@ -435,7 +437,7 @@ def write_dataset(
         from drumscribe_training.synth.band import read_band_manifest, soundfonts_for_split
 
         _check_band_settings(out, band)
-        for split in sorted({j.split for j in jobs}):
+        for split in sorted({j.split for j in jobs if band_splits is None or j.split in band_splits}):
             soundfonts_for_split(split)  # fails early, naming the package to install
         band_old = read_band_manifest(out)
     # build kit banks once, here, before workers start
@@ -443,8 +445,12 @@ def write_dataset(
         load_kit(name)
     t_plan = time.perf_counter() - t0
     results: list[dict[str, object]] = []
+
+    def band_of(job: Job) -> BandSettings | None:
+        return band if band_splits is None or job.split in band_splits else None
+
     work: list[_Work] = [
-        (j, str(out), settings.realism, settings.piece_variation, band, band_old.get(f"{j.stem}.wav"))
+        (j, str(out), settings.realism, settings.piece_variation, band_of(j), band_old.get(f"{j.stem}.wav"))
         for j in jobs
     ]
     bar = None
@@ -479,7 +485,7 @@ def write_dataset(
     if band is not None:
         from drumscribe_training.synth.band.manifest import MANIFEST_NAME, manifest_text
 
-        band_rows = [r["band"] for r in results]
+        band_rows = [r["band"] for r in results if "band" in r]
         _atomic_write(out / MANIFEST_NAME, manifest_text(band_rows).encode())  # type: ignore[arg-type]
     summary = _summarise(results, settings)
     rendered_s = sum(float(r["seconds"]) for r in results if not r["skipped"])  # type: ignore[arg-type]
