@@ -14,10 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drumscribe.errors import DrumscribeError
+
+if TYPE_CHECKING:
+    from drumscribe.hits import TranscriptionRecord
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -260,6 +265,25 @@ def _output_for(args: argparse.Namespace, src: Path, fmt: str) -> Path:
     return folder / (name + FILE_FORMATS[fmt] if fmt in FILE_FORMATS else name)
 
 
+def _write_with_warnings(
+    result: TranscriptionRecord, out: Path, fmt: str, opts: dict[str, object]
+) -> list[str]:
+    """Write one output; its warnings (no hits, files left in a song folder) become one
+    ``drumscribe: warning:`` line each on stderr."""
+    from drumscribe.writers import write_transcription
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = write_transcription(result, out, format=fmt, **opts)
+    if not result.hits:
+        print(
+            f"drumscribe: warning: {result.source}: no drum hits found; wrote an empty chart", file=sys.stderr
+        )
+    for w in caught:
+        print(f"drumscribe: warning: {w.message}", file=sys.stderr)
+    return written
+
+
 def _cmd_transcribe(args: argparse.Namespace) -> int:
     from drumscribe.model import load_model
     from drumscribe.transcribe import transcribe
@@ -308,12 +332,13 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
                 thresholds=args.threshold,
                 min_interval_s=args.min_interval,
                 chunk_s=args.chunk,
+                keep_activations=True,  # the chart's tempo comes from the drum activations
                 progress=not args.quiet and sys.stderr.isatty(),
             )
             opts = _chart_options(args, fmt)
             if fmt in SONG_FORMATS:
                 opts["audio_path"] = src
-            written = result.write(out, format=fmt, **opts)
+            written = _write_with_warnings(result, out, fmt, opts)
         except DrumscribeError as exc:
             failed += 1
             print(f"drumscribe: error: {exc}", file=sys.stderr)

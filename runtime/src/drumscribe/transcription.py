@@ -8,7 +8,7 @@ from typing import Any
 
 from drumscribe.charts import build_chart
 from drumscribe.hits import TranscriptionRecord
-from drumscribe.writers import write_midi, write_transcription
+from drumscribe.writers import write_transcription, write_transcription_midi
 
 __all__ = ["Transcription"]
 
@@ -20,8 +20,9 @@ class Transcription(TranscriptionRecord):
     """
 
     def to_midi(self, path: str | PathLike[str], *, bpm: float | None = None) -> None:
-        """Write a General MIDI drum file (channel 10). See :func:`drumscribe.writers.write_midi`."""
-        write_midi(self.hits, path, bpm=bpm)
+        """Write a General MIDI drum file (channel 10) with the estimated tempo map, or at
+        ``bpm``. See :func:`drumscribe.charts.general_midi.write_transcription_midi`."""
+        write_transcription_midi(self, path, bpm=bpm)
 
     def to_chart(self, **options: Any) -> dict[str, Any]:
         """Build the JSON chart v1 as a dict. Options go to :func:`drumscribe.charts.build_chart`."""

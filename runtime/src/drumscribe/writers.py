@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from drumscribe.charts.general_midi import write_midi
+from drumscribe.charts.general_midi import write_midi, write_transcription_midi
 from drumscribe.charts.json_chart import write_chart_json
 from drumscribe.charts.song_folder import SONG_FORMATS, write_song_folder
 from drumscribe.errors import DrumscribeError
@@ -23,6 +23,7 @@ __all__ = [
     "format_for_path",
     "write_midi",
     "write_transcription",
+    "write_transcription_midi",
 ]
 
 #: format -> file extension, for formats that write one file
@@ -75,8 +76,17 @@ def write_transcription(
         Paths written.
     """
     fmt = format or format_for_path(path)
+    if fmt in FILE_FORMATS:  # -o out/json/x.json: make out/json, as song folders make theirs
+        parent = Path(path).parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DrumscribeError(
+                f"{parent}: cannot make the output folder ({exc.strerror or exc})"
+            ) from None
     if fmt == "midi":
-        write_midi(transcription.hits, path, bpm=options.get("bpm"))
+        # the estimated tempo map (from the activations when kept), unless a bpm is given
+        write_transcription_midi(transcription, path, bpm=options.get("bpm"))
         return [str(path)]
     if fmt == "json":
         write_chart_json(transcription, path, **options)

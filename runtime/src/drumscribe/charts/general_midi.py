@@ -13,6 +13,7 @@ from pathlib import Path
 import mido
 
 from drumscribe._io import atomic_path
+from drumscribe.charts.beat_tracking import estimate_tempo
 from drumscribe.charts.chart import Chart
 from drumscribe.charts.midi_events import MidiNote, make_track
 from drumscribe.charts.records import Beat, TempoSegment
@@ -20,7 +21,7 @@ from drumscribe.charts.tempo import TempoMap, tempo_map_from
 from drumscribe.charts.timeline import build_timeline, round_bpm_midi
 from drumscribe.contract import GM_DRUM_CHANNEL, LANES
 from drumscribe.errors import DrumscribeError
-from drumscribe.hits import DrumHit
+from drumscribe.hits import DrumHit, TranscriptionRecord
 
 __all__ = [
     "DEFAULT_BPM",
@@ -29,6 +30,7 @@ __all__ = [
     "read_midi",
     "write_chart_midi",
     "write_midi",
+    "write_transcription_midi",
 ]
 
 TICKS_PER_BEAT = 480
@@ -129,6 +131,33 @@ def _tempo_map_track(
             notes.append(MidiNote(start, max(stop, start + 1), note, per_tick[start], GM_DRUM_CHANNEL))
     notes.sort(key=lambda n: (n.tick, n.note))
     return make_track(TRACK_NAME, notes=notes, metas=metas)
+
+
+def write_transcription_midi(
+    transcription: TranscriptionRecord, path: str | os.PathLike[str], *, bpm: float | None = None
+) -> Path:
+    """Write a transcription's hits as General MIDI with its estimated tempo map.
+
+    Parameters
+    ----------
+    transcription : TranscriptionRecord
+        Hits (and, when kept, the activations the tempo is estimated from).
+    path : path-like
+        Output ``.mid``, written atomically.
+    bpm : float, optional
+        A constant tempo instead of the estimate (the tick grid only; hit times stay).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    if bpm is not None:
+        write_midi(transcription.hits, path, bpm=bpm)
+    else:
+        est = estimate_tempo(transcription)
+        write_midi(transcription.hits, path, tempo_map=est.tempo_map, beats=est.beats)
+    return Path(path)
 
 
 def read_midi(path: str | os.PathLike[str]) -> list[DrumHit]:
