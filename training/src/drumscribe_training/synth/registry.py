@@ -1,14 +1,17 @@
 """The kit registry: which sampled kits exist, how their sounds map to Roland notes,
 which split hears which kit, and building/caching their one-shot banks.
 
-Splits (see DATA.md): the *test* split renders only kits never heard in training, each
+The tables (every kit, its split, its note mapping) are data: ``kits.yaml`` beside this
+module, read once at import into :data:`KIT_SPECS`.
+
+Splits (see docs/DATA.md): the *test* split renders only kits never heard in training, each
 from a different source (ForzeeStereo, AVL Red Zeppelin, BJA_Pacific, Audiophob,
 FluidR3 TR-808); *validation* uses other held-out kits; *train* gets the rest. Where two
 kits share recordings (the AVL SoundFonts share their hi-hats; FluidR3's TR-808 preset
 shares its cymbals and cross-stick with every FluidR3 kit), the held-out kit drops those
 pieces (``exclude``) and borrows them at render time from another kit of its own split,
 so no one-shot heard in training is ever heard in validation or test
-(``tests/training/synth/test_kits.py`` checks the sample identities).
+(``tests/training/synth/test_synth_kits.py`` checks the sample identities).
 
 Notes a kit lacks are filled in this order: a derived tom (a neighbouring tom resampled
 3-7 semitones), a fallback within the kit (closed edge -> closed bow, rims -> heads,
@@ -34,9 +37,12 @@ import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import yaml
 
 from drumscribe_training.synth.events import SAMPLE_RATE
 from drumscribe_training.synth.kitmodel import (
@@ -81,25 +87,6 @@ SF2_DIR = Path("/usr/share/sounds/sf2")
 
 CYMBAL_NOTES = frozenset({49, 55, 57, 52, 51, 59, 53, 46, 26})
 
-#: Roland note -> General MIDI drum key of a GM SoundFont preset.
-GM_KEYS: dict[int, int] = {
-    36: 36, 38: 38, 40: 40, 37: 37, 42: 42, 22: 42, 46: 46, 26: 46, 44: 44,
-    48: 48, 50: 50, 45: 45, 47: 47, 43: 43, 58: 41,
-    49: 49, 55: 49, 57: 57, 52: 57, 51: 51, 59: 59, 53: 53,
-}  # fmt: skip
-
-#: GM_KEYS for the FluidR3 presets whose GM "low tom" (45) and "high floor tom" (43) are one
-#: pitch (79 and 78 Hz in Standard, Room, Jazz and Brush): the low lane plays the low floor tom
-#: (41, 53 Hz) and each tom's rim note (47, 58) its own drum, so no two tom lanes sound alike.
-GM_KEYS_SPREAD_TOMS: dict[int, int] = {**GM_KEYS, 47: 45, 43: 41, 58: 41}
-
-#: Roland note -> key of the AVL drumkits SoundFonts (4-piece: 12" tom and 16" floor).
-AVL_KEYS: dict[int, int] = {
-    36: 36, 38: 38, 40: 40, 37: 37, 42: 42, 22: 42, 46: 46, 26: 48, 44: 44,
-    48: 45, 50: 47, 43: 41, 58: 43,
-    49: 49, 55: 49, 57: 57, 52: 57, 51: 51, 59: 59, 53: 53,
-}  # fmt: skip
-
 # Fallbacks inside one kit: note -> notes whose voice may stand in (same lane).
 FALLBACKS: dict[int, tuple[int, ...]] = {
     22: (42,), 26: (46,), 44: (42,), 40: (38,), 37: (40, 38),
@@ -113,6 +100,10 @@ TOM_DERIVATION: dict[int, tuple[tuple[int, float, float], ...]] = {
     45: ((48, -5.0, -3.0), (43, 3.0, 5.0)),
     43: ((45, -7.0, -3.0), (48, -10.0, -6.0)),
 }
+
+
+#: Roland note -> instrument or file names (alternatives a clip chooses between), or -> SoundFont key.
+KitMapping = dict[int, tuple[str, ...]] | dict[int, int]
 
 
 class KitError(RuntimeError):
@@ -136,7 +127,7 @@ class KitSpec:
     bank: int = 128
     preset: int = 0
     family: str = ""
-    mapping: dict[int, tuple[str, ...]] | dict[int, int] = field(default_factory=dict)
+    mapping: KitMapping = field(default_factory=dict)
     exclude: frozenset[int] = frozenset()
     weight: float = 1.0
     attribution: str = ""
@@ -160,466 +151,74 @@ class KitSpec:
         if self.kind == "sf2":
             return p.is_file()
         if self.kind == "files":
-            return all(
-                (p / f).is_file() for names in self.mapping.values() for n in names for f in n.split("|")
-            )  # type: ignore[union-attr]
+            names = (n for ns in self.mapping.values() if isinstance(ns, tuple) for n in ns)
+            return all((p / f).is_file() for n in names for f in n.split("|"))
         marker = "drumkit.xml" if self.kind == "hydrogen" else "Default.xml"
         return (p / marker).is_file()
 
 
-def _h2(
-    name: str,
-    split: str,
-    mapping: dict[int, tuple[str, ...]],
-    *,
-    licence: str,
-    package: str = "hydrogen-drumkits",
-    path: str | None = None,
-    weight: float = 1.0,
-    attribution: str = "",
-) -> KitSpec:
-    return KitSpec(
-        name, "hydrogen", split, package, licence, path or name,
-        mapping=mapping, weight=weight, attribution=attribution,
-    )  # fmt: skip
+#: The kit tables: package data beside this module.
+KITS_FILE = "kits.yaml"
 
 
-_GM_FLUID = "fluid-soundfont-gm"
-_FLUID_PRESETS = {  # distinct FluidR3 drum presets (identical ones left out)
-    0: "Standard", 1: "Standard 1", 2: "Standard 2", 3: "Standard 3", 4: "Standard 4",
-    6: "Standard 6", 7: "Standard 7", 9: "Room 1", 10: "Room 2", 11: "Room 3",
-    13: "Room 5", 14: "Room 6", 15: "Room 7", 16: "Power", 17: "Power 1", 18: "Power 2",
-    19: "Power 3", 24: "Electronic", 32: "Jazz", 33: "Jazz 1", 34: "Jazz 2", 35: "Jazz 3",
-    40: "Brush", 41: "Brush 1", 42: "Brush 2",
-}  # fmt: skip
-_TIMGM_PRESETS = {0: "Standard", 8: "Room", 16: "Power", 24: "Electronic", 25: "TR 808",
-                  32: "Jazz", 40: "Brush"}  # fmt: skip
+def _read_kits_file() -> dict[str, Any]:
+    text = (resources.files(__package__) / KITS_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
+
+
+def _kit_specs(
+    entries: list[dict[str, Any]],
+    kind_defaults: dict[str, dict[str, Any]],
+    key_maps: dict[str, dict[int, int]],
+) -> list[KitSpec]:
+    """A :class:`KitSpec` per entry of the kits file, in its order; an entry with
+    ``presets`` gives one kit per preset (named after it, sharing the entry's weight)."""
+    specs = []
+    for raw in entries:
+        entry = {**kind_defaults.get(raw["kind"], {}), **raw}
+        presets: dict[int, str] = entry.pop("presets", {})
+        preset_mappings: dict[int, str] = entry.pop("preset_mappings", {})
+        # built through a set: the spec's repr, part of the bank cache's signature, keeps the
+        # element order it had as a set literal in code, so banks cached before stay valid
+        entry["exclude"] = frozenset(set(entry.get("exclude", ())))
+        kits = [entry]
+        if presets:
+            share = float(entry.get("weight", 1.0)) / len(presets)
+            kits = [
+                {
+                    **entry,
+                    "name": entry["name"].replace("{preset}", name),
+                    "preset": preset,
+                    "mapping": preset_mappings.get(preset, entry["mapping"]),
+                    "weight": share,
+                }
+                for preset, name in presets.items()
+            ]
+        for fields in kits:
+            mapping = fields["mapping"]  # a key map's name, or note -> names
+            if isinstance(mapping, str):
+                fields["mapping"] = key_maps[mapping]
+            else:
+                fields["mapping"] = {int(note): tuple(names) for note, names in mapping.items()}
+            if fields["kind"] == "hydrogen":
+                fields.setdefault("path", fields["name"])
+            specs.append(KitSpec(**fields))
+    return specs
+
+
+_KITS_DATA = _read_kits_file()
+_KEY_MAPS = {name: {int(n): int(k) for n, k in m.items()} for name, m in _KITS_DATA["key_maps"].items()}
+
+#: Roland note -> General MIDI drum key of a GM SoundFont preset.
+GM_KEYS: dict[int, int] = _KEY_MAPS["gm"]
+#: GM_KEYS for the FluidR3 presets whose GM low tom and high floor tom are one pitch.
+GM_KEYS_SPREAD_TOMS: dict[int, int] = _KEY_MAPS["gm_spread_toms"]
+#: Roland note -> key of the AVL drumkits SoundFonts.
+AVL_KEYS: dict[int, int] = _KEY_MAPS["avl"]
 
 KIT_SPECS: tuple[KitSpec, ...] = (
-    # ---------------------------------------------------------------- test (held out)
-    _h2(
-        "ForzeeStereo",
-        "test",
-        {
-            36: ('Kick (Tama Superstar 22")',),
-            38: ("Snare (Pearl Free Floating Maple 14x3.5)", "Snare 2 (Pearl Free Floating Maple 14x3.5)"),
-            40: (
-                "Snare Rimshot (Pearl Free Floating Maple 14x3.5)",
-                "Snare 2 Rimshot (Pearl Free Floating Maple 14x3.5)",
-            ),
-            37: ("Rim Click (Pearl Free Floating Maple 14x3.5)",),
-            42: ('Hi-Hat Closed (Paiste Alpha Metal edge 14")',),
-            46: ('Hi-Hat Open (Paiste Alpha Metal edge 14")',),
-            26: ('Hi-Hat Semiopen (Paiste Alpha Metal edge 14")',),
-            44: ('Hi-Hat Pedal (Paiste Alpha Metal edge 14")',),
-            48: ('Tom High (Tama Superstar 12")',),
-            45: ('Tom Mid (Tama Superstar 13")',),
-            43: ('Tom Low (Tama Superstar 16")',),
-            49: ('Crash (Paiste Rude Thin 18")',),
-            57: ('Crash/Ride (Paiste Rude Crash/Ride 18")',),
-            52: ('Crash/Ride Bow (Paiste Rude Crash/Ride 18")',),
-            51: ('Ride (Custom, Zagrebin 22")', 'Ride Bow (Custom, Zagrebin 22")'),
-            53: ('Ride Bell (Custom, Zagrebin 22")',),
-        },
-        licence="GPL-2",
-        attribution="ForzeeStereo Hydrogen drumkit",
-    ),
-    KitSpec(
-        "AVL Red Zeppelin",
-        "sf2",
-        "test",
-        "avldrums.lv2-soundfont",
-        "GPL-2+ (the SF2 says CC-BY-SA)",
-        "Red_Zeppelin_4_LV2.sf2",
-        bank=0,
-        preset=0,
-        family="avl",
-        mapping=AVL_KEYS,
-        # hi-hats (and splash/china, unused) are the same recordings as AVL Black Pearl
-        exclude=frozenset({42, 22, 46, 26, 44}),
-        attribution="AVL Drumkits, Glen MacArthur (AV Linux)",
-    ),
-    _h2(
-        "BJA_Pacific",
-        "test",
-        {
-            36: ("BassDrum",),
-            38: ("Snare", "Snare Dry"),
-            42: ("Hi Hat Closed",),
-            46: ("Hi Hat Opened",),
-            26: ("Hi Hat Free",),
-            45: ("Tom",),
-            43: ("Floor Tom",),
-            49: ("Crash Left",),
-            57: ("Crash Right",),
-            51: ("Ride", "Ride 2"),
-            53: ("Ride Bell",),
-        },
-        licence="CC-BY-SA-3.0",
-        attribution="Pacific set sampled by Bransin James Anderson; Hydrogen kit by Luc Tanguay",
-    ),
-    _h2(
-        "Audiophob",
-        "test",
-        {
-            36: ("Kick",),
-            38: ("Snare Rock", "Snare Jazz"),
-            37: ("Stick",),
-            42: ("Closed HH",),
-            44: ("Pedal HH",),
-            46: ("Open HH",),
-            48: ("Tom Hi",),
-            45: ("Tom Mid",),
-            43: ("Tom Low",),
-            49: ("Crash",),
-            51: ("Ride Jazz",),
-        },
-        licence="CC0",
-        attribution="Audiophob Hydrogen drumkit (CC0)",
-    ),
-    KitSpec(
-        "FluidR3 TR-808",
-        "sf2",
-        "test",
-        _GM_FLUID,
-        "MIT",
-        "FluidR3_GM.sf2",
-        bank=128,
-        preset=25,
-        family="fluidr3",
-        mapping=GM_KEYS,
-        # its cymbals and rim tap are the acoustic FluidR3 samples every FluidR3 kit plays
-        exclude=frozenset({37, 49, 55, 57, 52, 51, 59, 53}),
-        attribution="FluidR3_GM, Frank Wen",
-    ),
-    # ---------------------------------------------------------------- validation
-    _h2(
-        "ColomboAcousticDrumkit",
-        "validation",
-        {
-            36: ("BassDrum",),
-            38: ("Snare1", "Snare Rock"),
-            37: ("Stick",),
-            42: ("Closed HH",),
-            46: ("Open HH",),
-            26: ("Pedal HH",),
-            48: ("Tom Hi",),
-            45: ("Tom Mid",),
-            43: ("Tom Low",),
-            49: ("crash16inch",),
-            57: ("crash20inch--2",),
-            51: ("ride-crash20inch",),
-            53: ("ride-cup",),
-        },
-        licence="GPL-2+ with exception",
-        attribution="Colombo Acoustic Drumkit (Hydrogen)",
-    ),
-    _h2(
-        "Millo_MultiLayered3",
-        "validation",
-        {
-            36: ("Kick",),
-            38: ("Snare Rock",),
-            37: ("Stick",),
-            42: ("Closed HH",),
-            44: ("Pedal HH",),
-            46: ("Open HH",),
-            48: ("Tom Hi",),
-            45: ("Tom Mid",),
-            43: ("Tom Low",),
-            49: ("Crash",),
-            51: ("Ride Jazz",),
-        },
-        licence="GPL-2",
-        attribution="Millo MultiLayered 3 (Hydrogen)",
-    ),
-    KitSpec(
-        "eXaDrums Default",
-        "exadrums",
-        "validation",
-        "exadrums (apt-get download + dpkg -x)",
-        "BSD-3-Clause",
-        mapping={
-            36: ("BD_Acou_01.wav",),
-            38: ("Snr_Acou_01.wav",),
-            42: ("HiHat.wav",),
-            48: ("Tom01.wav",),
-            43: ("Tom03.wav",),
-            49: ("Crash_High.wav",),
-            51: ("RideEdge.wav",),
-            53: ("RideBell.wav",),
-        },
-        attribution="eXaDrums default kit, sounds recorded by Phill Mason",
-    ),
-    *(
-        KitSpec(
-            f"TimGM6mb {n}",
-            "sf2",
-            "validation",
-            "timgm6mb-soundfont",
-            "GPL-2",
-            "TimGM6mb.sf2",
-            bank=128,
-            preset=p,
-            family="timgm6mb",
-            mapping=GM_KEYS,
-            weight=1.0 / len(_TIMGM_PRESETS),
-            attribution="TimGM6mb, Tim Brechbill",
-        )
-        for p, n in _TIMGM_PRESETS.items()
-    ),
-    # ---------------------------------------------------------------- train
-    _h2(
-        "The Black Pearl 1.0",
-        "train",
-        {
-            36: ("Pearl Kick",),
-            38: ("Pearl Snare",),
-            40: ("Pearl Snare Rimshot",),
-            37: ("Pearl Side Stick",),
-            42: ("Sabian Hat Closed",),
-            44: ("Sabian Hat Pedal",),
-            46: ("Sabian Hat Open",),
-            26: ("Sabian Hat Semi-Open", "Sabian Hat Swish"),
-            48: ("Pearl Tom 1",),
-            45: ("Pearl Tom 2",),
-            43: ("Pearl Tom Floor",),
-            49: ("Sabian Crash",),
-            57: ("Sabian Crash Flink",),
-            51: ("Paiste Ride",),
-            59: ("Paiste Ride Flink",),
-            53: ("Paiste Bell",),
-        },
-        licence="GPL-2",
-        attribution="The Black Pearl, Glen MacArthur (Hydrogen)",
-    ),
-    _h2(
-        "Millo_MultiLayered2",
-        "train",
-        {
-            36: ("Kick",),
-            38: ("Snare Rock", "Snare Jazz"),
-            37: ("Stick",),
-            42: ("Closed HH",),
-            44: ("Pedal HH",),
-            46: ("Open HH",),
-            48: ("Tom Hi",),
-            # "Tom Mid" plays Tom Hi's files at Tom Hi's pitch: the mid tom is derived instead
-            # (Tom Hi 3-5 semitones down, TOM_DERIVATION)
-            43: ("Tom Low",),
-            49: ("Crash",),
-            57: ("Crash Jazz",),
-            51: ("Ride Rock", "Ride Jazz"),
-        },
-        licence="GPL-2",
-        attribution="Millo MultiLayered 2 (Hydrogen)",
-    ),
-    _h2(
-        "Millo-Drums_v.1",
-        "train",
-        {
-            36: ("Kick",),
-            38: ("Snare Rock", "Snare Jazz"),
-            37: ("Stick",),
-            42: ("Closed HH",),
-            44: ("Pedal HH",),
-            46: ("Open HH",),
-            48: ("Tom Hi",),
-            45: ("Tom Mid",),
-            43: ("Tom Low",),
-            49: ("Crash",),
-            57: ("Crash Jazz",),
-            51: ("Ride Jazz", "Ride Rock"),
-        },
-        licence="GPL-2",
-        attribution="Millo Drums v.1 (Hydrogen)",
-    ),
-    _h2(
-        "rumpf_kit_z01_h2",
-        "train",
-        {
-            36: ("c3 - bass drum 1", "f3 - bass drum 2", "g3 - bass drum 3", "a3 - bass drum 4"),
-            38: ("d3 - snare 1", "e3 - snare 2"),
-            37: ("c#3 - stick",),
-            42: ("f#3 - hi-hat closed",),
-            44: ("g#3 - hi-hat pedal",),
-            46: ("a#3 - hi-hat open",),
-            48: ("d4 - high tom",),
-            45: ("c4 - middle tom",),
-            43: ("b3 - low tom",),
-            49: ("c#4 - crash",),
-            57: ("d#4 - cymbal 1",),
-            52: ("e4 - cymbal 2",),
-            53: ("f4 - ride bell",),
-        },
-        licence="CC-BY-3.0",
-        attribution="rumpf kit z01 (Hydrogen), CC BY 3.0",
-    ),
-    _h2(
-        "TR808EmulationKit",
-        "train",
-        {
-            36: ("Kick Long", "Kick Short"),
-            38: ("Snare 1", "Snare 2"),
-            42: ("Closed Hat",),
-            44: ("Pedal Hat",),
-            46: ("Open Hat",),
-            48: ("Tom Hi",),
-            45: ("Tom Mid",),
-            43: ("Tom Low",),
-            49: ("Cymbal",),
-        },
-        licence="GPL",
-        package="hydrogen-data",
-        weight=0.5,
-        attribution="TR808 Emulation Kit (Hydrogen)",
-    ),
-    _h2(
-        "VariBreaks",
-        "train",
-        {
-            36: ("VariBreaks Kick 1", "VariBreaks Kick 2", "VariBreaks Kick 3"),
-            38: ("VariBreaks Snare 1", "VariBreaks Snare 2", "VariBreaks Snare 3"),
-            42: ("VariBreaks Hat 1 Cl", "VariBreaks Hat 2 Cl", "VariBreaks Hat 3 Cl"),
-            44: ("VariBreaks Hat 1 Pd",),
-            46: ("VariBreaks Hat 1 Op",),
-            48: ("VariBreaks Tom Hi",),
-            45: ("VariBreaks Tom Mid",),
-            43: ("VariBreaks Tom Low",),
-        },
-        licence="GPL-2+",
-        weight=0.4,
-        attribution="VariBreaks (Hydrogen)",
-    ),
-    _h2(
-        "ElectricEmpireKit",
-        "train",
-        {
-            36: ("Kick Lite 1", "Kick Low 1", "Kick Power", "Kick Hard 1", "Kick Ring"),
-            38: ("Snare 1", "Snare 2", "Snare 3", "Snare Ring"),
-            42: ("Hat Closed Bs", "Hat Closed Dirty"),
-            46: ("Hat Op Dirty",),
-            48: ("Drum 1",),
-            43: ("Drum 2",),
-        },
-        licence="GPL-2+",
-        weight=0.3,
-        attribution="Electric Empire Kit (Hydrogen)",
-    ),
-    _h2(
-        "HardElectro1",
-        "train",
-        {
-            36: ("Kick 1", "Kick 2", "Kick 3"),
-            38: ("Snare",),
-            42: ("Closed HH 1", "Closed HH 2", "Closed HH 3", "Closed HH 4"),
-            46: ("Open HH",),
-        },
-        licence="GPL-2+",
-        weight=0.3,
-        attribution="Hard Electro 1 (Hydrogen)",
-    ),
-    KitSpec(
-        "AVL Black Pearl",
-        "sf2",
-        "train",
-        "avldrums.lv2-soundfont",
-        "GPL-2+ (the SF2 says CC-BY-SA)",
-        "Black_Pearl_4_LV2.sf2",
-        bank=0,
-        preset=0,
-        family="avl",
-        mapping=AVL_KEYS,
-        attribution="AVL Drumkits, Glen MacArthur (AV Linux)",
-    ),
-    *(
-        KitSpec(
-            f"FluidR3 {n}",
-            "sf2",
-            "train",
-            _GM_FLUID,
-            "MIT",
-            "FluidR3_GM.sf2",
-            bank=128,
-            preset=p,
-            family="fluidr3",
-            mapping=GM_KEYS if n.startswith(("Power", "Electronic")) else GM_KEYS_SPREAD_TOMS,
-            weight=4.0 / len(_FLUID_PRESETS),
-            attribution="FluidR3_GM, Frank Wen",
-        )
-        for p, n in _FLUID_PRESETS.items()
-    ),
-    # ------------------------------------------- train, extra (opt-in: data.extra_kits)
-    KitSpec(
-        "Sonic Pi Acoustic",
-        "files",
-        "train",
-        "sonic-pi-samples",
-        "CC0-1.0",
-        "usr/share/sonic-pi/samples",
-        mapping={
-            36: ("drum_bass_soft.flac|drum_bass_hard.flac", "drum_heavy_kick.flac"),
-            38: ("drum_snare_soft.flac|drum_snare_hard.flac",),
-            42: ("drum_cymbal_closed.flac",),
-            46: ("drum_cymbal_open.flac",),
-            44: ("drum_cymbal_pedal.flac",),
-            48: ("drum_tom_hi_soft.flac|drum_tom_hi_hard.flac",),
-            45: ("drum_tom_mid_soft.flac|drum_tom_mid_hard.flac",),
-            43: ("drum_tom_lo_soft.flac|drum_tom_lo_hard.flac",),
-            49: ("drum_cymbal_soft.flac|drum_cymbal_hard.flac",),
-            57: ("drum_splash_soft.flac|drum_splash_hard.flac",),
-        },
-        extra=True,
-        attribution="Sonic Pi samples (acoustic kit by menegass, Freesound, CC0)",
-    ),
-    KitSpec(
-        "LMMS",
-        "files",
-        "train",
-        "lmms-common",
-        "GPL-2+ (the package's; the samples' origin is not documented)",
-        "usr/share/lmms/samples/drums",
-        mapping={
-            36: (
-                *(f"bassdrum0{i}.ogg" for i in range(1, 5)),
-                *("bassdrum_acoustic02.ogg", "kick01.ogg", "kick_hard01.ogg", "kick_soft02.ogg"),
-            ),
-            38: (*(f"snare0{i}.ogg" for i in range(1, 8)), "snare_muffled01.ogg"),
-            40: ("snare_rim01.ogg", "rim01.ogg"),
-            42: tuple(f"hihat_closed0{i}.ogg" for i in range(1, 6)),
-            46: ("hihat_opened01.ogg", "hihat_opened02.ogg"),
-            44: ("hihat_foot_pedal01.ogg",),
-            49: ("crash02.ogg",),
-        },
-        # left out: tom_hi01/mid01/low01, snare_acoustic01 and sidestick01 are TimGM6mb's (a
-        # validation kit) recordings (audio correlation 0.88-0.99); its toms come from donors.
-        # crash01, ride01 and ride02 (0.21 s) are cut off mid-ring: a ride or crash that stops
-        # short taught the model wrongly in a CPU run (DATA.md "Extra kits"); donors ring instead
-        extra=True,
-        attribution="LMMS drum samples (lmms-common)",
-    ),
-    KitSpec(
-        "STK",
-        "files",
-        "train",
-        "stk",
-        "STK licence (MIT-style)",
-        "usr/share/stk/rawwaves",
-        mapping={
-            36: ("bassdrum.raw",),
-            38: ("snardrum.raw",),
-            42: ("hihatcym.raw",),
-            48: ("tomhidrm.raw",),
-            45: ("tommiddr.raw",),
-            43: ("tomlowdr.raw",),
-            49: ("crashcym.raw",),
-            51: ("ridecymb.raw",),
-        },
-        weight=0.5,
-        extra=True,
-        attribution="The Synthesis ToolKit in C++ (STK) rawwaves, Perry R. Cook and Gary P. Scavone",
-    ),
-    # ---------------------------------------------------------------- any split
+    *_kit_specs(_KITS_DATA["kits"], _KITS_DATA["kind_defaults"], _KEY_MAPS),
     KitSpec(TINY_KIT_NAME, "tiny", None, "(none: synthesised in code)", "MIT"),
 )
 
