@@ -15,9 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from drumscribe._io import atomic_write
 from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent, lane_of_note
 from drumscribe_training.synth.variation import PieceVariation
 
@@ -252,14 +251,8 @@ def plan_jobs(settings: SynthSettings) -> list[Job]:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
 
 
 def _filter_midi(midi: bytes, keep: set[int]) -> bytes:

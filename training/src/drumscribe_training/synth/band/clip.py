@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from drumscribe._io import atomic_write
 from drumscribe_training.synth.band.effects import gated_rms_db
 from drumscribe_training.synth.band.manifest import BandManifestRow, band_filename, band_rng
 from drumscribe_training.synth.band.render import render_band_part
@@ -43,7 +44,6 @@ def write_band_file(
     import soundfile as sf
 
     from drumscribe_training.synth.gmd import read_performance
-    from drumscribe_training.synth.writer import _atomic_write
 
     root = Path(root)
     band_name = band_filename(audio_filename)
@@ -62,7 +62,9 @@ def write_band_file(
     )  # fmt: skip
     pcm = io.BytesIO()
     sf.write(pcm, part.audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-    _atomic_write(out, pcm.getvalue())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out, "wb") as fh:
+        fh.write(pcm.getvalue())
     return BandManifestRow(
         audio_filename=audio_filename,
         band_filename=band_name,
