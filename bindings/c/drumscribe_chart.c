@@ -17,6 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#ifndef S_ISREG
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#endif
+#ifndef S_ISDIR
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#endif
 
 static const char *const LANE_NAMES[DS_LANE_COUNT] = {
     "kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride",
@@ -405,15 +413,67 @@ static cJSON *scan_and_parse(const unsigned char *s, size_t n, ds_error *err) {
     return root;
 }
 
+/* Objects with more members than this are checked for duplicates by sorting (n log n). */
+#define DS_DUPLICATE_SCAN_MAX 16
+
+typedef struct {
+    const char *key;
+    size_t index;
+} ds_key_ref;
+
+static int compare_key_refs(const void *x, const void *y) {
+    const ds_key_ref *a = (const ds_key_ref *)x, *b = (const ds_key_ref *)y;
+    int c = strcmp(a->key, b->key);
+    if (c != 0) return c;
+    return a->index < b->index ? -1 : (a->index > b->index ? 1 : 0);
+}
+
+/* The first key (in document order) of an object that appears twice, or NULL. Small objects
+   are scanned pair by pair; large ones sorted, so 300k keys take milliseconds, not minutes. */
+static ds_error_kind first_duplicate(const cJSON *object, const char **dup, ds_error *err) {
+    const cJSON *a, *b;
+    size_t n = 0, i, best = (size_t)-1;
+    ds_key_ref *refs;
+    *dup = NULL;
+    for (a = object->child; a != NULL; a = a->next) n++;
+    if (n <= DS_DUPLICATE_SCAN_MAX) {
+        for (a = object->child; a != NULL; a = a->next)
+            for (b = a->next; b != NULL; b = b->next)
+                if (strcmp(a->string, b->string) == 0) {
+                    *dup = a->string;
+                    return DS_OK;
+                }
+        return DS_OK;
+    }
+    refs = (ds_key_ref *)malloc(n * sizeof *refs);
+    if (refs == NULL) return fail(err, DS_ERR_MEMORY, "(json)", "out of memory checking duplicate keys");
+    for (i = 0, a = object->child; a != NULL; a = a->next, i++) {
+        refs[i].key = a->string;
+        refs[i].index = i;
+    }
+    qsort(refs, n, sizeof *refs, compare_key_refs);
+    for (i = 0; i + 1 < n; i++) {
+        /* refs[i] starts a run of equal keys when it differs from the one before */
+        if (strcmp(refs[i].key, refs[i + 1].key) == 0 && (i == 0 || strcmp(refs[i - 1].key, refs[i].key) != 0) &&
+            refs[i].index < best) {
+            best = refs[i].index;
+            *dup = refs[i].key;
+        }
+    }
+    free(refs);
+    return DS_OK;
+}
+
 /* Duplicate keys, after unescaping (cJSON keeps every member). Depth is bounded by the scan. */
 static ds_error_kind check_duplicates(const cJSON *item, ds_error *err) {
-    const cJSON *a, *b;
+    const cJSON *a;
+    if (cJSON_IsObject(item)) {
+        const char *dup;
+        ds_error_kind rc = first_duplicate(item, &dup, err);
+        if (rc != DS_OK) return rc;
+        if (dup != NULL) return fail(err, DS_ERR_PARSE, "(json)", "duplicate key \"%s\"", dup);
+    }
     for (a = item->child; a != NULL; a = a->next) {
-        if (cJSON_IsObject(item)) {
-            for (b = a->next; b != NULL; b = b->next)
-                if (strcmp(a->string, b->string) == 0)
-                    return fail(err, DS_ERR_PARSE, "(json)", "duplicate key \"%s\"", a->string);
-        }
         if (cJSON_IsObject(a) || cJSON_IsArray(a)) {
             ds_error_kind rc = check_duplicates(a, err);
             if (rc != DS_OK) return rc;
@@ -846,11 +906,29 @@ ds_error_kind ds_chart_load(const char *path, ds_chart *out, ds_error *err) {
     if (out != NULL) memset(out, 0, sizeof *out);
     if (err != NULL) memset(err, 0, sizeof *err);
     if (path == NULL) return fail(err, DS_ERR_IO, "(null)", "no path");
+    {
+        /* never open a pipe or device: /dev/zero would be read forever, a FIFO would block */
+        struct stat st;
+        errno = 0;
+        if (stat(path, &st) != 0) return fail(err, DS_ERR_IO, path, "cannot read the file: %s", strerror(errno));
+        if (S_ISDIR(st.st_mode)) return fail(err, DS_ERR_IO, path, "cannot read the file: it is a folder");
+        if (!S_ISREG(st.st_mode))
+            return fail(err, DS_ERR_IO, path, "cannot read the file: not a regular file (a pipe or a device)");
+        if ((unsigned long long)st.st_size > DS_MAX_CHART_BYTES)
+            return fail(err, DS_ERR_IO, path, "cannot read the file: %llu bytes, more than the %lu allowed",
+                        (unsigned long long)st.st_size, DS_MAX_CHART_BYTES);
+    }
     errno = 0;
     f = fopen(path, "rb");
     if (f == NULL) return fail(err, DS_ERR_IO, path, "cannot read the file: %s", strerror(errno));
     for (;;) {
         size_t got;
+        if (len > DS_MAX_CHART_BYTES) { /* it grew while read */
+            free(buf);
+            fclose(f);
+            return fail(err, DS_ERR_IO, path, "cannot read the file: more than the %lu bytes allowed",
+                        DS_MAX_CHART_BYTES);
+        }
         if (len == cap) {
             size_t ncap = cap ? cap * 2 : 65536;
             char *nbuf = (char *)realloc(buf, ncap);

@@ -38,3 +38,25 @@ def test_ts_cli_chart_command(ts_build: Path) -> None:
     assert "order error: difficulties.expert.hits[2].time_s: not sorted" in proc.stderr
     proc = run(["node", str(cli), "nonsense"], env=node_env())
     assert proc.returncode == 2
+
+
+def test_ts_loader_refuses_endless_and_odd_files(ts_build: Path, tmp_path: Path) -> None:
+    """/dev/zero (endless), a FIFO (would block), a folder, a sparse 65 MiB file: refused from
+    their stat, never read, with node's heap capped at 256 MB (it was read until 24 GB)."""
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.json"
+    with open(big, "wb") as fh:
+        fh.truncate(65 << 20)
+    cli = str(ts_build / "src" / "cli.js")
+    for path, why in (
+        ("/dev/zero", "not a regular file"),
+        (str(fifo), "not a regular file"),
+        (str(tmp_path), "it is a folder"),
+        (str(big), "more than the 67108864 allowed"),
+    ):
+        proc = run(["node", "--max-old-space-size=256", cli, "chart", path], env=node_env(), timeout=60)
+        assert proc.returncode == 1, (path, proc.stderr)
+        assert why in proc.stderr, (path, proc.stderr)

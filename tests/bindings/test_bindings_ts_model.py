@@ -335,5 +335,34 @@ def test_ts_model_errors_are_clear(ts_build: Path, model_dir: Path, tmp_path: Pa
     assert "not a RIFF/WAVE file" in proc.stderr
 
 
+def test_ts_refuses_truncated_wavs_as_python_does(ts_build: Path, model_dir: Path, tmp_path: Path) -> None:
+    """A WAV cut in half, or whose data size (0x7FFFFFF0) is longer than the file: refused by
+    the TS runner as by the Python runtime; a streaming writer's placeholder size is read."""
+    import struct
+
+    import drumscribe
+    from drumscribe.errors import AudioError
+
+    model = get_model("tiny", model_dir)
+    cli = str(ts_build / "src" / "cli.js")
+    wav = drum_wav(tmp_path / "whole.wav", TINY_RATE, seconds=2.0)
+    data = wav.read_bytes()
+    at = data.index(b"data") + 4
+    half = tmp_path / "half.wav"
+    half.write_bytes(data[: len(data) // 2])
+    huge = tmp_path / "huge-size.wav"
+    huge.write_bytes(data[:at] + struct.pack("<I", 0x7FFFFFF0) + data[at + 4 :])
+    streamed = tmp_path / "streamed.wav"
+    streamed.write_bytes(data[:at] + struct.pack("<I", 0xFFFFFFFF) + data[at + 4 :])
+    for bad in (half, huge):
+        proc = run(["node", cli, "transcribe", str(model), str(bad)], env=node_env())
+        assert proc.returncode == 1, (bad.name, proc.stdout[-500:])
+        assert f"{bad}: truncated: the header promises" in proc.stderr, proc.stderr
+        with pytest.raises(AudioError, match="truncated"):
+            drumscribe.transcribe(bad, model=drumscribe.load_model(model))
+    proc = run(["node", cli, "transcribe", str(model), str(streamed)], env=node_env())
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_bindings_readme_mentions_the_model_module() -> None:
     assert "DrumscribeModel" in (BINDINGS / "ts" / "README.md").read_text(encoding="utf-8")

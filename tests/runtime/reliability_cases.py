@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import io
 import json
 import os
@@ -105,7 +106,12 @@ class Outcome:
 
     @property
     def error_lines(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.strip()]
+        """stderr's lines but the ``drumscribe: warning:`` ones (a warning is not an error)."""
+        return [
+            line
+            for line in self.stderr.splitlines()
+            if line.strip() and not line.startswith("drumscribe: warning: ")
+        ]
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ class CliCase:
     """
 
     id: str
-    area: str  # "audio", "output" or "model"
+    area: str  # "audio", "output", "model" or "options"
     input: str
     make: Callable[[Path, Context], Setup]
     exit_code: int
@@ -222,6 +228,25 @@ def _fifo(work: Path, ctx: Context) -> Setup:
     (work / "in").mkdir(parents=True, exist_ok=True)
     os.mkfifo(work / "in" / "pipe.wav")
     return _batch(work, ctx, "in/pipe.wav")
+
+
+def _symlink_loop(work: Path, ctx: Context) -> Setup:
+    (work / "in").mkdir(parents=True, exist_ok=True)
+    os.symlink("loop.wav", work / "in" / "loop.wav")  # a link to itself
+    return _batch(work, ctx, "in/loop.wav")
+
+
+#: ``in/drum\xff.wav``: a file name that is not valid UTF-8 (Python holds it as a lone surrogate)
+NON_UTF8_NAME = os.fsdecode(b"drum\xff")
+
+
+def _non_utf8(work: Path, ctx: Context) -> Setup:
+    (work / "in").mkdir(parents=True, exist_ok=True)
+    sf.write(os.fsencode(work / "in" / f"{NON_UTF8_NAME}.wav"), ctx.audio, SR, subtype="FLOAT")
+    s = _batch(work, ctx, f"in/{NON_UTF8_NAME}.wav")
+    s.expect_new.add(f"out/{NON_UTF8_NAME}.mid")
+    s.check = _midi_equals(f"out/{NON_UTF8_NAME}.mid", lambda c: c.hits(c.audio), ctx)
+    return s
 
 
 # -- odd but valid audio
@@ -421,6 +446,37 @@ def _failing_save(exc: BaseException) -> Callable[[], contextlib.AbstractContext
     return patch
 
 
+def _no_decoding() -> contextlib.AbstractContextManager[Any]:
+    """Patch: transcribing anything fails the test (the command must stop before decoding)."""
+
+    @contextlib.contextmanager
+    def patch() -> Iterator[None]:
+        module = importlib.import_module("drumscribe.transcribe")  # the package re-exports the function
+        real = module.transcribe
+
+        def transcribe(*args: Any, **kw: Any) -> Any:
+            raise AssertionError("audio was decoded before the problem was reported")
+
+        module.transcribe = transcribe
+        try:
+            yield
+        finally:
+            module.transcribe = real
+
+    return patch()
+
+
+def _output_under_file(work: Path, ctx: Context) -> Setup:
+    _good(work, ctx)
+    (work / "a-file").write_text("not a folder\n")
+    return Setup(["in/good-a.wav", "-o", "a-file/charts/song.mid"], set(), patch=_no_decoding)
+
+
+def _dev_full(work: Path, ctx: Context) -> Setup:
+    _good(work, ctx)
+    return Setup(["in/good-a.wav", "-o", "/dev/full", "--format", "midi"], set())
+
+
 def _disk_full(work: Path, ctx: Context) -> Setup:
     _good(work, ctx)
     return Setup(
@@ -533,6 +589,44 @@ def _drop(path: str) -> Callable[[dict[str, Any]], None]:
 
 def _not_json(folder: Path, ctx: Context) -> None:
     _tiny(folder).with_name("model.onnx.json").write_text("{ this is not json")
+
+
+def _scaled_onsets(scale: float) -> Callable[[Path, Context], None]:
+    def build(folder: Path, ctx: Context) -> None:
+        _tiny(folder, onset_scale=scale)
+
+    return build
+
+
+def _sidecar_replaced_by(kind: str) -> Callable[[Path, Context], None]:
+    def build(folder: Path, ctx: Context) -> None:
+        side = _tiny(folder).with_name("model.onnx.json")
+        side.unlink()
+        if kind == "folder":
+            side.mkdir()
+        else:
+            os.symlink(kind, side)  # /dev/zero: endless
+
+    return build
+
+
+def _model_link_loop(folder: Path, ctx: Context) -> None:
+    folder.mkdir(parents=True)
+    os.symlink("model.onnx", folder / "model.onnx")
+
+
+# -- options: refused before any work (exit 2), naming the option
+
+
+def _option(*extra: str) -> Callable[[Path, Context], Setup]:
+    def make(work: Path, ctx: Context) -> Setup:
+        s = _batch(work, ctx, "in/good-a.wav", extra=extra)
+        s.args.remove("in/good-a.wav")
+        s.expect_new = set()
+        s.patch = _no_decoding
+        return s
+
+    return make
 
 
 # --------------------------------------------------------------------------- the list
@@ -705,6 +799,23 @@ CLI_CASES: tuple[CliCase, ...] = (
         result="transcribed (resampled to the model's 16 kHz); " + _MIDI_SAME,
     ),
     CliCase(
+        "symlink-loop",
+        "audio",
+        "A symbolic link to itself",
+        _symlink_loop,
+        1,
+        r"in/loop\.wav: a loop of symbolic links",
+    ),
+    CliCase(
+        "non-utf8-name",
+        "audio",
+        "A file name that is not valid UTF-8 (byte 0xFF) in a batch",
+        _non_utf8,
+        0,
+        result="transcribed (the name passed to libsndfile as the OS's bytes) to `out/drum\\xff.mid`; "
+        + _MIDI_SAME,
+    ),
+    CliCase(
         "unicode-path",
         "audio",
         "Unicode and spaces in folder and file names",
@@ -826,6 +937,22 @@ CLI_CASES: tuple[CliCase, ...] = (
         r"-o names one output; use --out-dir DIR for many inputs",
     ),
     CliCase(
+        "output-folder-unmakeable",
+        "output",
+        "`-o a-file/charts/song.mid` where `a-file` is a file (checked before the audio is decoded)",
+        _output_under_file,
+        1,
+        r"a-file/charts/song\.mid: output folder a-file is a file, not a folder",
+    ),
+    CliCase(
+        "output-dev-full",
+        "output",
+        "`-o /dev/full` (every write fails: ENOSPC)",
+        _dev_full,
+        1,
+        r"^drumscribe: error: /dev/full: No space left on device$",
+    ),
+    CliCase(
         "disk-full",
         "output",
         "The disk fills up while a MIDI file is written (simulated ENOSPC)",
@@ -906,8 +1033,40 @@ CLI_CASES: tuple[CliCase, ...] = (
         "model",
         "Output frames differ from `samples // hop + 1` (sidecar hop 200, graph hop 160)",
         _model_case(_wrong_frames),
-        1,
+        2,
         r"bad/model\.onnx: output 'onsets' has shape \(1, \d+, 8\), expected \(1, \d+, 8\)",
+    ),
+    CliCase(
+        "model-nan-output",
+        "model",
+        "Model whose onsets are NaN",
+        _model_case(_scaled_onsets(float("nan"))),
+        2,
+        r"bad/model\.onnx: output 'onsets' is not finite \(NaN or infinite\) on a probe signal",
+    ),
+    CliCase(
+        "model-scaled-output",
+        "model",
+        "Model whose onsets are scaled x50",
+        _model_case(_scaled_onsets(50.0)),
+        2,
+        r"bad/model\.onnx: output 'onsets' ranges .* on a probe signal; the contract is probabilities in \[0, 1\]",
+    ),
+    CliCase(
+        "model-negated-output",
+        "model",
+        "Model whose onsets are negated",
+        _model_case(_scaled_onsets(-1.0)),
+        2,
+        r"bad/model\.onnx: output 'onsets' ranges -.* on a probe signal",
+    ),
+    CliCase(
+        "model-link-loop",
+        "model",
+        "`model.onnx` a symbolic link to itself",
+        _model_case(_model_link_loop),
+        2,
+        r"bad/model\.onnx: cannot open the model \(a loop of symbolic links\)",
     ),
     CliCase(
         "sidecar-not-json",
@@ -974,6 +1133,46 @@ CLI_CASES: tuple[CliCase, ...] = (
         r"inference\.chunk_s must be > 0",
     ),
     CliCase(
+        "sidecar-huge-rate",
+        "model",
+        "Sidecar `sample_rate: 1000000000` (with a correct sha256)",
+        _model_case(_edit_sidecar(_set("sample_rate", 1_000_000_000))),
+        2,
+        r"bad/model\.onnx\.json: sample_rate 1000000000 is outside 4000\.\.192000 Hz",
+    ),
+    CliCase(
+        "sidecar-huge-hop",
+        "model",
+        "Sidecar `hop_length: 10000000`",
+        _model_case(_edit_sidecar(_set("hop_length", 10_000_000))),
+        2,
+        r"bad/model\.onnx\.json: hop_length 10000000 is more than 8192 samples",
+    ),
+    CliCase(
+        "sidecar-huge-chunk",
+        "model",
+        "Sidecar `chunk_s: 1e9`",
+        _model_case(_edit_sidecar(_set("inference.chunk_s", 1e9))),
+        2,
+        r"bad/model\.onnx\.json: inference\.chunk_s must be <= 600 s and context_s <= 60 s",
+    ),
+    CliCase(
+        "sidecar-is-folder",
+        "model",
+        "Sidecar `model.onnx.json` that is a folder",
+        _model_case(_sidecar_replaced_by("folder")),
+        2,
+        r"bad/model\.onnx\.json: unreadable sidecar \(the sidecar is a folder\)",
+    ),
+    CliCase(
+        "sidecar-dev-zero",
+        "model",
+        "Sidecar `model.onnx.json` that is a link to `/dev/zero` (endless)",
+        _model_case(_sidecar_replaced_by("/dev/zero")),
+        2,
+        r"bad/model\.onnx\.json: unreadable sidecar \(the sidecar is not a regular file",
+    ),
+    CliCase(
         "sidecar-lanes-reordered",
         "model",
         "Sidecar lanes in another order",
@@ -981,6 +1180,46 @@ CLI_CASES: tuple[CliCase, ...] = (
         2,
         r"model lanes \[.*\] differ from the runtime's",
     ),
+)
+
+
+_OPTION_CASES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("option-chunk-inf", "`--chunk inf`", ("--chunk", "inf"), r"argument --chunk: must be a finite number"),
+    (
+        "option-threads-huge",
+        "`--threads 100000` (took 16 GB and never finished)",
+        ("--threads", "100000"),
+        r"argument --threads: must be an integer 1\.\.64, got '100000'",
+    ),
+    (
+        "option-min-interval-nan",
+        "`--min-interval nan`",
+        ("--min-interval", "nan"),
+        r"argument --min-interval: must be a finite number",
+    ),
+    (
+        "option-bpm-inf",
+        "`--bpm inf`",
+        ("--bpm", "inf"),
+        r"argument --bpm: must be a finite number in \[1, 1000\]",
+    ),
+    ("option-bpm-huge", "`--bpm 1e300`", ("--bpm", "1e300"), r"argument --bpm: must be a finite number"),
+    (
+        "option-offset-nan",
+        "`--offset nan`",
+        ("--offset", "nan"),
+        r"argument --offset: must be a finite number",
+    ),
+    (
+        "option-threshold-nan",
+        "`--threshold nan`",
+        ("--threshold", "nan"),
+        r"argument --threshold: thresholds must lie",
+    ),
+)
+
+CLI_CASES = CLI_CASES + tuple(
+    CliCase(cid, "options", what, _option(*extra), 2, error) for cid, what, extra, error in _OPTION_CASES
 )
 
 
@@ -1138,6 +1377,30 @@ ARRAY_CASES: tuple[ArrayCase, ...] = (
         "AudioError: <array>: sample_rate must be a positive integer, got 0",
     ),
     ArrayCase(
+        "array-bool-rate",
+        "`sample_rate=True` (a bool is not a rate)",
+        lambda c: (c.audio, True),
+        "AudioError: <array>: sample_rate must be a positive integer, got True",
+    ),
+    ArrayCase(
+        "array-0d",
+        "0-d array `np.array(0.5)`",
+        lambda c: (np.array(0.5), SR),
+        r"AudioError: <array>: audio must have shape \(samples,\) or \(channels, samples\), got \(\)",
+    ),
+    ArrayCase(
+        "array-no-channels",
+        "`np.zeros((0, 100))` (no channels)",
+        lambda c: (np.zeros((0, 100)), SR),
+        r"AudioError: <array>: audio has shape \(0, 100\): no channels",
+    ),
+    ArrayCase(
+        "array-uint8",
+        "uint8 array (offset binary)",
+        lambda c: (np.full(SR, 128, np.uint8), SR),
+        "AudioError: <array>: audio dtype uint8 is unsigned",
+    ),
+    ArrayCase(
         "array-fraction-rate",
         "`sample_rate=0.5`",
         lambda c: (c.audio, 0.5),
@@ -1287,6 +1550,84 @@ STATIC_ROWS: tuple[tuple[str, str, str, str], ...] = (
         "`ModelError: side.json: sidecar misses key …` / `… has the wrong type …` / the range rule broken",
         "tests/runtime/test_reliability_models.py::test_every_required_sidecar_key",
     ),
+    (
+        "streaming-int16-blocks",
+        "`StreamingTranscriber.push` of int16 blocks (at 16 and 44.1 kHz)",
+        "scaled to [-1, 1) as `transcribe()` scales an array: the same hits as `transcribe()` on the same int16 array",
+        "tests/runtime/test_reliability_limits.py::test_streaming_integer_blocks_scale_as_offline",
+    ),
+    (
+        "streaming-unsigned-bool",
+        "`push` of uint8, uint16 or bool blocks",
+        "`AudioError`, the same message as `transcribe()` on that array",
+        "tests/runtime/test_reliability_limits.py::test_streaming_refuses_what_offline_refuses",
+    ),
+    (
+        "streaming-after-finish",
+        "`push()` or `finish()` after `finish()` (16 and 44.1 kHz)",
+        "`DrumscribeError: StreamingTranscriber.push() after finish(): the signal has ended; call reset() to start a new one`; `reset()` starts afresh",
+        "tests/runtime/test_reliability_limits.py::test_streaming_after_finish_is_refused_until_reset",
+    ),
+    (
+        "api-chunk-inf",
+        "`transcribe(..., chunk_s=inf)` (and NaN chunk, context, interval)",
+        "`DrumscribeError: chunk_s must be > 0 and <= 600 seconds, got inf`, before the file is opened",
+        "tests/runtime/test_reliability_limits.py::test_api_options_are_checked_before_decoding",
+    ),
+    (
+        "api-threads-huge",
+        "`load_model(..., threads=100000)` (and 0, 65, `True`)",
+        "`ModelError: …threads must be an integer 1..64…`",
+        "tests/runtime/test_reliability_limits.py::test_threads_over_the_cap_are_a_model_error",
+    ),
+    (
+        "sigterm-during-write",
+        "A real SIGTERM while the output file is written",
+        "exit 143, `drumscribe: terminated`; neither the output nor the hidden temp file is left",
+        "tests/runtime/test_reliability_limits.py::test_sigterm_during_the_write_removes_the_temp_file",
+    ),
+    (
+        "stale-temp-files",
+        "Temp files (`.NAME.XXXXXXXX.tmp`) left by a killed run",
+        "removed when the same output is written again, once older than an hour (`drumscribe._io.STALE_TEMP_AGE_S`); fresh ones are left alone",
+        "tests/runtime/test_reliability_limits.py::test_stale_temp_files_are_swept",
+    ),
+    (
+        "memory-capped-inputs",
+        "`--threads 100000`, a sidecar `sample_rate: 1e9` (transcribe and `info`), `/dev/zero` as a chart, each in a process capped at 4 GB",
+        "exit 2 / 2 / 2 / `ChartError`, one line each, at once (they took 16-24 GB)",
+        "tests/runtime/test_reliability_limits.py::test_memory_hungry_inputs_fail_fast_under_a_cap",
+    ),
+    (
+        "chart-not-regular",
+        "A FIFO, a folder, a symlink loop or a file over 64 MiB as a chart (`read_chart_json`)",
+        "`ChartError` naming the file; nothing is read (`MAX_CHART_BYTES`)",
+        "tests/runtime/test_reliability_limits.py::test_chart_reader_reads_only_regular_files_of_bounded_size",
+    ),
+    (
+        "c-chart-many-keys",
+        "C loader: 300k keys in the free-form `model` object (5 MB)",
+        "loaded in about a second (duplicates found by sorting; it ran past 120 s)",
+        "tests/bindings/test_bindings_c.py::test_c_loader_many_object_keys_load_fast",
+    ),
+    (
+        "c-chart-endless",
+        "C loader: `/dev/zero`, a FIFO, a folder, a 65 MiB file, under a 1 GB cap",
+        "`DS_ERR_IO` naming the file; nothing is read (`DS_MAX_CHART_BYTES`)",
+        "tests/bindings/test_bindings_c.py::test_c_loader_refuses_endless_and_odd_files",
+    ),
+    (
+        "ts-chart-endless",
+        "TypeScript loader: `/dev/zero`, a FIFO, a folder, a 65 MiB file",
+        "`ChartError` kind `io` naming the file; nothing is read (`MAX_CHART_BYTES`)",
+        "tests/bindings/test_bindings_ts.py::test_ts_loader_refuses_endless_and_odd_files",
+    ),
+    (
+        "ts-truncated-wav",
+        "TypeScript model runner: a WAV cut in half, or with data size 0x7FFFFFF0",
+        "refused (`truncated: the header promises …`, exit 1) as Python refuses it; a streaming writer's placeholder size is read",
+        "tests/bindings/test_bindings_ts_model.py::test_ts_refuses_truncated_wavs_as_python_does",
+    ),
 )
 
 
@@ -1324,7 +1665,7 @@ ARRAY_HEADER = "| case | input | what you get |\n|---|---|---|"
 CHART_HEADER = "| fixture | `read_chart_json` raises `ChartError` |\n|---|---|"
 STATIC_HEADER = "| case | what is tried | what it gets | checked by |\n|---|---|---|---|"
 
-SECTIONS = ("audio", "output", "model", "array", "charts", "other")
+SECTIONS = ("audio", "output", "model", "options", "array", "charts", "other")
 
 
 def section_markers(name: str) -> tuple[str, str]:
@@ -1349,7 +1690,7 @@ def doc_row(case_id: str, section: str) -> str | None:
 def render_sections(ctx: Context, folder: Path) -> dict[str, list[str]]:
     """Run every case and render each section's table (the script's job)."""
     sections: dict[str, list[str]] = {}
-    for area in ("audio", "output", "model"):
+    for area in ("audio", "output", "model", "options"):
         header = CLI_HEADER.splitlines()
         rows = []
         for case in CLI_CASES:

@@ -24,7 +24,7 @@ import soundfile as sf
 
 import drumscribe
 
-CLI = [c for c in rc.CLI_CASES if c.area in ("audio", "output")]
+CLI = [c for c in rc.CLI_CASES if c.area in ("audio", "output", "options")]
 
 
 @pytest.fixture(scope="module")

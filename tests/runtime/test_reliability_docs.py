@@ -20,7 +20,7 @@ def _ids(lines: list[str]) -> list[str]:
     return [line.split("`")[1] for line in lines[2:]]
 
 
-@pytest.mark.parametrize("area", ["audio", "output", "model"])
+@pytest.mark.parametrize("area", ["audio", "output", "model", "options"])
 def test_cli_sections_list_the_cases(doc: str, area: str) -> None:
     lines = rc.read_section(doc, area)
     assert lines[:2] == rc.CLI_HEADER.splitlines()

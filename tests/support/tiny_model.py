@@ -36,11 +36,13 @@ def build_tiny_model(
     write_side: bool = True,
     input_name: str = "audio",
     n_lanes: int = 8,
+    onset_scale: float = 1.0,
 ) -> Path:
     """Write ``path`` (model.onnx) and its sidecar; return ``path``.
 
     Input ``audio`` float32 [batch, samples]; output ``onsets`` [batch, samples // hop + 1, 8]
-    (and ``velocities``). Receptive field: +-2 hops.
+    (and ``velocities``). Receptive field: +-2 hops. ``onset_scale`` multiplies the onsets
+    (50, -1 or NaN make a model that breaks the [0, 1] contract).
     """
     win = 2 * hop
     # x -> [B, 1, N]; square; pad hop each side; conv (8 lanes, window 2 hops, stride hop)
@@ -67,8 +69,15 @@ def build_tiny_model(
         helper.make_node("Mul", ["edge", "edge_gain"], ["edge_scaled"]),
         helper.make_node("Add", ["edge_scaled", "edge_bias"], ["logits"]),
         helper.make_node("Sigmoid", ["logits"], ["probs"]),
-        helper.make_node("Transpose", ["probs"], ["onsets"], perm=[0, 2, 1]),
     ]
+    if onset_scale != 1.0:  # NaN != 1.0 too
+        inits.append(numpy_helper.from_array(np.array(onset_scale, dtype=np.float32), "onset_scale"))
+        nodes.append(helper.make_node("Mul", ["probs", "onset_scale"], ["probs_scaled"]))
+    nodes.append(
+        helper.make_node(
+            "Transpose", ["probs_scaled" if onset_scale != 1.0 else "probs"], ["onsets"], perm=[0, 2, 1]
+        )
+    )
     outputs = [helper.make_tensor_value_info("onsets", TensorProto.FLOAT, ["batch", "frames", n_lanes])]
     if velocities:
         nodes += [

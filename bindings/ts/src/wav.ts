@@ -19,6 +19,13 @@ export class WavError extends Error {
   }
 }
 
+/**
+ * WAV data sizes a streaming writer puts in a header it cannot go back to fix: such a file
+ * is read as far as it goes. Any other data size longer than the file means the file was cut
+ * short, and it is refused (as drumscribe's Python runtime refuses it).
+ */
+export const STREAMING_DATA_SIZES: readonly number[] = [0, 0x7fffffff, 0xffffffff];
+
 const PCM = 1;
 const FLOAT = 3;
 const EXTENSIBLE = 0xfffe;
@@ -36,7 +43,7 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     throw new WavError("not a RIFF/WAVE file");
   }
   let fmt: { format: number; channels: number; sampleRate: number; bits: number; blockAlign: number } | undefined;
-  let data: { start: number; length: number } | undefined;
+  let data: { start: number; length: number; declared: number } | undefined;
   let pos = 12;
   while (pos + 8 <= bytes.byteLength) {
     const id = tag(view, pos);
@@ -56,7 +63,7 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
       }
       fmt = { format, channels, sampleRate, bits, blockAlign };
     } else if (id === "data") {
-      data = { start: body, length: available }; // a truncated file keeps what is there
+      data = { start: body, length: available, declared: size };
       break;
     }
     pos = body + size + (size % 2); // chunks are word aligned
@@ -71,6 +78,14 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     (format === PCM && [8, 16, 24, 32].includes(bits)) || (format === FLOAT && [32, 64].includes(bits));
   if (!supported) throw new WavError(`unsupported WAV encoding (format ${format}, ${bits} bits)`);
   if (blockAlign !== bytesPerSample * channels) throw new WavError("inconsistent block align");
+  const missing = data.start + data.declared - bytes.byteLength;
+  if (!STREAMING_DATA_SIZES.includes(data.declared) && missing >= blockAlign) {
+    const held = Math.floor(data.length / blockAlign) / sampleRate;
+    const promised = Math.floor(data.declared / blockAlign) / sampleRate;
+    throw new WavError(
+      `truncated: the header promises ${promised.toFixed(2)} s of audio, the file holds ${held.toFixed(2)} s`,
+    );
+  }
   const frames = Math.floor(data.length / blockAlign);
   const out = new Float32Array(frames);
   const read = (at: number): number => {

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from drumscribe._io import display, regular_file_problem
 from drumscribe.errors import AudioError
 
 __all__ = [
@@ -27,6 +28,9 @@ __all__ = [
     "DEFAULT_BLOCK_S",
     "AudioInfo",
     "Resampler",
+    "as_float_audio",
+    "check_array_shape",
+    "check_sample_rate",
     "file_sha256",
     "iter_array_blocks",
     "iter_file_blocks",
@@ -84,28 +88,72 @@ def probe_audio(path: str | os.PathLike[str]) -> AudioInfo:
         If the file is missing, empty, or not audio libsndfile can decode.
     """
     p = Path(path)
-    if not p.exists():
-        raise AudioError(f"{p}: no such file")
-    if p.is_dir():
-        raise AudioError(f"{p}: is a folder, not an audio file")
-    if not stat.S_ISREG(p.stat().st_mode):
-        raise AudioError(f"{p}: not a regular file (a pipe or a device); save the audio to a file first")
+    name = display(p)
+    problem = regular_file_problem(p)
+    if problem == "is a folder":
+        raise AudioError(f"{name}: is a folder, not an audio file")
+    if problem is not None and problem.startswith("not a regular file"):
+        raise AudioError(f"{name}: not a regular file (a pipe or a device); save the audio to a file first")
+    if problem is not None:
+        raise AudioError(f"{name}: {problem}")
     if p.stat().st_size == 0:
-        raise AudioError(f"{p}: empty file (0 bytes)")
+        raise AudioError(f"{name}: empty file (0 bytes)")
     try:
-        info = sf.info(str(p))
+        with sf.SoundFile(_sf_name(p)) as fh:
+            rate, channels, frames, fmt = fh.samplerate, fh.channels, fh.frames, fh.format
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise AudioError(f"{p}: not a readable audio file ({_clean(exc)})") from None
-    if info.samplerate <= 0 or info.channels <= 0:
-        raise AudioError(f"{p}: invalid header ({info.samplerate} Hz, {info.channels} channels)")
-    return AudioInfo(
-        str(p), int(info.samplerate), int(info.channels), max(0, int(info.frames)), str(info.format)
-    )
+        raise AudioError(f"{name}: not a readable audio file ({_clean(exc)})") from None
+    if rate <= 0 or channels <= 0:
+        raise AudioError(f"{name}: invalid header ({rate} Hz, {channels} channels)")
+    return AudioInfo(str(p), int(rate), int(channels), max(0, int(frames)), str(fmt))
+
+
+def _sf_name(path: Path) -> str | bytes:
+    """The name to give libsndfile: the text, or the OS's own bytes when the text cannot be
+    encoded (a file name that is not valid UTF-8 arrives as lone surrogates)."""
+    text = str(path)
+    if sys.platform == "win32":
+        return text
+    try:
+        text.encode(sys.getfilesystemencoding())
+    except UnicodeEncodeError:
+        return os.fsencode(text)
+    return text
 
 
 def _clean(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = display(str(exc).strip())
     return text.splitlines()[-1] if text else type(exc).__name__
+
+
+def check_sample_rate(sample_rate: object, name: str = "<array>") -> int:
+    """``sample_rate`` as a positive int; :class:`AudioError` for anything else (a bool, a
+    fraction, zero, a string)."""
+    if isinstance(sample_rate, int | np.integer) and not isinstance(sample_rate, bool):
+        rate = int(sample_rate)
+        if rate > 0:
+            return rate
+    raise AudioError(f"{name}: sample_rate must be a positive integer, got {sample_rate!r}")
+
+
+def as_float_audio(audio: object, name: str = "<array>") -> np.ndarray:
+    """An array of samples as float32, integers scaled to [-1, 1) by their bit depth.
+
+    The one conversion both :func:`drumscribe.transcribe` and
+    :meth:`~drumscribe.StreamingTranscriber.push` use, so an int16 signal gives the same
+    hits either way. Floats pass unchanged; signed integers are divided by 2**(bits-1);
+    unsigned integers (offset binary, no zero at 0) and bools are refused.
+    """
+    arr = np.asarray(audio)
+    if np.issubdtype(arr.dtype, np.floating):
+        return arr.astype(np.float32, copy=False)
+    if np.issubdtype(arr.dtype, np.signedinteger):
+        return arr.astype(np.float32) / np.float32(2 ** (8 * arr.dtype.itemsize - 1))
+    if np.issubdtype(arr.dtype, np.unsignedinteger):
+        raise AudioError(
+            f"{name}: audio dtype {arr.dtype} is unsigned (offset binary); convert it to float or a signed integer type"
+        )
+    raise AudioError(f"{name}: audio dtype {arr.dtype} is not numeric")
 
 
 def to_mono(block: np.ndarray) -> np.ndarray:
@@ -221,7 +269,7 @@ def _check_complete(path: Path, info: AudioInfo) -> None:
     except (OSError, struct.error):
         why = None
     if why:
-        raise AudioError(f"{path}: truncated: {why}")
+        raise AudioError(f"{display(path)}: truncated: {why}")
 
 
 def iter_file_blocks(
@@ -243,19 +291,20 @@ def iter_file_blocks(
     """
     info = probe_audio(path)
     _check_complete(Path(path), info)
+    name = display(path)
     block_frames = max(1, min(round(block_s * info.sample_rate), MAX_BLOCK_SAMPLES // info.channels))
     resample = Resampler(info.sample_rate, sample_rate)
     decoded = 0
     try:
-        with sf.SoundFile(str(path)) as fh:
+        with sf.SoundFile(_sf_name(Path(path))) as fh:
             while True:
                 data = fh.read(block_frames, dtype="float32", always_2d=True)
                 decoded += data.shape[0]
                 last = data.shape[0] < block_frames
-                _check_finite(data, str(path))
+                _check_finite(data, name)
                 if last and decoded < info.frames:
                     raise AudioError(
-                        f"{path}: truncated: the header promises {info.duration_s:.2f} s of audio,"
+                        f"{name}: truncated: the header promises {info.duration_s:.2f} s of audio,"
                         f" only {decoded / info.sample_rate:.2f} s could be decoded"
                     )
                 out = resample(to_mono(data), last=last)
@@ -264,7 +313,20 @@ def iter_file_blocks(
                 if last:
                     return
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise AudioError(f"{path}: decoding failed, file truncated or corrupt ({_clean(exc)})") from None
+        raise AudioError(f"{name}: decoding failed, file truncated or corrupt ({_clean(exc)})") from None
+
+
+def check_array_shape(arr: np.ndarray, name: str = "<array>") -> None:
+    """Raise :class:`AudioError` unless ``arr`` is (samples,) or (channels, samples) with
+    1..MAX_CHANNELS channels."""
+    if arr.ndim not in (1, 2):
+        raise AudioError(f"{name}: audio must have shape (samples,) or (channels, samples), got {arr.shape}")
+    if arr.ndim == 2 and arr.shape[0] == 0:
+        raise AudioError(f"{name}: audio has shape {arr.shape}: no channels")
+    if arr.ndim == 2 and arr.shape[0] > MAX_CHANNELS:
+        raise AudioError(
+            f"{name}: {arr.shape[0]} channels; arrays are (channels, samples) — transpose a (samples, channels) array"
+        )
 
 
 def iter_array_blocks(
@@ -286,27 +348,17 @@ def iter_array_blocks(
         Rate of ``audio`` in Hz.
     """
     arr = np.asarray(audio)
-    if arr.ndim not in (1, 2):
-        raise AudioError(f"{name}: audio must have shape (samples,) or (channels, samples), got {arr.shape}")
-    if arr.ndim == 2 and arr.shape[0] > MAX_CHANNELS:
-        raise AudioError(
-            f"{name}: {arr.shape[0]} channels; arrays are (channels, samples) — transpose a (samples, channels) array"
-        )
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise AudioError(f"{name}: audio dtype {arr.dtype} is not numeric")
-    if not isinstance(sample_rate, int | np.integer) or sample_rate <= 0:
-        raise AudioError(f"{name}: sample_rate must be a positive integer, got {sample_rate!r}")
-    if np.issubdtype(arr.dtype, np.integer):
-        scale = float(2 ** (8 * arr.dtype.itemsize - 1))
-        arr = arr.astype(np.float32) / scale
+    check_array_shape(arr, name)
+    rate = check_sample_rate(sample_rate, name)
+    arr = as_float_audio(arr, name)
     mono = (
         arr.astype(np.float32, copy=False)
         if arr.ndim == 1
         else arr.mean(axis=0, dtype=np.float64).astype(np.float32)
     )
     _check_finite(mono, name)
-    resample = Resampler(int(sample_rate), target_rate)
-    step = max(1, round(block_s * int(sample_rate)))
+    resample = Resampler(rate, target_rate)
+    step = max(1, round(block_s * rate))
     n = mono.shape[0]
     if n == 0:
         return

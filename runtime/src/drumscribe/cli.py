@@ -5,19 +5,24 @@
 onnxruntime session); ``drumscribe info [MODEL]`` prints what a model's sidecar says.
 User errors print one line and give a non-zero exit code, never a traceback: 1 when some
 inputs failed (the others were written), 2 when the command could not run at all (bad
-options, model or output folder), 130 on Ctrl-C. docs/RELIABILITY.md lists every bad input
-tried and what it gets.
+options, model or output folder), 130 on Ctrl-C, 143 on SIGTERM (the output being written
+is removed, as on Ctrl-C). Options are checked (finite numbers within bounds) before the
+model is loaded, and the model before any audio is decoded. docs/RELIABILITY.md lists every
+bad input tried and what it gets.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import signal
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn
 
 from drumscribe.errors import DrumscribeError
 
@@ -29,25 +34,43 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 EXIT_OK = 0
 EXIT_FAILED = 1  # some inputs failed; the others were written
 EXIT_USAGE = 2  # the command could not run: bad options, model or output folder
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports a process it terminated
 
 
-def _positive_float(text: str) -> float:
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error every other user error gets (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"drumscribe: error: {message} (see {self.prog} --help)\n")
+
+
+def _bounded_float(low: float, high: float, *, low_open: bool) -> Callable[[str], float]:
+    """An argparse type: a finite number in (low, high] or [low, high]; NaN and inf refused."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        above = value > low if low_open else value >= low
+        if not (math.isfinite(value) and above and value <= high):
+            interval = f"({low:g}, {high:g}]" if low_open else f"[{low:g}, {high:g}]"
+            raise argparse.ArgumentTypeError(f"must be a finite number in {interval}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _threads(text: str) -> int:
+    from drumscribe.model import MAX_THREADS
+
     try:
-        value = float(text)
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 1 <= value <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"must be an integer 1..{MAX_THREADS}, got {text!r}")
     return value
 
 
@@ -59,7 +82,7 @@ def _threshold(text: str) -> float | list[float]:
         raise argparse.ArgumentTypeError(
             f"threshold must be a number or 8 comma-separated numbers: {text!r}"
         ) from None
-    if not all(0 < v <= 1 for v in values):
+    if not all(0 < v <= 1 for v in values):  # NaN fails this too
         raise argparse.ArgumentTypeError(f"thresholds must lie in (0, 1]: {text!r}")
     if len(values) == 1:
         return values[0]
@@ -69,11 +92,12 @@ def _threshold(text: str) -> float | list[float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from drumscribe.charts.beat_tracking import MAX_OFFSET_S
+    from drumscribe.charts.general_midi import BPM_RANGE
+    from drumscribe.model import MAX_CHUNK_S
     from drumscribe.writers import FORMATS
 
-    parser = argparse.ArgumentParser(
-        prog="drumscribe", description="Drum transcription for rhythm-game charts."
-    )
+    parser = _Parser(prog="drumscribe", description="Drum transcription for rhythm-game charts.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     t = sub.add_parser("transcribe", help="transcribe audio files to MIDI, JSON charts or game song folders")
@@ -102,21 +126,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument(
         "--min-interval",
-        type=_non_negative_float,
+        type=_bounded_float(0.0, MAX_MIN_INTERVAL_S, low_open=False),
         metavar="S",
         help="minimum seconds between hits of a lane",
     )
     t.add_argument(
         "--chunk",
-        type=_positive_float,
+        type=_bounded_float(0.0, MAX_CHUNK_S, low_open=True),
         metavar="S",
         help="chunk length in seconds (default: the sidecar's)",
     )
-    t.add_argument("--threads", type=int, metavar="N", help="onnxruntime threads")
-    t.add_argument("--bpm", type=_positive_float, help="tempo for charts and MIDI (default: estimated)")
+    t.add_argument("--threads", type=_threads, metavar="N", help="onnxruntime threads")
+    t.add_argument(
+        "--bpm",
+        type=_bounded_float(BPM_RANGE[0], BPM_RANGE[1], low_open=False),
+        help="tempo for charts and MIDI (default: estimated)",
+    )
     t.add_argument(
         "--offset",
-        type=_non_negative_float,
+        type=_bounded_float(0.0, MAX_OFFSET_S, low_open=False),
         metavar="S",
         help="time of the first beat for charts, seconds",
     )
@@ -253,6 +281,10 @@ def _chart_options(args: argparse.Namespace, fmt: str) -> dict[str, object]:
     return opts
 
 
+#: ``--min-interval`` at most, seconds: a minute between two hits of a lane is already no chart.
+MAX_MIN_INTERVAL_S = 60.0
+
+
 def _output_for(args: argparse.Namespace, src: Path, fmt: str) -> Path:
     from drumscribe.writers import FILE_FORMATS
 
@@ -285,6 +317,7 @@ def _write_with_warnings(
 
 
 def _cmd_transcribe(args: argparse.Namespace) -> int:
+    from drumscribe._io import check_output_location, display
     from drumscribe.model import load_model
     from drumscribe.transcribe import transcribe
     from drumscribe.writers import SONG_FORMATS, format_for_path
@@ -318,14 +351,16 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
         src = Path(text)
         try:
             out = _output_for(args, src, fmt)
+            if fmt not in SONG_FORMATS:
+                check_output_location(out, make_folder=True)  # before the audio is decoded, not after
             key = out.resolve()
             if key in outputs:
                 raise DrumscribeError(
-                    f"{src}: its output {out} was already written for {outputs[key]} in this run;"
-                    " rename the input or transcribe it separately"
+                    f"{display(src)}: its output {display(out)} was already written for"
+                    f" {display(outputs[key])} in this run; rename the input or transcribe it separately"
                 )
             if fmt not in SONG_FORMATS and src.exists() and key == src.resolve():
-                raise DrumscribeError(f"{src}: the output {out} would overwrite the input")
+                raise DrumscribeError(f"{display(src)}: the output {display(out)} would overwrite the input")
             result = transcribe(
                 src,
                 model=model,
@@ -335,23 +370,37 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
                 keep_activations=True,  # the chart's tempo comes from the drum activations
                 progress=not args.quiet and sys.stderr.isatty(),
             )
+        except DrumscribeError as exc:
+            failed += 1
+            print(f"drumscribe: error: {display(str(exc))}", file=sys.stderr)
+            continue
+        except OSError as exc:
+            failed += 1
+            print(
+                f"drumscribe: error: {display(exc.filename or src)}: {exc.strerror or exc}", file=sys.stderr
+            )
+            continue
+        try:
             opts = _chart_options(args, fmt)
             if fmt in SONG_FORMATS:
                 opts["audio_path"] = src
             written = _write_with_warnings(result, out, fmt, opts)
         except DrumscribeError as exc:
             failed += 1
-            print(f"drumscribe: error: {exc}", file=sys.stderr)
+            print(f"drumscribe: error: {display(str(exc))}", file=sys.stderr)
             continue
-        except OSError as exc:  # e.g. the disk filled up while writing
+        except OSError as exc:  # e.g. the disk filled up while writing: name the output
             failed += 1
-            print(f"drumscribe: error: {exc.filename or src}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"drumscribe: error: {display(exc.filename or out)}: {exc.strerror or exc}", file=sys.stderr
+            )
             continue
         outputs[key] = src
         if not args.quiet:
             counts = ", ".join(f"{k} {v}" for k, v in result.counts().items() if v)
             print(
-                f"{src} -> {written[0] if len(written) == 1 else out}: {len(result.hits)} hits ({counts or 'none'})"
+                f"{display(src)} -> {display(written[0] if len(written) == 1 else out)}:"
+                f" {len(result.hits)} hits ({counts or 'none'})"
             )
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -378,10 +427,23 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Terminated(BaseException):
+    """Raised by the SIGTERM handler: unwinds like Ctrl-C, so temp files are removed."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``drumscribe``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (main() called from a thread): leave SIGTERM be
+        previous = None
     try:
         return int(args.func(args))
     except DrumscribeError as exc:
@@ -391,7 +453,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("drumscribe: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("drumscribe: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

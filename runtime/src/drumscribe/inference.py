@@ -14,13 +14,15 @@ disagree, and memory stays flat as files grow.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from drumscribe.audio import Resampler
+from drumscribe.audio import Resampler, as_float_audio, check_sample_rate
+from drumscribe.errors import DrumscribeError
 from drumscribe.hits import DrumHit
-from drumscribe.model import InferenceModel
+from drumscribe.model import MAX_CHUNK_S, MAX_CONTEXT_S, InferenceModel
 from drumscribe.peaks import PeakPicker
 
 __all__ = ["ActivationStream", "StreamingTranscriber", "chunk_geometry"]
@@ -35,15 +37,21 @@ def chunk_geometry(
     -------
     chunk, context : int
         Samples at the model rate; chunk >= one hop.
+
+    Raises
+    ------
+    DrumscribeError
+        Unless 0 < chunk_s <= :data:`~drumscribe.model.MAX_CHUNK_S` and
+        0 <= context_s <= :data:`~drumscribe.model.MAX_CONTEXT_S` (NaN and infinity refused).
     """
     hop = model.spec.hop_length
     sr = model.spec.sample_rate
     c_s = model.spec.chunk_s if chunk_s is None else float(chunk_s)
     x_s = model.spec.context_s if context_s is None else float(context_s)
-    if c_s <= 0:
-        raise ValueError(f"chunk_s must be > 0, got {c_s}")
-    if x_s < 0:
-        raise ValueError(f"context_s must be >= 0, got {x_s}")
+    if not 0 < c_s <= MAX_CHUNK_S:
+        raise DrumscribeError(f"chunk_s must be > 0 and <= {MAX_CHUNK_S:g} seconds, got {c_s}")
+    if not 0 <= x_s <= MAX_CONTEXT_S or math.isnan(x_s):
+        raise DrumscribeError(f"context_s must be >= 0 and <= {MAX_CONTEXT_S:g} seconds, got {x_s}")
     chunk = max(1, round(c_s * sr / hop)) * hop
     context = round(x_s * sr / hop) * hop
     return chunk, context
@@ -130,6 +138,9 @@ class StreamingTranscriber:
     ``chunk_s + context_s`` at most. The hits equal those of :func:`drumscribe.transcribe`
     on the whole signal.
 
+    A stream is one signal: after :meth:`finish`, :meth:`push` and :meth:`finish` raise
+    :class:`~drumscribe.DrumscribeError` until :meth:`reset` starts a new signal.
+
     Parameters
     ----------
     model : Model
@@ -165,7 +176,7 @@ class StreamingTranscriber:
         keep_activations: bool = False,
     ) -> None:
         self.model = model
-        self.sample_rate = int(sample_rate)
+        self.sample_rate = check_sample_rate(sample_rate, "StreamingTranscriber")
         self._acts = ActivationStream(model, chunk_s=chunk_s, context_s=context_s)
         self._picker = PeakPicker(
             frame_rate=model.spec.frame_rate,
@@ -182,6 +193,7 @@ class StreamingTranscriber:
         self._picker.reset()
         self._kept: list[np.ndarray] = []
         self._model_samples = 0
+        self._finished = False
         self.duration_s = 0.0
 
     @property
@@ -201,9 +213,21 @@ class StreamingTranscriber:
             hits += self._picker.process(onsets, vels, final=final and i == len(results) - 1)
         return hits
 
+    def _check_open(self, call: str) -> None:
+        if self._finished:
+            raise DrumscribeError(
+                f"StreamingTranscriber.{call}() after finish(): the signal has ended; call reset() to start a new one"
+            )
+
     def push(self, block: np.ndarray) -> list[DrumHit]:
-        """Add a mono block (samples,) at :attr:`sample_rate`; return the hits now decided."""
-        block = np.asarray(block, dtype=np.float32)
+        """Add a mono block (samples,) at :attr:`sample_rate`; return the hits now decided.
+
+        Samples are converted as :func:`drumscribe.transcribe` converts an array: floats as
+        they are, signed integers scaled to [-1, 1) by their bit depth; unsigned integers and
+        bools are refused (:class:`~drumscribe.AudioError`).
+        """
+        self._check_open("push")
+        block = as_float_audio(block, "audio block")
         if block.ndim != 1:
             raise ValueError(f"push expects a mono block (samples,), got shape {block.shape}")
         if not np.all(np.isfinite(block)):
@@ -217,6 +241,8 @@ class StreamingTranscriber:
 
     def finish(self) -> list[DrumHit]:
         """Flush: return the remaining hits. Activations stay readable until :meth:`reset`."""
+        self._check_open("finish")
+        self._finished = True
         tail = self._resample(np.zeros(0, dtype=np.float32), last=True)
         hits = self._collect(self._acts.push(tail), final=False) if tail.size else []
         self._model_samples += tail.size

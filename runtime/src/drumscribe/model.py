@@ -3,7 +3,10 @@
 A model is ``model.onnx`` plus ``model.onnx.json`` beside it (the sidecar). The runtime
 refuses a model whose sidecar is missing or malformed, whose sha256 differs from the
 sidecar's, or whose graph does not take ``audio`` float32 [batch, samples] and give
-``onsets`` float32 [batch, frames, 8] (and optionally ``velocities``, same shape).
+``onsets`` float32 [batch, frames, 8] (and optionally ``velocities``, same shape), or whose
+output on a probe signal is not finite and within [0, 1]. The sidecar's numbers must lie
+within the bounds below (a sidecar's ``sample_rate: 1e9`` would otherwise ask for gigabytes
+per chunk).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from drumscribe._io import read_regular_file, regular_file_problem
 from drumscribe.audio import file_sha256
 from drumscribe.contract import (
     INPUT_NAME,
@@ -33,6 +37,14 @@ from drumscribe.contract import (
 from drumscribe.errors import ModelError
 
 __all__ = [
+    "MAX_CHUNK_S",
+    "MAX_CONTEXT_S",
+    "MAX_HOP_LENGTH",
+    "MAX_MODEL_SAMPLE_RATE",
+    "MAX_SIDECAR_BYTES",
+    "MAX_THREADS",
+    "MIN_MODEL_SAMPLE_RATE",
+    "PROBE_S",
     "InferenceModel",
     "Model",
     "ModelSpec",
@@ -42,6 +54,24 @@ __all__ = [
     "sidecar_path",
     "write_sidecar",
 ]
+
+
+#: A model's input rate, Hz: telephone-band speech up to the highest studio rate.
+MIN_MODEL_SAMPLE_RATE = 4000
+MAX_MODEL_SAMPLE_RATE = 192000
+#: Samples per output frame (8192 at 192 kHz is 23 frames per second).
+MAX_HOP_LENGTH = 8192
+#: Chunk length and context per side, seconds: bounds on the memory one model call needs.
+MAX_CHUNK_S = 600.0
+MAX_CONTEXT_S = 60.0
+#: A sidecar larger than this is not a sidecar (the bundled one is a few kB).
+MAX_SIDECAR_BYTES = 1 << 20
+#: onnxruntime intra-op threads at most; more threads than cores only slow a run down, and
+#: thousands exhaust memory (each thread has its own stack and scratch space).
+MAX_THREADS = 64
+#: Seconds of the probe signal every loaded model is run on once (its output must be finite
+#: and within [0, 1]).
+PROBE_S = 1.0
 
 
 def sidecar_path(model_path: str | os.PathLike[str]) -> Path:
@@ -129,6 +159,13 @@ class ModelSpec:
         hop = get("hop_length", int)
         if sample_rate <= 0 or hop <= 0:
             raise ModelError(f"{where}: sample_rate and hop_length must be positive")
+        if not MIN_MODEL_SAMPLE_RATE <= sample_rate <= MAX_MODEL_SAMPLE_RATE:
+            raise ModelError(
+                f"{where}: sample_rate {sample_rate} is outside"
+                f" {MIN_MODEL_SAMPLE_RATE}..{MAX_MODEL_SAMPLE_RATE} Hz"
+            )
+        if hop > MAX_HOP_LENGTH:
+            raise ModelError(f"{where}: hop_length {hop} is more than {MAX_HOP_LENGTH} samples")
         pp = get("peak_picking", dict)
         thr = get("thresholds", dict, pp, "peak_picking.")
         if set(thr) != set(LANE_NAMES) or not all(
@@ -147,6 +184,11 @@ class ModelSpec:
         context_s = float(get("context_s", (int, float), inf, "inference."))
         if not (0 < chunk_s < math.inf and 0 <= context_s < math.inf):
             raise ModelError(f"{where}: inference.chunk_s must be > 0 and context_s >= 0 (finite seconds)")
+        if chunk_s > MAX_CHUNK_S or context_s > MAX_CONTEXT_S:
+            raise ModelError(
+                f"{where}: inference.chunk_s must be <= {MAX_CHUNK_S:g} s and context_s <= {MAX_CONTEXT_S:g} s,"
+                f" got {chunk_s:g} and {context_s:g}"
+            )
         sha = get("onnx_sha256", str)
         return cls(
             name=str(data.get("name", "drumscribe")),
@@ -201,14 +243,21 @@ class Model:
         import onnxruntime as ort
 
         self.path = Path(path)
-        if not self.path.is_file():
+        problem = regular_file_problem(self.path)
+        if problem == "no such file":
             raise ModelError(f"{self.path}: model file not found")
+        if problem is not None:
+            raise ModelError(f"{self.path}: cannot open the model ({problem})")
         side = sidecar_path(self.path)
-        if not side.is_file():
+        problem = regular_file_problem(side)
+        if problem == "no such file":
             raise ModelError(f"{self.path}: sidecar {side.name} not found beside the model")
         try:
-            data = json.loads(side.read_text(encoding="utf-8"))
+            raw = read_regular_file(side, max_bytes=MAX_SIDECAR_BYTES, what="the sidecar")
+            data = json.loads(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{side}: unreadable sidecar ({exc})") from None
+        except ValueError as exc:  # a folder, a device, too large
             raise ModelError(f"{side}: unreadable sidecar ({exc})") from None
         self.spec = ModelSpec.from_dict(data, where=str(side))
         actual = file_sha256(self.path)
@@ -219,8 +268,8 @@ class Model:
             )
         options = ort.SessionOptions()
         if threads is not None:
-            if threads < 1:
-                raise ModelError(f"{self.path}: threads must be >= 1, got {threads}")
+            if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
+                raise ModelError(f"{self.path}: threads must be an integer 1..{MAX_THREADS}, got {threads!r}")
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -234,6 +283,32 @@ class Model:
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"{self.path}: onnxruntime cannot load the model ({_first_line(exc)})") from None
         self._check_contract()
+        self._probe()
+
+    def _probe(self) -> None:
+        """Run the model once on a fixed probe signal (silence, then decaying noise bursts):
+        its onsets (and velocities) must be finite and within [0, 1]. Catches a graph whose
+        output is NaN, scaled, negated or not a probability before any audio is decoded."""
+        n = round(PROBE_S * self.spec.sample_rate)
+        rng = np.random.default_rng(0)
+        t = np.arange(n) / self.spec.sample_rate
+        probe = (0.5 * rng.standard_normal(n) * np.exp(-((t * 4) % 1.0) * 20) * (t >= 0.25)).astype(
+            np.float32
+        )
+        onsets, velocities = self.run(probe[None, :])
+        for name, out in ((ONSETS_NAME, onsets), (VELOCITIES_NAME, velocities)):
+            if out is None:
+                continue
+            if not np.all(np.isfinite(out)):
+                raise ModelError(
+                    f"{self.path}: output {name!r} is not finite (NaN or infinite) on a probe signal"
+                )
+            low, high = float(out.min(initial=0.0)), float(out.max(initial=0.0))
+            if low < 0.0 or high > 1.0:
+                raise ModelError(
+                    f"{self.path}: output {name!r} ranges {low:.3g}..{high:.3g} on a probe signal;"
+                    " the contract is probabilities in [0, 1]"
+                )
 
     def _check_contract(self) -> None:
         inputs = self.session.get_inputs()
@@ -348,7 +423,11 @@ def load_model(
         raise ModelError(f"{p}: the bundled default model is missing from this installation")
     if not cache:
         return Model(p, threads=threads, providers=providers)
-    return _cached_model(str(p.resolve()), threads, tuple(providers) if providers else None)
+    try:
+        key = str(p.resolve())
+    except (OSError, RuntimeError):  # a symbolic link loop: Model names the problem
+        return Model(p, threads=threads, providers=providers)
+    return _cached_model(key, threads, tuple(providers) if providers else None)
 
 
 def write_sidecar(

@@ -19,6 +19,7 @@ and streaming gives exactly the offline hits. The TypeScript binding ports this 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -87,8 +88,8 @@ class PeakPicker:
     ) -> None:
         if frame_rate <= 0:
             raise ValueError(f"frame_rate must be > 0, got {frame_rate}")
-        if min_interval_s < 0:
-            raise ValueError(f"min_interval_s must be >= 0, got {min_interval_s}")
+        if not 0 <= min_interval_s < math.inf:  # NaN fails this too
+            raise ValueError(f"min_interval_s must be a finite number >= 0, got {min_interval_s}")
         self.frame_rate = float(frame_rate)
         self.thresholds = resolve_thresholds(threshold)
         self.min_interval_frames = min_interval_s * self.frame_rate

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
-from drumscribe.audio import file_sha256, iter_array_blocks, iter_file_blocks, probe_audio
-from drumscribe.errors import AudioError, DrumscribeError
+from drumscribe.audio import (
+    as_float_audio,
+    check_array_shape,
+    check_sample_rate,
+    file_sha256,
+    iter_array_blocks,
+    iter_file_blocks,
+    probe_audio,
+)
+from drumscribe.errors import DrumscribeError
 from drumscribe.hits import DrumHit
 from drumscribe.inference import StreamingTranscriber
 from drumscribe.model import InferenceModel, Model, load_model
@@ -80,40 +88,36 @@ def transcribe(
         if isinstance(model, Model | InferenceModel)
         else load_model(model, threads=threads, providers=providers)
     )
-    source: str | None = None
-    digest: str | None = None
-    if isinstance(audio, np.ndarray):
-        if sample_rate is None:
-            raise DrumscribeError("transcribe: an array input needs sample_rate=")
-        try:
-            rate = int(sample_rate)
-        except (TypeError, ValueError, OverflowError):
-            rate = 0
-        if rate <= 0 or rate != sample_rate:
-            raise AudioError(f"<array>: sample_rate must be a positive integer, got {sample_rate!r}")
-        total_s = audio.shape[-1] / rate if audio.size else 0.0
-        blocks: Iterator[np.ndarray] = iter_array_blocks(
-            audio, sample_rate=rate, target_rate=m.spec.sample_rate
-        )
-        # blocks are already at the model rate
-        stream_rate = m.spec.sample_rate
-    else:
-        path = Path(audio)
-        info = probe_audio(path)
-        source = str(path)
-        total_s = info.duration_s
-        blocks = iter_file_blocks(path, sample_rate=m.spec.sample_rate)
-        stream_rate = m.spec.sample_rate
-        digest = file_sha256(path)
+    # the options are checked (chunk, thresholds, interval) before any audio is read;
+    # blocks reach the stream already at the model rate
     stream = StreamingTranscriber(
         m,
-        sample_rate=stream_rate,
+        sample_rate=m.spec.sample_rate,
         threshold=thresholds,
         min_interval_s=min_interval_s,
         chunk_s=chunk_s,
         context_s=context_s,
         keep_activations=keep_activations,
     )
+    source: str | None = None
+    digest: str | None = None
+    if isinstance(audio, np.ndarray):
+        if sample_rate is None:
+            raise DrumscribeError("transcribe: an array input needs sample_rate=")
+        check_array_shape(audio)
+        rate = check_sample_rate(sample_rate)
+        as_float_audio(audio[..., :0])  # the dtype check, before any work
+        total_s = audio.shape[-1] / rate if audio.size else 0.0
+        blocks: Iterator[np.ndarray] = iter_array_blocks(
+            audio, sample_rate=rate, target_rate=m.spec.sample_rate
+        )
+    else:
+        path = Path(audio)
+        info = probe_audio(path)
+        source = str(path)
+        total_s = info.duration_s
+        blocks = iter_file_blocks(path, sample_rate=m.spec.sample_rate)
+        digest = file_sha256(path)
     bar = Progress(total_s, label=Path(source).name if source else "audio", enabled=progress)
     hits: list[DrumHit] = []
     for block in blocks:

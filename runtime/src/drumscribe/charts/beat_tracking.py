@@ -57,6 +57,7 @@ from drumscribe.hits import DrumHit, TranscriptionRecord
 
 __all__ = [
     "LANE_TEMPO_WEIGHTS",
+    "MAX_OFFSET_S",
     "TempoEstimate",
     "estimate_tempo",
     "fit_tempo_map",
@@ -71,6 +72,8 @@ LANE_TEMPO_WEIGHTS = np.array([1.0, 1.0, 0.6, 0.7, 0.7, 0.7, 0.8, 0.6])
 LANE_DOWNBEAT_WEIGHTS = np.array([1.0, -0.5, 0.0, 0.0, 0.0, 0.0, 1.5, 0.0])
 
 ENVELOPE_FPS = 100.0
+#: The latest first-beat offset accepted, seconds (a day, the chart schema's limit on times).
+MAX_OFFSET_S = 86400.0
 _MIN_ONSETS = 4
 _TIGHTNESS = 100.0
 
@@ -673,8 +676,8 @@ def estimate_tempo(
         raise ValueError(f"bpm_range must be 0 < low < high <= 500, got {bpm_range}")
     if bpm is not None and not 0 < bpm <= 1000:
         raise ValueError(f"bpm must be in (0, 1000], got {bpm}")
-    if offset_s is not None and not 0 <= offset_s <= 86400:
-        raise ValueError(f"offset_s must be in 0..86400 s, got {offset_s}")
+    if offset_s is not None and not 0 <= offset_s <= MAX_OFFSET_S:
+        raise ValueError(f"offset_s must be in 0..{MAX_OFFSET_S:g} s, got {offset_s}")
     end_s = max([transcription.duration_s, *(h.time_s for h in transcription.hits)], default=0.0)
     tracked: tuple[float, ...] = ()
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from drumscribe._io import atomic_write
+from drumscribe._io import atomic_write, read_regular_file
 from drumscribe.charts.chart import CHART_FORMAT, CHART_VERSION, Chart, chart_from_transcription
 from drumscribe.charts.records import (
     DIFFICULTIES,
@@ -42,7 +42,14 @@ from drumscribe.contract import LANE_NAMES
 from drumscribe.errors import ChartError
 from drumscribe.hits import TranscriptionRecord
 
-__all__ = ["chart_from_dict", "chart_to_json", "read_chart_json", "validate_chart", "write_chart_json"]
+__all__ = [
+    "MAX_CHART_BYTES",
+    "chart_from_dict",
+    "chart_to_json",
+    "read_chart_json",
+    "validate_chart",
+    "write_chart_json",
+]
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 _TOP_REQUIRED = ("format", "version", "lanes", "duration_s", "tempo_map", "beats", "difficulties")
@@ -338,6 +345,10 @@ def chart_from_dict(data: Any, *, source: str = "<chart>") -> Chart:
 #: Deepest nesting of objects and arrays a chart may have (the root object is depth 1);
 #: the same limit as the bindings' loaders.
 MAX_DEPTH = 64
+#: Largest chart file read, bytes (64 MiB; an hour of expert drums is about 2 MB). The same
+#: limit as the bindings' loaders; only regular files are read (never a pipe or a device
+#: such as ``/dev/zero``, which would be endless).
+MAX_CHART_BYTES = 64 << 20
 
 
 def _reject_constant(name: str) -> Any:
@@ -390,13 +401,15 @@ def read_chart_json(path: str | os.PathLike[str]) -> Chart:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = read_regular_file(p, max_bytes=MAX_CHART_BYTES, what="the chart").decode("utf-8-sig")
     except FileNotFoundError:
         raise ChartError(f"{p}: no such chart file") from None
     except UnicodeDecodeError as exc:
         raise ChartError(f"{p}: not a JSON chart: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ChartError(f"{p}: cannot read the chart ({exc.strerror or exc})") from None
+    except ValueError as exc:  # a folder, a pipe or device, too large
+        raise ChartError(f"{p}: cannot read the chart ({exc})") from None
     if not text.strip():
         raise ChartError(f"{p}: the chart file is empty")
     try:
