@@ -18,7 +18,7 @@ from drumscribe.charts.beat_tracking import TempoEstimate, estimate_tempo, fit_t
 from drumscribe.charts.chart import Chart, build_chart, chart_from_transcription
 from drumscribe.charts.clonehero import ChartFile, read_notes_chart, write_notes_chart
 from drumscribe.charts.difficulty import RULES, DifficultyRules, build_difficulties, reduce_difficulty
-from drumscribe.charts.general_midi import write_chart_midi
+from drumscribe.charts.general_midi import write_chart_midi, write_transcription_midi
 from drumscribe.charts.json_chart import (
     chart_from_dict,
     chart_to_json,
@@ -38,8 +38,18 @@ from drumscribe.charts.records import (
     TimeSignature,
 )
 from drumscribe.charts.rockband import NotesMid, read_notes_mid, write_notes_mid
-from drumscribe.charts.song_folder import SONG_FORMATS, write_song_folder
+from drumscribe.charts.song_folder import SONG_FORMATS, SongFolderWarning, write_song_folder
 from drumscribe.charts.song_ini import read_song_ini, write_song_ini
+from drumscribe.charts.structure import (
+    Phrase,
+    Section,
+    fill_phrases,
+    lead_in_pad_s,
+    preview_start_s,
+    shift_chart,
+    song_sections,
+    star_power_phrases,
+)
 from drumscribe.charts.tempo import TempoMap, load_tempo_map
 from drumscribe.charts.yarg import EliteGem
 
@@ -56,8 +66,11 @@ __all__ = [
     "EliteGem",
     "NotesMid",
     "Pad",
+    "Phrase",
     "ProDrumNote",
     "QuantizeReport",
+    "Section",
+    "SongFolderWarning",
     "TempoEstimate",
     "TempoMap",
     "TempoSegment",
@@ -68,10 +81,13 @@ __all__ = [
     "chart_from_transcription",
     "chart_to_json",
     "estimate_tempo",
+    "fill_phrases",
     "fit_tempo_map",
+    "lead_in_pad_s",
     "load_tempo_map",
     "onset_envelope",
     "parse_grid",
+    "preview_start_s",
     "quantize",
     "read_chart_json",
     "read_notes_chart",
@@ -79,6 +95,9 @@ __all__ = [
     "read_song_ini",
     "reduce_difficulty",
     "render_preview",
+    "shift_chart",
+    "song_sections",
+    "star_power_phrases",
     "validate_chart",
     "write_chart_json",
     "write_chart_midi",
@@ -86,4 +105,5 @@ __all__ = [
     "write_notes_mid",
     "write_song_folder",
     "write_song_ini",
+    "write_transcription_midi",
 ]
