@@ -266,7 +266,8 @@ class Config:
         """Plain nested dict (YAML/JSON friendly), without ``source``."""
         out = dataclasses.asdict(self)
         out.pop("source", None)
-        return _plain(out)
+        plain: dict[str, Any] = _plain(out)
+        return plain
 
     def replace(self, **sections: dict[str, Any]) -> Config:
         """Return a copy with some keys of some sections overridden.
@@ -274,7 +275,7 @@ class Config:
         Example: ``cfg.replace(training={"batch_size": 4})``.
         """
         merged = _deep_merge(self.to_dict(), sections)
-        return _build(Config, merged, "", self.source)
+        return _build_config(merged, self.source)
 
 
 def _plain(obj: Any) -> Any:
@@ -305,7 +306,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        data: object = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     if data is None:
@@ -404,6 +405,12 @@ def _build(cls: Any, data: Any, prefix: str, source: str) -> Any:
     return cls(**kwargs)
 
 
+def _build_config(data: dict[str, Any], source: str) -> Config:
+    """A checked :class:`Config` from nested dicts (``source`` names them in errors)."""
+    cfg: Config = _build(Config, data, "", source)
+    return cfg
+
+
 def piece_variation(cfg: Config, *, probability: float | None = None) -> PieceVariation | None:
     """The on-the-fly renderer's re-voicing of pieces, from ``data.piece_*``.
 
@@ -466,7 +473,7 @@ def config_from_stored(data: dict[str, Any], *, source: str = "checkpoint") -> C
     the format); unknown or ill-typed keys still raise :class:`ConfigError`.
     """
     merged = _deep_merge(_read_yaml(default_config_path()), data)
-    return _build(Config, merged, "", source)
+    return _build_config(merged, source)
 
 
 def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None) -> Config:
@@ -488,7 +495,7 @@ def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | N
     data = _read_yaml(cfg_path)
     if overrides:
         data = _deep_merge(data, overrides)
-    cfg: Config = _build(Config, data, "", str(cfg_path))
+    cfg = _build_config(data, str(cfg_path))
     _check(cfg)
     return cfg
 
