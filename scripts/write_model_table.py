@@ -1,13 +1,13 @@
 """Print the model card's score tables from an evaluation report (report.json).
 
-    uv run python scripts/write_model_table.py reports/default-model-test/report.json [PREVIOUS.json] \
+    uv run python scripts/write_model_table.py docs/model/reports/default-model-test/report.json [PREVIOUS.json] \
         [--group "NAME=KIT,KIT"]
 
 With a second report (the previous default model on the same split), its F1 @50 ms is added as
 a last column. The per-kit table follows when the report has one; each --group adds a row that
 scores those kits together (from the per-kit match counts).
 
-The numbers in MODEL.md come from this script, so `drumscribe-train evaluate` reproduces them.
+The numbers in the model card (docs/model/MODEL.md) come from this script, so `drumscribe-train evaluate` reproduces them.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from drumscribe_training.eval.metrics import OnsetCounts
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "example_drums.flac"
 TRUTH = REPO / "examples" / "example_drums.truth.midi"
-WINDOW_S = 0.05  # onset tolerance of MODEL.md's table
-#: Lanes the held-out-kit test split puts above 0.8 F1 (MODEL.md); the example must agree.
+WINDOW_S = 0.05  # onset tolerance of the model card's table (docs/model/MODEL.md)
+#: Lanes the held-out-kit test split puts above 0.8 F1 (docs/model/MODEL.md); the example must agree.
 STRONG_LANES = ("kick", "snare")
 
 

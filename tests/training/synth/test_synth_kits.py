@@ -313,7 +313,7 @@ def _f0_hz(x: np.ndarray) -> float:
 
 def test_no_two_tom_lanes_of_a_training_kit_play_one_sound() -> None:
     """Two tom lanes playing the same recording at the same pitch teach the model to guess
-    (Millo_MultiLayered2's Tom Hi and Tom Mid share their files; MODEL.md "Tom naming")."""
+    (Millo_MultiLayered2's Tom Hi and Tom Mid share their files; docs/DATA.md "Tom lanes")."""
     names = kit_names("train", extra=True)
     require_installed(names)
     for name in names:

@@ -10,8 +10,8 @@ On the fly (e.g. in a DataModule's loader workers)::
 
 Kits: :data:`KIT_NAMES`, :func:`kit_names` (per split), :func:`load_kit`; ``"tiny"`` is
 a kit synthesised in code, and ``synthkit-000``, ``synthkit-001``, ... (:func:`synth_kit_names`)
-an open-ended family of synthesised kits for training (opt-in). See DATA.md at the
-repository root.
+an open-ended family of synthesised kits for training (opt-in). See docs/DATA.md in the
+repository.
 
 Attributes are imported lazily so that importing the package (e.g. for the CLI) is cheap.
 """

@@ -62,7 +62,7 @@ def load_gmd_index(root: Path | None = None) -> tuple[GmdPerformance, ...]:
     if not info.is_file():
         raise GmdError(
             f"Groove MIDI Dataset not found: {info} does not exist. Set {GMD_ENV} to the "
-            "folder holding GMD's info.csv and drummerN/ folders (see DATA.md)"
+            "folder holding GMD's info.csv and drummerN/ folders (see docs/DATA.md)"
         )
     out = []
     with open(info, newline="", encoding="utf-8") as fh:

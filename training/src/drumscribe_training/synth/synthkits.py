@@ -27,7 +27,7 @@ crunchy sampler-like timbres. One-shots start at their onset (sample 0).
 
 These kits are never registered for validation or test (held-out sampled kits only);
 they are opt-in for the train split (``--synth-kits N``, ``data.synth_kits``; see
-DATA.md). Changing the synthesis changes every data set rendered with these kits: bump
+docs/DATA.md). Changing the synthesis changes every data set rendered with these kits: bump
 :data:`SYNTH_KIT_VERSION` when it does.
 """
 

@@ -2,7 +2,7 @@
 
 The held-out kits the default model does worst on differ from the training kits piece by
 piece, not as a whole: a TR-808's toms are short sine blips, a lo-fi kit's ride is a muted
-0.4 s cymbal (MODEL.md, "Per held-out kit"). Augmentation's pitch shift moves the whole mix
+0.4 s cymbal (docs/model/MODEL.md, "Per held-out kit"). Augmentation's pitch shift moves the whole mix
 at once; a :class:`PieceVariation` instead re-tunes one lane group's one-shots (resampling,
 as a sampler does: up is shorter) and fades their tails with an extra exponential decay,
 each group drawn on its own, once per clip; optionally a high shelf makes them brighter or
