@@ -83,3 +83,22 @@ def test_cli_prints_the_table_and_rejects_bad_input(
     assert "velocity must be 1..127" in capsys.readouterr().err
     assert main(["hear", "--kit", "tiny", "--notes", "99"]) == 2
     assert "no voice for notes [99]" in capsys.readouterr().err
+
+
+def test_backing_with_a_band_part_mixes_it_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    from drumscribe_training.synth.band import soundfonts_for_split
+
+    try:
+        soundfonts_for_split("test")
+    except Exception as exc:  # no held-out SoundFont installed here
+        pytest.skip(f"band sources missing: {exc}")
+    calls: list[np.ndarray] = []
+    monkeypatch.setattr(drumscribe, "transcribe", _fake_transcribe({}, calls))
+    (kit_only,) = hear_pieces("tiny", [42], hits=8, backing=True)
+    (with_band,) = hear_pieces("tiny", [42], hits=8, backing=True, band_level_db=0.0)
+    (again,) = hear_pieces("tiny", [42], hits=8, backing=True, band_level_db=0.0)
+    assert with_band.heard == {NOTHING: 8}
+    band = calls[1] - calls[0]
+    assert np.sqrt(np.mean(band**2)) > 1e-3  # a band plays under the pieces
+    assert np.array_equal(calls[1], calls[2])  # the same part every time (seeded)
+    assert np.abs(calls[1]).max() <= 0.99 + 1e-6

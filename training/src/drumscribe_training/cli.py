@@ -53,7 +53,7 @@ def _add_synth(subparsers: _Subparsers) -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument(
         "--extra-kits", action="store_true",
-        help="also render through each split's extra kits (Sonic Pi, LMMS, STK; DATA.md)",
+        help="also render through each split's extra kits (Sonic Pi, LMMS, STK; docs/DATA.md)",
     )  # fmt: skip
     p.add_argument(
         "--split-kits", action=argparse.BooleanOptionalAction, default=True,
@@ -76,7 +76,7 @@ def _add_synth(subparsers: _Subparsers) -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument(
         "--band", action="store_true",
-        help="also render a band part per clip (<clip>.band.wav + band-manifest.csv; DATA.md "
+        help="also render a band part per clip (<clip>.band.wav + band-manifest.csv; docs/DATA.md "
         "'Band parts'); re-run with it over an existing set to add them",
     )  # fmt: skip
     p.add_argument(
@@ -505,7 +505,19 @@ def _add_hear(sub: _Subparsers) -> None:
     p.add_argument("--velocity", type=int, default=100, help="MIDI velocity 1..127 (default 100)")
     p.add_argument("--hits", type=int, default=32, help="hits per voice (default 32)")
     p.add_argument("--interval", type=float, default=0.25, help="seconds between hits (default 0.25)")
-    p.add_argument("--backing", action="store_true", help="play the kit's kick and snare along")
+    p.add_argument(
+        "--backing",
+        action="store_true",
+        help="play the kit's kick and snare along, and a band part (the test split's held-out sources)",
+    )
+    p.add_argument(
+        "--band-level",
+        type=_finite_float,
+        default=0.0,
+        metavar="DB",
+        help="with --backing: drums-to-band level of the band part in dB (default 0; negative = band louder)",
+    )
+    p.add_argument("--no-band", action="store_true", help="with --backing: kick and snare only, no band part")
     p.add_argument("--out", type=Path, help="also write the Markdown table here")
     p.set_defaults(func=_run_hear)
 
@@ -523,6 +535,7 @@ def _run_hear(args: argparse.Namespace) -> int:
             hits=args.hits,
             interval_s=args.interval,
             backing=args.backing,
+            band_level_db=None if args.no_band else args.band_level,
         )
     except (KitError, ValueError) as exc:
         print(f"drumscribe-train hear: error: {exc}", file=sys.stderr)

@@ -3,7 +3,7 @@ pulse, and which lanes the model puts at those hits.
 
 An evaluation report says a held-out kit's ride scores 28; this says why: its ride bow heard
 as ride *and* hi-hat, its other ride voice heard as a crash, a lo-fi kit's 0.4 s ride heard as a
-hi-hat (MODEL.md "Per held-out kit"). Each voice is rendered at one velocity, every
+hi-hat (docs/model/MODEL.md "Per held-out kit"). Each voice is rendered at one velocity, every
 ``interval_s``, optionally over a kick and snare backbeat of the same kit (a groove's context,
 as in the evaluation clips); a played hit counts each lane the model put within
 ``tolerance_s`` of it, or ``(none)``.
@@ -20,6 +20,7 @@ import numpy as np
 
 from drumscribe.contract import LANE_NAMES
 from drumscribe.model import InferenceModel
+from drumscribe_training.data.band_mix import mix_at_level
 
 __all__ = ["DEFAULT_NOTES", "NOTHING", "PieceHearing", "hear_pieces", "to_markdown"]
 
@@ -92,6 +93,9 @@ def hear_pieces(
     interval_s: float = 0.25,
     tolerance_s: float = 0.05,
     backing: bool = False,
+    band_level_db: float | None = None,
+    band_split: str = "test",
+    seed: int = 0,
 ) -> list[PieceHearing]:
     """Play each voice of ``notes`` in a kit and count the lanes the model hears there.
 
@@ -115,6 +119,14 @@ def hear_pieces(
     backing : bool
         Play the kit's kick on every other beat and snare on the beats between (beats of
         ``2 * interval_s``) along with the voice.
+    band_level_db : float, optional
+        With ``backing``, also a band part (:func:`~drumscribe_training.synth.band.render_band_part`,
+        4/4 at one beat per ``2 * interval_s``, locked to that kick) mixed in at this
+        drums-to-band level in dB (0 = equal loudness, negative = band louder). None: no band.
+    band_split : str
+        Whose band sources play (``"test"``: the held-out SoundFont and voice).
+    seed : int
+        Seeds the band part (the same part for every voice).
 
     Returns
     -------
@@ -140,6 +152,9 @@ def hear_pieces(
     times = [_LEAD_S + i * interval_s for i in range(hits)]
     seconds = times[-1] + _TAIL_S
     extra: list[tuple[np.ndarray, list[float]]] = []
+    band: np.ndarray | None = None
+    if backing and band_level_db is not None:
+        band = _band_part(times[::2], 2 * interval_s, seconds, band_split, seed)
     if backing:
         beats = times[::2]
         for note, beat_times in ((_KICK, beats[::2]), (_SNARE, beats[1::2])):
@@ -154,6 +169,8 @@ def hear_pieces(
         for voice in kit.voices_for(note):
             shot = kit.shot(voice.pick_layer(velocity).shots[0])
             audio = _render([(shot, times), *extra], seconds, SAMPLE_RATE)
+            if band is not None and band_level_db is not None:
+                audio = mix_at_level(audio, band, level_db=band_level_db, sample_rate=SAMPLE_RATE)
             found = drumscribe.transcribe(audio, sample_rate=SAMPLE_RATE, model=model).hits
             onsets = np.array([h.time_s for h in found])
             names = [h.drum for h in found]
@@ -163,6 +180,24 @@ def hear_pieces(
                 heard.update(near or {NOTHING})
             out.append(PieceHearing(kit.name, note, lane, voice.name, backing, hits, dict(heard)))
     return out
+
+
+def _band_part(beats: Sequence[float], beat_s: float, seconds: float, split: str, seed: int) -> np.ndarray:
+    """A band part over the backbeat: kicks on every other beat, snares between."""
+    from drumscribe_training.synth.band import render_band_part
+    from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent
+
+    events = [NoteEvent(t, _KICK if k % 2 == 0 else _SNARE, 100) for k, t in enumerate(beats)]
+    part = render_band_part(
+        drum_events=events,
+        quarter_s=beat_s,
+        time_signature="4-4",
+        drum_style="rock",
+        n_samples=round(seconds * SAMPLE_RATE),
+        split=split,
+        rng=np.random.default_rng(seed),
+    )
+    return np.asarray(part.audio, dtype=np.float32)
 
 
 def to_markdown(results: Sequence[PieceHearing]) -> str:
