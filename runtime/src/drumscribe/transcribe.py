@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -99,38 +100,51 @@ def transcribe(
         context_s=context_s,
         keep_activations=keep_activations,
     )
-    source: str | None = None
-    digest: str | None = None
-    if isinstance(audio, np.ndarray):
-        if sample_rate is None:
-            raise DrumscribeError("transcribe: an array input needs sample_rate=")
-        check_array_shape(audio)
-        rate = check_sample_rate(sample_rate)
-        as_float_audio(audio[..., :0])  # the dtype check, before any work
-        total_s = audio.shape[-1] / rate if audio.size else 0.0
-        blocks: Iterator[np.ndarray] = iter_array_blocks(
-            audio, sample_rate=rate, target_rate=m.spec.sample_rate
-        )
-    else:
-        path = Path(audio)
-        info = probe_audio(path)
-        source = str(path)
-        total_s = info.duration_s
-        blocks = iter_file_blocks(path, sample_rate=m.spec.sample_rate)
-        digest = file_sha256(path)
-    bar = Progress(total_s, label=Path(source).name if source else "audio", enabled=progress)
+    opened = _open_audio(audio, sample_rate=sample_rate, model_rate=m.spec.sample_rate)
+    bar = Progress(
+        opened.duration_s, label=Path(opened.source).name if opened.source else "audio", enabled=progress
+    )
     hits: list[DrumHit] = []
-    for block in blocks:
+    for block in opened.blocks:
         hits += stream.push(block)
         bar.update(block.size / m.spec.sample_rate)
     hits += stream.finish()
     bar.close()
     return Transcription(
         hits=tuple(sorted(hits)),
-        duration_s=float(total_s),
+        duration_s=float(opened.duration_s),
         model_info=m.info,
         activations=stream.activations,
         frame_rate=m.spec.frame_rate,
-        source=source,
-        audio_sha256=digest,
+        source=opened.source,
+        audio_sha256=opened.sha256,
     )
+
+
+@dataclass(frozen=True)
+class _OpenedAudio:
+    """An input checked and opened: its blocks (mono float32 at the model rate), its length in
+    seconds, and for a file its path and SHA-256."""
+
+    blocks: Iterator[np.ndarray]
+    duration_s: float
+    source: str | None = None
+    sha256: str | None = None
+
+
+def _open_audio(audio: AudioInput, *, sample_rate: int | None, model_rate: int) -> _OpenedAudio:
+    """Check an array (shape, rate, dtype) or probe a file, before any work on its samples."""
+    if isinstance(audio, np.ndarray):
+        if sample_rate is None:
+            raise DrumscribeError("transcribe: an array input needs sample_rate=")
+        check_array_shape(audio)
+        rate = check_sample_rate(sample_rate)
+        as_float_audio(audio[..., :0])  # the dtype check, before any work
+        return _OpenedAudio(
+            iter_array_blocks(audio, sample_rate=rate, target_rate=model_rate),
+            audio.shape[-1] / rate if audio.size else 0.0,
+        )
+    path = Path(audio)
+    info = probe_audio(path)
+    blocks = iter_file_blocks(path, sample_rate=model_rate)
+    return _OpenedAudio(blocks, info.duration_s, source=str(path), sha256=file_sha256(path))
