@@ -180,7 +180,8 @@ class BandMixer:
 
     def _master(self, x: np.ndarray, m: dict[str, float]) -> np.ndarray:
         """Bus compressor, low and high shelves, loudness, limiter (pedalboard)."""
-        from pedalboard import Compressor, HighShelfFilter, Limiter, LowShelfFilter, Pedalboard
+        # Pedalboard is there at run time; pedalboard's __init__ imports it without re-exporting it
+        from pedalboard import Compressor, HighShelfFilter, Limiter, LowShelfFilter, Pedalboard  # type: ignore[attr-defined]
 
         loud = gated_rms_db(x, sample_rate=self.sample_rate)
         if not np.isfinite(loud):
