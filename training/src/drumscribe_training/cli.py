@@ -338,7 +338,9 @@ def _add_evaluate(sub: _Subparsers) -> None:
     p.add_argument("--out", default=None, help="report folder (default: runs/eval/<model name>-<split>)")
     p.add_argument("--limit", type=int, help="at most this many clips")
     p.add_argument(
-        "--tune-thresholds", action="store_true", help="tune per-lane thresholds on val first (ONNX only)"
+        "--tune-thresholds",
+        action="store_true",
+        help="tune per-lane thresholds on val first (ONNX only; with --mix-levels on val in every condition)",
     )
     p.add_argument("--tune-limit", type=int, help="at most this many validation clips for tuning")
     p.add_argument(
@@ -378,6 +380,16 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     data_dir = args.data_dir or cfg.data.data_dir
+    levels: list[float | None] = [None, *args.mix_levels]
+    if args.mix_levels:
+        rows = select_rows(cfg, data_dir, args.split)[: args.limit]
+        if not any(band_path(data_dir, r.audio_filename) for r in rows):
+            print(
+                f"drumscribe-train evaluate: error: {data_dir}: no clip of split {args.split!r} has a band "
+                "part; render them with `drumscribe-train synth --band` over the same folder",
+                file=sys.stderr,
+            )
+            return 2
     if args.checkpoint:
         if args.tune_thresholds:
             print(
@@ -391,28 +403,20 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         name = Path(args.model).parent.name or Path(args.model).stem
         if args.tune_thresholds:
             rows = select_rows(cfg, data_dir, "val")[: args.tune_limit]
-            clips = run_clips(model, cfg, data_dir, rows, thresholds=0.5, keep_activations=True)
+            clips = []
+            for level in levels:  # one set of thresholds for every condition scored
+                clips += run_clips(
+                    model, cfg, data_dir, rows, thresholds=0.5, keep_activations=True, band_level_db=level
+                )
             thr, f1 = tune_thresholds(
                 clips, frame_rate=model.spec.frame_rate, min_interval_s=model.spec.min_interval_s
             )
-            write_thresholds(
-                args.model,
-                thr,
-                tuned_on={"split": "val", "clips": len(clips), "window_s": 0.05, "f1_at_tuned": f1},
-            )
+            tuned_on = {"split": "val", "clips": len(clips), "window_s": 0.05, "f1_at_tuned": f1}
+            tuned_on["conditions"] = [condition_name(level) for level in levels]
+            write_thresholds(args.model, thr, tuned_on=tuned_on)
             print("tuned thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in thr.items()))
             model = drumscribe.load_model(args.model, cache=False)
     out = Path(args.out or Path("runs") / "eval" / f"{name}-{args.split}")
-    levels: list[float | None] = [None, *args.mix_levels]
-    if args.mix_levels:
-        rows = select_rows(cfg, data_dir, args.split)[: args.limit]
-        if not any(band_path(data_dir, r.audio_filename) for r in rows):
-            print(
-                f"drumscribe-train evaluate: error: {data_dir}: no clip of split {args.split!r} has a band "
-                "part; render them with `drumscribe-train synth --band` over the same folder",
-                file=sys.stderr,
-            )
-            return 2
     reports = []
     for level in levels:
         report, clips = evaluate_model(
