@@ -22,6 +22,9 @@ __all__ = [
     "INPUT_NAME",
     "LANES",
     "LANE_NAMES",
+    "LIVE_KEY",
+    "LIVE_REQUIRED_KEYS",
+    "LIVE_STATE_OUTPUT_SUFFIX",
     "MODEL_SAMPLE_RATE",
     "ONSETS_NAME",
     "SIDECAR_CORE_KEYS",
@@ -70,6 +73,31 @@ SIDECAR_CORE_KEYS: frozenset[str] = frozenset(
         "inference",
         "onnx_sha256",
     }
+)
+
+
+#: Sidecar key of a live (causal, stateful) model's section. A live model's graph takes
+#: ``audio`` float32 [1, hops * hop_length] plus its state tensors and gives ``onsets``
+#: [1, hops, 8] (optionally ``velocities``) plus the new state tensors (docs/LIVE.md).
+LIVE_KEY = "live"
+#: An output carrying a state to the next call is the state input's name plus this suffix.
+LIVE_STATE_OUTPUT_SUFFIX = "_out"
+#: Keys of the sidecar's ``live`` section:
+#:
+#: * ``hops_per_call`` (int): hops of audio per call the model was exported and tested for;
+#: * ``lookahead_frames`` (int): frames the network reads past the one it predicts;
+#: * ``output_delay_frames`` (int): output frame ``k`` of a stream is the prediction for
+#:   frame ``k - output_delay_frames`` (the first ones are dropped);
+#: * ``latency_s`` (float): declared algorithmic latency, the longest time from a hit's time
+#:   to the last input sample needed to emit it (peak confirmation included);
+#: * ``states`` (list): ``{"name", "output", "shape", "dtype"}`` per state tensor, in the
+#:   graph's input order after ``audio``; every state starts as zeros.
+LIVE_REQUIRED_KEYS: tuple[str, ...] = (
+    "hops_per_call",
+    "lookahead_frames",
+    "output_delay_frames",
+    "latency_s",
+    "states",
 )
 
 

@@ -88,6 +88,8 @@ class ModelConfig:
     dense_size: int
     dense_dropout: float
     velocity_head: bool
+    kind: Literal["crnn", "causal"]
+    lookahead_frames: int
 
 
 @dataclass(frozen=True)
@@ -534,3 +536,12 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"{cfg.source}: frontend.win_length must be <= frontend.n_fft")
     if cfg.frontend.fmax > cfg.audio.sample_rate / 2:
         raise ConfigError(f"{cfg.source}: frontend.fmax exceeds the Nyquist frequency")
+    if cfg.model.lookahead_frames < 0:
+        raise ConfigError(
+            f"{cfg.source}: model.lookahead_frames must be >= 0, got {cfg.model.lookahead_frames}"
+        )
+    if cfg.model.kind == "causal" and not cfg.audio.hop_length < cfg.frontend.win_length:
+        raise ConfigError(
+            f"{cfg.source}: model.kind causal needs frontend.win_length > audio.hop_length"
+            " (the front-end keeps win_length - hop_length samples between hops)"
+        )
