@@ -1,4 +1,7 @@
-"""``drumscribe-export CKPT -o model.onnx``: checkpoint -> ONNX + sidecar, parity, variants."""
+"""``drumscribe-export CKPT -o model.onnx``: checkpoint -> ONNX + sidecar, parity, variants.
+
+A causal checkpoint (``model.kind: causal``) is exported as the live, stateful graph (docs/LIVE.md).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drumscribe_training.network.checkpoint import LoadedCheckpoint
 
 __all__ = ["main"]
 
@@ -61,6 +67,8 @@ def _run(args: argparse.Namespace) -> int:
     loaded = load_checkpoint(args.checkpoint)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if loaded.model.causal:
+        return _run_live(args, loaded, out, thresholds=thresholds, training_info=training_info)
     result = export_checkpoint(
         loaded,
         out,
@@ -84,6 +92,56 @@ def _run(args: argparse.Namespace) -> int:
     if args.fp16:
         print(f"wrote {to_fp16(out, out.with_name(out.stem + '.fp16.onnx'))}")
     return status
+
+
+def _run_live(
+    args: argparse.Namespace,
+    loaded: LoadedCheckpoint,
+    out: Path,
+    *,
+    thresholds: float | dict[str, float] | None,
+    training_info: dict[str, Any] | None,
+) -> int:
+    """A causal checkpoint: the live (stateful) graph, then hop-by-hop parity with torch."""
+    import numpy as np
+    import torch
+
+    from drumscribe_exporters.live_export import export_live_model, run_live_onnx
+
+    training = {
+        "checkpoint": Path(loaded.path).name,
+        "epoch": loaded.epoch,
+        "global_step": loaded.global_step,
+    }
+    training |= training_info or {}
+    notes = str(training.get("notes", ""))
+    result = export_live_model(
+        loaded.model,
+        loaded.config,
+        out,
+        thresholds=thresholds,
+        min_interval_s=args.min_interval,
+        name=args.name,
+        notes=notes,
+        training=training,
+    )
+    print(f"wrote {result.onnx_path} and {result.sidecar_path.name} (live model)")
+    if args.no_parity:
+        return 0
+    rate, hop = loaded.config.audio.sample_rate, loaded.config.audio.hop_length
+    audio = (0.3 * np.random.default_rng(0).standard_normal(rate)).astype(np.float32)
+    with torch.no_grad():
+        whole = torch.sigmoid(loaded.model(torch.from_numpy(audio)[None])[0])[0].numpy()
+    worst = float(np.abs(run_live_onnx(out, audio, hop=hop) - whole).max())
+    print(f"live parity (hop by hop vs whole signal): max |diff| {worst:.2e}")
+    if worst > _LIVE_PARITY_ATOL:
+        print(f"drumscribe-export: live parity FAILED (atol {_LIVE_PARITY_ATOL})", file=sys.stderr)
+        return 1
+    return 0
+
+
+#: Largest difference between the live graph run hop by hop and torch on the whole signal.
+_LIVE_PARITY_ATOL = 1e-4
 
 
 def _read_json_object(path: str, *, what: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from drumscribe.contract import GM_DRUM_CHANNEL, LANE_NAMES, LANES, Lane
 from drumscribe.errors import AudioError, ChartError, DrumscribeError, ModelError
 from drumscribe.hits import DrumHit
 from drumscribe.inference import StreamingTranscriber
+from drumscribe.live import LiveModel, LiveTranscriber, load_live_model
 from drumscribe.model import Model, ModelSpec, default_model_path, load_model
 from drumscribe.peaks import PeakPicker, pick_peaks
 from drumscribe.transcribe import transcribe
@@ -30,6 +31,8 @@ __all__ = [
     "DrumHit",
     "DrumscribeError",
     "Lane",
+    "LiveModel",
+    "LiveTranscriber",
     "Model",
     "ModelError",
     "ModelSpec",
@@ -38,6 +41,7 @@ __all__ = [
     "Transcription",
     "__version__",
     "default_model_path",
+    "load_live_model",
     "load_model",
     "pick_peaks",
     "transcribe",

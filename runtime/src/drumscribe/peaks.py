@@ -77,6 +77,9 @@ class PeakPicker:
         One threshold for every lane or one per lane (see :func:`resolve_thresholds`).
     min_interval_s : float
         Minimum time between two hits of one lane, in seconds.
+    refine : bool
+        Refine times below one frame (rule 2). Live mode turns it off: a refined time may lie
+        up to half a frame before its frame, which would stretch the declared latency.
     """
 
     def __init__(
@@ -85,6 +88,7 @@ class PeakPicker:
         frame_rate: float,
         threshold: float | Sequence[float] | dict[str, float] = 0.5,
         min_interval_s: float = 0.03,
+        refine: bool = True,
     ) -> None:
         if frame_rate <= 0:
             raise ValueError(f"frame_rate must be > 0, got {frame_rate}")
@@ -93,6 +97,7 @@ class PeakPicker:
         self.frame_rate = float(frame_rate)
         self.thresholds = resolve_thresholds(threshold)
         self.min_interval_frames = min_interval_s * self.frame_rate
+        self.refine = refine
         self.reset()
 
     def reset(self) -> None:
@@ -177,7 +182,7 @@ class PeakPicker:
             self._last_frame[lane] = frame
             shift = 0.0
             i_rel = i - first
-            if left_ok[i_rel] and right_ok[i_rel]:
+            if self.refine and left_ok[i_rel] and right_ok[i_rel]:
                 a, b, c = padded[i, lane], padded[i + 1, lane], padded[i + 2, lane]
                 denom = a - 2.0 * b + c
                 if denom < -_EPS:

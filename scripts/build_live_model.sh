@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Train the preliminary live model for a few CPU minutes and ship it in the runtime
+# (runtime/src/drumscribe/models/live/). The real live model is configs/live_model.yaml,
+# trained for hours; this script gives the shipped stand-in and the recipe a smoke test.
+#   bash scripts/build_live_model.sh            # MAX_TIME (DD:HH:MM:SS) bounds the fit, default 4 min
+# Data: TRAIN_CLIPS and VAL_CLIPS clips of data/synth-10h (the first of each split in CSV order).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONFIG=configs/live_model_preliminary.yaml
+WORK=runs/live-prelim
+DEST=runtime/src/drumscribe/models/live
+MAX_TIME=${MAX_TIME:-00:00:04:00}
+TRAIN_CLIPS=${TRAIN_CLIPS:-60}
+VAL_CLIPS=${VAL_CLIPS:-8}
+mkdir -p "$WORK" "$DEST"
+
+python3 - "$WORK/subset.csv" "$TRAIN_CLIPS" "$VAL_CLIPS" <<'PY'
+import csv, sys
+out, n_train, n_val = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open("data/synth-10h/e-gmd-v1.0.0.csv", newline="") as fh:
+    rows = list(csv.DictReader(fh))
+keep = [r for r in rows if r["split"] == "train"][:n_train] + [r for r in rows if r["split"] == "validation"][:n_val]
+with open(out, "w", newline="") as fh:
+    w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(keep)
+print(f"{len(keep)} clips, {sum(float(r['duration']) for r in keep) / 60:.1f} min")
+PY
+nice -n 10 uv run drumscribe-train preprocess --config "$CONFIG" --csv "$WORK/subset.csv" --num-workers 1 --no-progress
+nice -n 10 uv run drumscribe-train fit --config "$CONFIG" --experiment-name live-prelim --max-time "$MAX_TIME"
+CKPT=$(ls -t "$WORK"/checkpoints/live-prelim*/last.ckpt "$WORK"/checkpoints/*/last.ckpt 2>/dev/null | head -1)
+uv run drumscribe-export "$CKPT" -o "$DEST/model.onnx" --name drumscribe-live-preliminary \
+    --training-info <(python3 -c "import json; print(json.dumps({'recipe': '$CONFIG', 'max_time': '$MAX_TIME', 'clips': {'train': $TRAIN_CLIPS, 'validation': $VAL_CLIPS}, 'notes': 'preliminary: a few CPU minutes; weak; the real run of configs/live_model.yaml is pending'}))")
+uv run --package drumscribe python -c "import drumscribe; m = drumscribe.load_live_model(); print(m, m.live)"

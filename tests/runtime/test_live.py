@@ -1,0 +1,174 @@
+"""LiveTranscriber: causality, block-size independence, sample formats, reset and finish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drumscribe import DrumHit, DrumscribeError, LiveTranscriber, ModelError, load_live_model
+from drumscribe.live import LiveModel, LowLatencyResampler
+from support.tiny_live_model import build_tiny_live_model
+from support.tiny_model import build_tiny_model, drum_like_audio
+
+RATE = 16000
+
+
+@pytest.fixture(scope="module")
+def live_model(tmp_path_factory: pytest.TempPathFactory) -> LiveModel:
+    return load_live_model(build_tiny_live_model(tmp_path_factory.mktemp("live") / "live.onnx"))
+
+
+@pytest.fixture(scope="module")
+def signal() -> tuple[np.ndarray, np.ndarray]:
+    return drum_like_audio(seconds=3.0, seed=3, hits_per_s=5.0)
+
+
+def run(
+    model: LiveModel, audio: np.ndarray, sizes: list[int] | int, *, sample_rate: int = RATE
+) -> list[DrumHit]:
+    """Push ``audio`` in blocks of ``sizes`` (cycled), then finish."""
+    live = LiveTranscriber(model, sample_rate=sample_rate)
+    cycle = [sizes] if isinstance(sizes, int) else sizes
+    hits: list[DrumHit] = []
+    start, i = 0, 0
+    while start < len(audio):
+        size = cycle[i % len(cycle)]
+        hits += live.push(audio[start : start + size])
+        start += size
+        i += 1
+    return hits + live.finish()
+
+
+def test_hits_follow_the_bursts(live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]) -> None:
+    audio, onsets = signal
+    hits = run(live_model, audio, 160)
+    kicks = np.array([h.time_s for h in hits if h.drum == "kick"])
+    assert len(kicks) >= len(onsets) // 2
+    # every kick is at most a frame or two after a burst (no look-ahead: never before it)
+    nearest = np.array([onsets[np.argmin(np.abs(onsets - k))] for k in kicks])
+    assert np.all(kicks - nearest > -0.011) and np.all(kicks - nearest < 0.03)
+
+
+@pytest.mark.parametrize("sizes", [7, 160, 4096, "random"])
+def test_any_block_sizes_give_the_same_hits(
+    live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray], sizes: int | str
+) -> None:
+    audio, _ = signal
+    reference = run(live_model, audio, 10 * RATE)
+    assert reference
+    chosen = list(np.random.default_rng(5).integers(1, 2000, 50)) if sizes == "random" else sizes
+    assert run(live_model, audio, chosen) == reference  # type: ignore[arg-type]
+
+
+def test_one_sample_blocks_give_the_same_hits(
+    live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]
+) -> None:
+    audio = signal[0][:RATE]
+    assert run(live_model, audio, 1) == run(live_model, audio, 555)
+
+
+def test_block_sizes_at_another_rate_through_the_resampler(
+    live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]
+) -> None:
+    import soxr
+
+    audio = soxr.resample(signal[0][: 2 * RATE], RATE, 44100).astype(np.float32)
+    reference = run(live_model, audio, 100_000, sample_rate=44100)
+    assert reference
+    assert run(live_model, audio, [1, 7, 441, 3000], sample_rate=44100) == reference
+    assert run(live_model, audio[:22050], 1, sample_rate=44100) == run(
+        live_model, audio[:22050], 999, sample_rate=44100
+    )
+
+
+def test_resampler_output_lines_up_with_the_input_timeline() -> None:
+    rs = LowLatencyResampler(48000, RATE)
+    t = np.arange(48000) / 48000
+    tone = np.sin(2 * np.pi * 440 * t).astype(np.float32)
+    out = np.concatenate([rs(tone[:1000]), rs(tone[1000:]), rs(np.zeros(0, np.float32), last=True)])
+    expected = np.sin(2 * np.pi * 440 * np.arange(len(out)) / RATE)
+    np.testing.assert_allclose(out[50:-50], expected[50:-50], atol=2e-3)
+    assert rs.delay_s == pytest.approx(0.001)
+
+
+def test_int16_blocks_equal_float_blocks_scaled(
+    live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]
+) -> None:
+    audio = signal[0]
+    pcm = np.round(audio * 20000).astype(np.int16)
+    assert run(live_model, pcm, 333) == run(live_model, pcm.astype(np.float32) / 32768, 333)
+
+
+def test_stereo_blocks_are_averaged(live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]) -> None:
+    audio = signal[0]
+    stereo = np.stack([audio, 0.5 * audio], axis=1)
+    assert run(live_model, stereo, 400) == run(live_model, (0.75 * audio).astype(np.float32), 400)
+
+
+def test_changing_the_audio_after_t_never_changes_earlier_hits(
+    live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]
+) -> None:
+    audio = signal[0]
+    for cut_s in (0.8, 1.5, 2.2):
+        cut = round(cut_s * RATE)
+        changed = audio.copy()
+        changed[cut:] = np.random.default_rng(9).standard_normal(len(audio) - cut).astype(np.float32) * 0.5
+        a, b = run(live_model, audio, 256), run(live_model, changed, 256)
+        live = LiveTranscriber(live_model, sample_rate=RATE)
+        horizon = cut_s - live.latency_s
+        assert [h for h in a if h.time_s < horizon] == [h for h in b if h.time_s < horizon]
+        # and those hits were out by the time the input reached t
+        emitted = live.push(audio[:cut])
+        assert [h for h in a if h.time_s <= horizon] == [h for h in emitted if h.time_s <= horizon]
+        assert all(h.time_s <= cut_s for h in emitted)
+
+
+def test_latency_is_the_declared_one(live_model: LiveModel) -> None:
+    assert LiveTranscriber(live_model, sample_rate=RATE).latency_s == pytest.approx(0.02)
+    assert LiveTranscriber(live_model, sample_rate=48000).latency_s == pytest.approx(0.021)
+
+
+def test_reset_starts_afresh(live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]) -> None:
+    audio = signal[0]
+    live = LiveTranscriber(live_model, sample_rate=RATE)
+    live.push(np.random.default_rng(1).standard_normal(5000).astype(np.float32))
+    live.reset()
+    hits = live.push(audio) + live.finish()
+    assert hits == run(live_model, audio, 1000)
+    live.reset()
+    assert live.push(audio) + live.finish() == hits
+
+
+def test_push_after_finish_raises(live_model: LiveModel) -> None:
+    live = LiveTranscriber(live_model, sample_rate=RATE)
+    live.push(np.zeros(100, np.float32))
+    live.finish()
+    with pytest.raises(DrumscribeError, match=r"push\(\) after finish\(\).*reset\(\)"):
+        live.push(np.zeros(10, np.float32))
+    with pytest.raises(DrumscribeError, match="finish"):
+        live.finish()
+
+
+def test_hops_per_call_does_not_change_the_hits(
+    tmp_path: Path, signal: tuple[np.ndarray, np.ndarray]
+) -> None:
+    four = load_live_model(build_tiny_live_model(tmp_path / "four.onnx", hops_per_call=4))
+    one = load_live_model(build_tiny_live_model(tmp_path / "one.onnx"))
+    audio = signal[0]
+    assert [h.drum for h in run(four, audio, 500)] == [h.drum for h in run(one, audio, 500)]
+
+
+def test_bad_blocks_are_refused(live_model: LiveModel) -> None:
+    live = LiveTranscriber(live_model, sample_rate=RATE)
+    with pytest.raises(ValueError, match="NaN"):
+        live.push(np.array([0.0, np.nan], np.float32))
+    with pytest.raises(ValueError, match="samples, channels"):
+        live.push(np.zeros((2, 3, 4), np.float32))
+    assert live.push(np.zeros(0, np.float32)) == []
+
+
+def test_an_offline_model_is_not_a_live_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not a live model"):
+        load_live_model(build_tiny_model(tmp_path / "offline.onnx"))
