@@ -2,14 +2,14 @@
 # Train the preliminary live model for a few CPU minutes and ship it in the runtime
 # (runtime/src/drumscribe/models/live/). The real live model is configs/live_model.yaml,
 # trained for hours; this script gives the shipped stand-in and the recipe a smoke test.
-#   bash scripts/build_live_model.sh            # MAX_TIME (DD:HH:MM:SS) bounds the fit, default 4 min
+#   bash scripts/build_live_model.sh            # MAX_TIME (DD:HH:MM:SS) bounds the fit, default 8 min
 # Data: TRAIN_CLIPS and VAL_CLIPS clips of data/synth-10h (the first of each split in CSV order).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=configs/live_model_preliminary.yaml
 WORK=runs/live-prelim
 DEST=runtime/src/drumscribe/models/live
-MAX_TIME=${MAX_TIME:-00:00:04:00}
+MAX_TIME=${MAX_TIME:-00:00:08:00}
 TRAIN_CLIPS=${TRAIN_CLIPS:-60}
 VAL_CLIPS=${VAL_CLIPS:-8}
 mkdir -p "$WORK" "$DEST"

@@ -172,3 +172,42 @@ def test_bad_blocks_are_refused(live_model: LiveModel) -> None:
 def test_an_offline_model_is_not_a_live_model(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not a live model"):
         load_live_model(build_tiny_model(tmp_path / "offline.onnx"))
+
+
+def test_cli_live_prints_hits_with_their_delay(
+    tmp_path: Path, signal: tuple[np.ndarray, np.ndarray], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import soundfile as sf
+
+    from drumscribe.cli import main
+
+    model = build_tiny_live_model(tmp_path / "live.onnx")
+    wav = tmp_path / "drums.wav"
+    sf.write(wav, signal[0][:RATE], RATE)
+    assert main(["live", "--input", str(wav), "--model", str(model), "--realtime", "--block-ms", "50"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("# tiny-live-test-model: declared latency 20.0 ms")
+    hit_lines = [line for line in out if " ms" in line and not line.startswith("#")]
+    assert hit_lines and all("kick" in line or "vel" in line for line in hit_lines)
+    assert out[-1].startswith("# ") and "median" in out[-1]
+
+
+def test_cli_live_without_sounddevice_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import builtins
+
+    from drumscribe.cli import main
+    from drumscribe.live_cli import SOUNDDEVICE_MISSING
+
+    real_import = builtins.__import__
+
+    def no_sounddevice(name: str, *args: object, **kwargs: object) -> object:
+        if name == "sounddevice":
+            raise ImportError("No module named 'sounddevice'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_sounddevice)
+    assert main(["live", "--list-devices"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["drumscribe: error: " + SOUNDDEVICE_MISSING]

@@ -2,7 +2,8 @@
 
 ``drumscribe transcribe IN... [-o OUT | --out-dir DIR] [--format F] [--model M]
 [--threshold T] [--min-interval S]`` transcribes one or many files in one process (one
-onnxruntime session); ``drumscribe info [MODEL]`` prints what a model's sidecar says.
+onnxruntime session); ``drumscribe info [MODEL]`` prints what a model's sidecar says;
+``drumscribe live --input FILE --realtime`` prints hits as they happen (``live_cli.py``).
 User errors print one line and give a non-zero exit code, never a traceback: 1 when some
 inputs failed (the others were written), 2 when the command could not run at all (bad
 options, model or output folder), 130 on Ctrl-C, 143 on SIGTERM (the output being written
@@ -158,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model", nargs="?", help="model.onnx (default: the bundled model)")
     i.add_argument("--json", action="store_true", help="print the whole sidecar as JSON")
     i.set_defaults(func=_cmd_info)
+
+    from drumscribe.live_cli import add_live_parser
+
+    add_live_parser(sub)
     return parser
 
 
