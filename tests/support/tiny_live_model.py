@@ -5,7 +5,8 @@ two hops, a per-lane gain, a rising-edge detector, a sigmoid) made causal. Frame
 samples ``[(j - 1) * hop, (j + 1) * hop)``; the edge detector reads frames ``j - 1`` and ``j``.
 State: ``state_audio`` [1, hop] (the previous hop) and ``state_edge`` [1, 8, 1] (the previous
 frame's energy). No look-ahead: a hit at frame ``j`` is certain once frame ``j + 1`` is in,
-so the declared latency is two hops (20 ms at 16 kHz / hop 160).
+so the declared latency is two hops (20 ms at 16 kHz / hop 160), plus ``hops_per_call - 1`` hops
+of waiting for a whole call.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def build_tiny_live_model(
                 "hops_per_call": hops_per_call,
                 "lookahead_frames": 0,
                 "output_delay_frames": 0,
-                "latency_s": 2 * hop / sample_rate,
+                "latency_s": (2 + hops_per_call - 1) * hop / sample_rate,  # + waiting for a whole call
                 "states": [
                     {
                         "name": "state_audio",

@@ -7,6 +7,11 @@
  *                [--activations PREFIX]          hits as JSON on stdout ({"hits": [...], "frames": N});
  *                                                PREFIX: also write PREFIXonsets.f32 (and
  *                                                PREFIXvelocities.f32), float32 [frames, 8]
+ *   drumscribe-ts live LIVE_MODEL.onnx AUDIO.wav [--block N]
+ *                                                a live model (docs/LIVE.md) run hop by hop, the WAV
+ *                                                pushed N samples at a time (default 160); hits as
+ *                                                JSON ({"hits": [...], "latency_s": s}); each hit also
+ *                                                has "pushed": samples pushed when it came out
  *   drumscribe-ts peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]
  *                                                peak picking on raw float32 [frames, 8] files;
  *                                                PARAMS: {frames, frame_rate, thresholds, min_interval_s}
@@ -98,6 +103,42 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  if (command === "live") {
+    const positional: string[] = [];
+    let block = 160;
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === "--block") {
+        block = Number(rest[++i]);
+        if (!Number.isInteger(block) || block < 1) usage("--block needs a positive integer");
+      } else if (rest[i].startsWith("--")) usage(`unknown option ${rest[i]}`);
+      else positional.push(rest[i]);
+    }
+    if (positional.length !== 2) usage("live needs LIVE_MODEL.onnx and AUDIO.wav");
+    const { ModelError } = await import("./model");
+    const { LiveTranscriber } = await import("./live");
+    const { decodeWav } = await import("./wav");
+    try {
+      const live = await LiveTranscriber.load(positional[0]);
+      const audio = decodeWav(readFileSync(positional[1]));
+      if (audio.sampleRate !== live.sidecar.sampleRate) {
+        throw new ModelError(`${positional[1]}: ${audio.sampleRate} Hz; the live runner takes the model's ${live.sidecar.sampleRate} Hz`);
+      }
+      const hits: Array<PickedHit & { pushed: number }> = [];
+      let pushed = 0;
+      for (let i = 0; i < audio.samples.length; i += block) {
+        const part = audio.samples.subarray(i, Math.min(i + block, audio.samples.length));
+        pushed += part.length;
+        for (const h of await live.push(part)) hits.push({ ...h, pushed });
+      }
+      for (const h of await live.finish()) hits.push({ ...h, pushed: -1 });
+      process.stdout.write(JSON.stringify({ hits, latency_s: live.latencyS }) + "\n");
+      return 0;
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      process.stderr.write(`drumscribe-ts: ${e.message}\n`);
+      return 1;
+    }
+  }
   if (command === "peaks") {
     if (rest.length < 2 || rest.length > 3) usage("peaks needs PARAMS.json ONSETS.f32 [VELOCITIES.f32]");
     const params = JSON.parse(readFileSync(rest[0], "utf-8"));
@@ -122,7 +163,7 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     if (e instanceof UsageError) {
-      process.stderr.write(`drumscribe-ts: ${e.message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] [--activations PREFIX] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
+      process.stderr.write(`drumscribe-ts: ${e.message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] [--activations PREFIX] | live LIVE_MODEL.onnx AUDIO.wav [--block N] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`drumscribe-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -4,7 +4,8 @@
  * - chart loading: `parseChart(text)`, `parseChartBytes(bytes)` (no Node APIs) and
  *   `loadChart(path)` (Node);
  * - peak picking and WAV decoding used by the model runner;
- * - the model runner itself lives in "./model" (it loads onnxruntime-node).
+ * - the model runner itself lives in "./model", the live (hop-by-hop) runner in "./live"
+ *   (both load onnxruntime-node).
  */
 
 export * from "./chart";

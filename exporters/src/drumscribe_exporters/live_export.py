@@ -104,6 +104,9 @@ def export_live_model(
         )
         onnx.save(proto, str(tmp))
     lat = live_latency(model, sample_rate=rate)
+    # a host calls once hops_per_call hops are in: a frame may wait hops_per_call - 1 more hops
+    lat["batching_s"] = (hops_per_call - 1) * hop / rate
+    lat["latency_s"] += lat["batching_s"]
     fe = cfg.frontend
     look = model.lookahead_frames
     live = {

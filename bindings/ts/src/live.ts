@@ -1,0 +1,225 @@
+/**
+ * Run a drumscribe *live* model (docs/LIVE.md) with onnxruntime-node, one call of
+ * `live.hops_per_call` hops at a time, and pick hits causally as drumscribe.LiveTranscriber
+ * does: a lane's frame j is a hit when a[j] >= threshold, a[j] > a[j-1], a[j] >= a[j+1] and
+ * the lane's last hit is min_interval_s or more before (whole frames); it is decided when
+ * frame j + 1 arrives; times stay on the frame grid (no sub-frame refinement).
+ *
+ * Audio must already be mono float32 at the sidecar's sample rate (no resampling here):
+ * push blocks of any length; the hits equal the Python runtime's at that rate.
+ */
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+
+import * as ort from "onnxruntime-node";
+
+import { LANE_NAMES } from "./chart";
+import { ModelError, Sidecar, parseSidecar } from "./model";
+import { PickedHit, resolveThresholds, roundHalfEven } from "./peaks";
+
+/** Tolerance of the min-interval comparison, as in the Python peak picker. */
+const EPS = 1e-9;
+
+export interface LiveState {
+  name: string;
+  output: string;
+  shape: number[];
+}
+
+export interface LiveSection {
+  hopsPerCall: number;
+  outputDelayFrames: number;
+  latencyS: number;
+  states: LiveState[];
+}
+
+/** The sidecar's `live` section, checked. */
+export function parseLiveSection(raw: Record<string, unknown>, where: string): LiveSection {
+  const live = raw.live;
+  if (typeof live !== "object" || live === null) throw new ModelError(`${where}: not a live model (no "live" section)`);
+  const l = live as Record<string, unknown>;
+  const count = (key: string, low: number): number => {
+    const v = l[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < low) throw new ModelError(`${where}: live.${key} must be an integer >= ${low}`);
+    return v;
+  };
+  const latency = l.latency_s;
+  if (typeof latency !== "number" || !(latency >= 0)) throw new ModelError(`${where}: live.latency_s must be seconds >= 0`);
+  if (!Array.isArray(l.states)) throw new ModelError(`${where}: live.states must be a list`);
+  const states = l.states.map((s: unknown, i: number): LiveState => {
+    const o = s as Record<string, unknown>;
+    const shape = o?.shape;
+    if (typeof o?.name !== "string" || typeof o?.output !== "string" || !Array.isArray(shape)
+      || !shape.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0)) {
+      throw new ModelError(`${where}: live.states[${i}] must be {name, output, shape}`);
+    }
+    return { name: o.name, output: o.output, shape: shape as number[] };
+  });
+  return { hopsPerCall: count("hops_per_call", 1), outputDelayFrames: count("output_delay_frames", 0), latencyS: latency, states };
+}
+
+export interface LiveOptions {
+  /** override the sidecar's thresholds */
+  thresholds?: number | ArrayLike<number> | Record<string, number>;
+  /** override the sidecar's min_interval_s */
+  minIntervalS?: number;
+}
+
+export class LiveTranscriber {
+  private state = new Map<string, ort.Tensor>();
+  private pending = new Float32Array(0);
+  private samples = 0;
+  private framesOut = 0;
+  private framesPicked = 0;
+  private finished = false;
+  /** the last two picked frames' activations (and velocities), per lane: [prev, cur] */
+  private prev: Float64Array;
+  private cur: Float64Array;
+  private curVel: Float64Array;
+  private lastHit: Float64Array;
+  private readonly thresholds: Float64Array;
+  private readonly minIntervalFrames: number;
+
+  private constructor(
+    readonly path: string,
+    readonly sidecar: Sidecar,
+    readonly live: LiveSection,
+    private readonly session: ort.InferenceSession,
+    readonly hasVelocities: boolean,
+    options: LiveOptions,
+  ) {
+    const n = LANE_NAMES.length;
+    this.thresholds = resolveThresholds(options.thresholds ?? sidecar.thresholds, n);
+    this.minIntervalFrames = (options.minIntervalS ?? sidecar.minIntervalS) * sidecar.frameRate;
+    this.prev = new Float64Array(n);
+    this.cur = new Float64Array(n);
+    this.curVel = new Float64Array(n);
+    this.lastHit = new Float64Array(n).fill(-Infinity);
+    this.reset();
+  }
+
+  /** Load a live model.onnx and its sidecar (sha256 checked); one intra-op thread. */
+  static async load(modelPath: string, options: LiveOptions = {}): Promise<LiveTranscriber> {
+    const sidePath = `${modelPath}.json`;
+    let bytes: Buffer;
+    let raw: unknown;
+    try {
+      bytes = readFileSync(modelPath);
+      raw = JSON.parse(readFileSync(sidePath, "utf-8"));
+    } catch (e) {
+      throw new ModelError(`${modelPath}: cannot read the model or its sidecar (${(e as Error).message})`);
+    }
+    const sidecar = parseSidecar(raw, sidePath);
+    const live = parseLiveSection(sidecar.raw, sidePath);
+    const actual = createHash("sha256").update(bytes).digest("hex");
+    if (actual !== sidecar.onnxSha256) throw new ModelError(`${modelPath}: sha256 does not match the sidecar's`);
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1,
+    });
+    const expected = ["audio", ...live.states.map((s) => s.name)];
+    if (session.inputNames.join(",") !== expected.join(",")) {
+      throw new ModelError(`${modelPath}: inputs ${session.inputNames.join(", ")} differ from the sidecar's ${expected.join(", ")}`);
+    }
+    return new LiveTranscriber(modelPath, sidecar, live, session, session.outputNames.includes("velocities"), options);
+  }
+
+  /** Declared algorithmic latency, seconds (the sidecar's live.latency_s). */
+  get latencyS(): number {
+    return this.live.latencyS;
+  }
+
+  /** Start a new signal at time 0: zero state. */
+  reset(): void {
+    for (const s of this.live.states) {
+      this.state.set(s.name, new ort.Tensor("float32", new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape));
+    }
+    this.pending = new Float32Array(0);
+    this.samples = 0;
+    this.framesOut = 0;
+    this.framesPicked = 0;
+    this.finished = false;
+    this.prev.fill(0);
+    this.cur.fill(0);
+    this.curVel.fill(0);
+    this.lastHit.fill(-Infinity);
+  }
+
+  /** Push mono float32 samples at the model rate; returns the hits decided so far. */
+  async push(block: Float32Array): Promise<PickedHit[]> {
+    if (this.finished) throw new ModelError("push() after finish(): call reset() to start a new signal");
+    this.samples += block.length;
+    return this.feed(block, undefined);
+  }
+
+  /** End the signal: flush the look-ahead with zeros and return the last hits. */
+  async finish(): Promise<PickedHit[]> {
+    if (this.finished) throw new ModelError("finish() after finish(): call reset() to start a new signal");
+    this.finished = true;
+    const hop = this.sidecar.hopLength;
+    const frames = Math.floor(this.samples / hop) + 1;
+    const missing = frames + this.live.outputDelayFrames - this.framesOut;
+    const hits: PickedHit[] = [];
+    if (missing > 0) {
+      const perCall = this.live.hopsPerCall * hop;
+      const zeros = Math.max(0, Math.ceil(missing / this.live.hopsPerCall) * perCall - this.pending.length);
+      hits.push(...(await this.feed(new Float32Array(zeros), frames)));
+    }
+    hits.push(...this.pickFrame(null)); // the last frame, with a 0 after it
+    return hits;
+  }
+
+  private async feed(samples: Float32Array, framesWanted: number | undefined): Promise<PickedHit[]> {
+    const all = new Float32Array(this.pending.length + samples.length);
+    all.set(this.pending);
+    all.set(samples, this.pending.length);
+    const step = this.live.hopsPerCall * this.sidecar.hopLength;
+    const calls = Math.floor(all.length / step);
+    const hits: PickedHit[] = [];
+    const delay = this.live.outputDelayFrames;
+    const n = LANE_NAMES.length;
+    for (let c = 0; c < calls; c++) {
+      const feeds: Record<string, ort.Tensor> = { audio: new ort.Tensor("float32", all.slice(c * step, (c + 1) * step), [1, step]) };
+      for (const s of this.live.states) feeds[s.name] = this.state.get(s.name)!;
+      const out = await this.session.run(feeds);
+      for (const s of this.live.states) this.state.set(s.name, out[s.output]);
+      const onsets = out.onsets.data as Float32Array;
+      const vels = this.hasVelocities ? (out.velocities.data as Float32Array) : undefined;
+      const k = onsets.length / n;
+      for (let f = 0; f < k; f++) {
+        const frame = this.framesOut + f - delay; // the frame this output predicts
+        if (frame < 0 || (framesWanted !== undefined && frame >= framesWanted)) continue;
+        const a = Array.from(onsets.subarray(f * n, (f + 1) * n));
+        const v = vels ? Array.from(vels.subarray(f * n, (f + 1) * n)) : a;
+        hits.push(...this.pickFrame({ a, v }));
+      }
+      this.framesOut += k;
+    }
+    this.pending = all.slice(calls * step);
+    return hits;
+  }
+
+  /** Take the next frame (null: the signal ended) and decide the one before it. */
+  private pickFrame(next: { a: number[]; v: number[] } | null): PickedHit[] {
+    const hits: PickedHit[] = [];
+    const t = this.framesPicked - 1; // the frame being decided (held in `cur`)
+    if (t >= 0) {
+      for (let lane = 0; lane < LANE_NAMES.length; lane++) {
+        const cur = this.cur[lane];
+        const after = next ? next.a[lane] : 0;
+        if (!(cur >= this.thresholds[lane] && cur > this.prev[lane] && cur >= after)) continue;
+        if (t - this.lastHit[lane] < this.minIntervalFrames - EPS) continue;
+        this.lastHit[lane] = t;
+        const velocity = Math.min(Math.max(roundHalfEven(127.0 * this.curVel[lane]), 1), 127);
+        hits.push({ time: t / this.sidecar.frameRate, lane, velocity });
+      }
+    }
+    if (next) {
+      this.prev.set(this.cur);
+      this.cur.set(next.a);
+      this.curVel.set(next.v);
+      this.framesPicked++;
+    }
+    return hits;
+  }
+}
