@@ -329,6 +329,7 @@ class LowLatencyResampler:
         self.passthrough = self.in_rate == self.out_rate
         self.cutoff = min(1.0, self.out_rate / self.in_rate)  # of the input's Nyquist
         self.half_width = RESAMPLE_ZERO_CROSSINGS / self.cutoff  # input samples each side
+        self._table: np.ndarray | None = None  # kernels per phase, built on first use
         self.reset()
 
     @property
@@ -343,8 +344,20 @@ class LowLatencyResampler:
         self._n_in = 0
         self._next_out = 0
 
-    def _position(self, m: np.ndarray) -> np.ndarray:
-        return np.asarray(m * self.in_rate / self.out_rate, dtype=np.float64)
+    def _kernels(self) -> np.ndarray:
+        """Filter taps for every phase: (phases, taps), row ``p`` for outputs whose position's
+        fractional part is ``p / phases`` of an input sample (a rational ratio repeats them)."""
+        phases = self.out_rate // math.gcd(self.in_rate, self.out_rate)
+        reach = math.ceil(self.half_width)
+        taps = np.arange(2 * reach + 2, dtype=np.float64)
+        frac = np.arange(phases, dtype=np.float64)[:, None] / phases
+        dist = frac + reach - taps[None, :]  # input samples from the output's time
+        inside = np.abs(dist) <= self.half_width
+        ratio = np.clip(1.0 - (dist / self.half_width) ** 2, 0.0, 1.0)
+        window = np.where(inside, np.i0(RESAMPLE_KAISER_BETA * np.sqrt(ratio)), 0.0) / np.i0(
+            RESAMPLE_KAISER_BETA
+        )
+        return np.asarray(self.cutoff * np.sinc(self.cutoff * dist) * window, dtype=np.float64)
 
     def __call__(self, block: np.ndarray, *, last: bool = False) -> np.ndarray:
         """Resample the next mono block (samples,); ``last`` flushes (the input ends with zeros).
@@ -361,12 +374,13 @@ class LowLatencyResampler:
         self._buf = np.concatenate([self._buf, block.astype(np.float64)])
         self._n_in += block.size
         if last:
-            stop = math.ceil(self._n_in * self.out_rate / self.in_rate)
+            stop = -(-self._n_in * self.out_rate // self.in_rate)
         else:  # outputs whose whole kernel has arrived: position + half_width <= n_in - 1
             stop = math.floor((self._n_in - 1 - self.half_width) * self.out_rate / self.in_rate) + 1
-        out = self._render(self._next_out, max(stop, self._next_out))
-        self._next_out = max(stop, self._next_out)
-        keep_from = math.floor(float(self._position(np.array(self._next_out))) - self.half_width) - 1
+        stop = max(stop, self._next_out)
+        out = self._render(self._next_out, stop)
+        self._next_out = stop
+        keep_from = self._next_out * self.in_rate // self.out_rate - math.ceil(self.half_width) - 1
         drop = min(max(0, keep_from - self._base), self._buf.size)
         self._buf = self._buf[drop:]
         self._base += drop
@@ -375,26 +389,20 @@ class LowLatencyResampler:
     def _render(self, start: int, stop: int) -> np.ndarray:
         if stop <= start:
             return np.zeros(0, dtype=np.float32)
-        m = np.arange(start, stop, dtype=np.int64)
-        pos = self._position(m)
-        reach = math.ceil(self.half_width)
-        first = np.floor(pos).astype(np.int64) - reach  # (outputs,)
-        taps = np.arange(2 * reach + 2, dtype=np.int64)  # (taps,)
-        idx = first[:, None] + taps[None, :]  # absolute input indices
-        dist = pos[:, None] - idx  # input samples from the output's time
-        inside = np.abs(dist) <= self.half_width
-        window = np.where(
-            inside,
-            np.i0(RESAMPLE_KAISER_BETA * np.sqrt(np.clip(1 - (dist / self.half_width) ** 2, 0, 1))),
-            0.0,
-        )
-        kernel = self.cutoff * np.sinc(self.cutoff * dist) * window / np.i0(RESAMPLE_KAISER_BETA)
+        if self._table is None:
+            self._table = self._kernels()
+        phases = self._table.shape[0]
+        step = self.out_rate // phases  # out_rate / phases = gcd
+        num = np.arange(start, stop, dtype=np.int64) * self.in_rate  # positions * out_rate, exact
+        whole = num // self.out_rate
+        phase = (num % self.out_rate) // step
+        reach = (self._table.shape[1] - 2) // 2
+        idx = (whole - reach)[:, None] + np.arange(self._table.shape[1], dtype=np.int64)[None, :]
         rel = idx - self._base
-        valid = (idx >= 0) & (idx < self._n_in) & (rel >= 0) & (rel < self._buf.size)
-        samples = np.where(
-            valid, self._buf[np.clip(rel, 0, max(self._buf.size - 1, 0))] if self._buf.size else 0.0, 0.0
-        )
-        return np.asarray((samples * kernel).sum(axis=1), dtype=np.float32)
+        valid = (idx < self._n_in) & (rel >= 0) & (rel < self._buf.size)  # before 0 / after the end: zeros
+        padded = np.concatenate([self._buf, np.zeros(1)])
+        samples = padded[np.where(valid, rel, self._buf.size)]
+        return np.asarray((samples * self._table[phase]).sum(axis=1), dtype=np.float32)
 
 
 class LiveTranscriber:
