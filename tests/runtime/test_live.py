@@ -211,3 +211,20 @@ def test_cli_live_without_sounddevice_says_what_to_install(
     assert main(["live", "--list-devices"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["drumscribe: error: " + SOUNDDEVICE_MISSING]
+
+
+def test_cli_info_reads_a_live_sidecar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from drumscribe.cli import main
+
+    model = build_tiny_live_model(tmp_path / "live.onnx")
+    assert main(["info", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "live model:  tiny-live-test-model" in out and "latency:     20 ms declared" in out
+    assert "state_audio [1, 160], state_edge [1, 8, 1]" in out
+
+
+def test_the_bundled_live_model_loads_and_declares_30_ms() -> None:
+    live = LiveTranscriber(sample_rate=RATE)
+    assert live.latency_s == pytest.approx(0.030)
+    assert "preliminary" in live.model.spec.name
+    assert live.push(np.zeros(RATE // 2, np.float32)) + live.finish() == []

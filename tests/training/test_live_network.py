@@ -128,3 +128,29 @@ def test_the_live_recipe_declares_at_most_30_ms() -> None:
     lat = live_latency(model, sample_rate=cfg.audio.sample_rate)
     assert lat["latency_s"] <= 0.030 + 1e-9
     assert lat["window_s"] + lat["lookahead_s"] <= 0.030 + 1e-9
+
+
+def test_live_recipe_trains_exports_and_runs(tiny_processed: Path, tmp_path: Path) -> None:
+    """From the committed live recipe: a tiny fit, drumscribe-export (live graph + parity), LiveTranscriber."""
+    import yaml
+
+    import drumscribe
+    from drumscribe_exporters.cli import main as export_main
+    from drumscribe_training.cli import main as train_main
+    from support.tiny_model import drum_like_audio
+    from support.training_setup import small_overrides
+
+    recipe = Path(__file__).resolve().parents[2] / "configs" / "live_model.yaml"
+    cfg_path = tmp_path / "live.yaml"
+    cfg_path.write_text(yaml.safe_dump({"base": str(recipe), **small_overrides(tmp_path)}))
+    assert load_config(cfg_path).model.kind == "causal"
+    args = ["fit", "--config", str(cfg_path), "--experiment-name", "live", "--data-dir", str(tiny_processed)]
+    assert train_main(args) == 0
+    ckpt = next(tmp_path.rglob("last.ckpt"))
+    onnx_path = tmp_path / "export" / "model.onnx"
+    assert export_main([str(ckpt), "-o", str(onnx_path), "--name", "tiny-live"]) == 0
+    live = drumscribe.LiveTranscriber(onnx_path, sample_rate=44100, threshold=0.05)
+    assert live.latency_s == pytest.approx(0.031)
+    audio, _ = drum_like_audio(seconds=2.0, sample_rate=44100)
+    hits = live.push(audio) + live.finish()
+    assert all(isinstance(h, drumscribe.DrumHit) and 0 <= h.time_s <= 2.0 for h in hits)

@@ -158,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="print what a model's sidecar says")
     i.add_argument("model", nargs="?", help="model.onnx (default: the bundled model)")
     i.add_argument("--json", action="store_true", help="print the whole sidecar as JSON")
+    i.add_argument(
+        "--live",
+        action="store_true",
+        help="the bundled live model (a live MODEL is recognised by its sidecar)",
+    )
     i.set_defaults(func=_cmd_info)
 
     from drumscribe.live_cli import add_live_parser
@@ -411,8 +416,27 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    from drumscribe.live import is_live_model, load_live_model
     from drumscribe.model import load_model
 
+    if args.live or (args.model is not None and is_live_model(args.model)):
+        live = load_live_model(args.model)
+        if args.json:
+            print(json.dumps(live.spec.raw, indent=2))
+            return EXIT_OK
+        spec, ls = live.spec, live.live
+        print(f"live model:  {spec.name} ({live.path})")
+        print(f"sha256:      {spec.onnx_sha256}")
+        print(
+            f"audio:       {spec.sample_rate} Hz mono, hop {spec.hop_length}, {ls.hops_per_call} hop(s) per call"
+        )
+        print(f"latency:     {1000 * ls.latency_s:g} ms declared (look-ahead {ls.lookahead_frames} frame(s))")
+        print("state:       " + ", ".join(f"{name} {list(shape)}" for name, _out, shape in ls.states))
+        print("thresholds:  " + ", ".join(f"{k} {v:.2f}" for k, v in spec.thresholds.items()))
+        notes = spec.raw.get("live", {}).get("notes")
+        if notes:
+            print(f"notes:       {notes}")
+        return EXIT_OK
     model = load_model(args.model)
     raw = model.spec.raw
     if args.json:

@@ -55,6 +55,7 @@ __all__ = [
     "LiveTranscriber",
     "LowLatencyResampler",
     "default_live_model_path",
+    "is_live_model",
     "load_live_model",
 ]
 
@@ -286,6 +287,16 @@ class LiveModel:
 
     def __repr__(self) -> str:
         return f"LiveModel({str(self.path)!r}, name={self.spec.name!r}, latency_s={self.live.latency_s:g})"
+
+
+def is_live_model(path: str | os.PathLike[str]) -> bool:
+    """Whether the sidecar beside ``path`` has a ``live`` section (False when unreadable)."""
+    try:
+        raw = read_regular_file(sidecar_path(path), max_bytes=MAX_SIDECAR_BYTES, what="the sidecar")
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and LIVE_KEY in data
 
 
 def load_live_model(
