@@ -171,9 +171,7 @@ class EGMDDataModule(L.LightningDataModule):
         # Drop a ragged last batch, unless the epoch is smaller than two batches.
         drop_last = items >= 2 * self.batch_size
         if self.config.data.rare_lane_oversampling != 1.0 or items != len(ds):
-            sampler = WeightedRandomSampler(
-                torch.as_tensor(ds.weights, dtype=torch.double), num_samples=items, replacement=True
-            )
+            sampler = WeightedRandomSampler(ds.weights.tolist(), num_samples=items, replacement=True)
             return DataLoader(ds, sampler=sampler, drop_last=drop_last, **self._loader_kwargs())
         return DataLoader(ds, shuffle=True, drop_last=drop_last, **self._loader_kwargs())
 

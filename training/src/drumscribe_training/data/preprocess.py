@@ -359,10 +359,9 @@ def _run_job(job: PairJob, scratch: str) -> PairResult:
     if res.ok:
         fd, name = tempfile.mkstemp(prefix="pair-", suffix=".npz", dir=scratch)
         with os.fdopen(fd, "wb") as fh:
-            arrays = {"audio": res.audio, "events": res.events}
-            if res.band is not None:
-                arrays["band"] = res.band
-            np.savez(fh, **arrays)
+            assert res.audio is not None and res.events is not None  # an ok result has both
+            no_band = np.zeros(0, dtype=np.int16)  # a band part is never empty
+            np.savez(fh, audio=res.audio, events=res.events, band=no_band if res.band is None else res.band)
         res.audio = res.events = res.band = None
         res.payload = name
     return res
@@ -374,7 +373,7 @@ def _load_payload(res: PairResult) -> PairResult:
         path = Path(res.payload)
         with np.load(path) as data:
             res.audio, res.events = data["audio"], data["events"]
-            res.band = data["band"] if "band" in data.files else None
+            res.band = data["band"] if data["band"].size else None
         path.unlink()
         res.payload = ""
     return res
@@ -535,8 +534,8 @@ def _ordered_results(
 ) -> Iterator[PairResult]:
     """Results of ``jobs`` in order, at most ``max_in_flight`` submitted and not yet consumed."""
     if executor is None:
-        for job in jobs:
-            yield process_pair(job)
+        for one in jobs:
+            yield process_pair(one)
         return
     pending: collections.deque[tuple[PairJob, Future[PairResult]]] = collections.deque()
     it = iter(jobs)
@@ -607,15 +606,15 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
     settings = options.settings()
     old_shards: dict[str, Any] = old.get("shards", {}) if old.get("settings") == settings else {}
     done: dict[str, Any] = {}
-    for name, entry in old_shards.items():
+    for name, old_entry in old_shards.items():
         plan = planned.get(name)
         if (
             plan is not None
-            and isinstance(entry, dict)
-            and entry.get("rows_hash") == plan.rows_hash
+            and isinstance(old_entry, dict)
+            and old_entry.get("rows_hash") == plan.rows_hash
             and _shard_is_readable(out / name)
         ):
-            done[name] = entry
+            done[name] = old_entry
     # Files of ours that the plan no longer holds (or that are stale) are removed.
     for name in set(old.get("shards", {})) - set(done):
         with contextlib.suppress(OSError):

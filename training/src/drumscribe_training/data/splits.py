@@ -11,7 +11,7 @@ Two modes (``data.split_mode``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +80,7 @@ def split_file_path(splits_dir: str | Path, split: str) -> Path:
     return Path(splits_dir) / f"{split}_split.txt"
 
 
-def write_split_files(splits_dir: str | Path, splits: dict[str, Sequence[EGMDRow]]) -> list[Path]:
+def write_split_files(splits_dir: str | Path, splits: Mapping[str, Sequence[EGMDRow]]) -> list[Path]:
     """Write ``{train,val,test}_split.txt`` (one ``audio_filename`` a line), atomically."""
     folder = Path(splits_dir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -249,6 +249,12 @@ def plan_jobs(settings: SynthSettings) -> list[Job]:
     return jobs
 
 
+def _number(value: object) -> float:
+    """A count or a duration of a clip's result record, as float."""
+    assert isinstance(value, int | float)
+    return float(value)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "wb") as fh:
@@ -471,9 +477,9 @@ def write_dataset(
     t_render = time.perf_counter() - t1
     rows = [r["row"] for r in results]
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(CSV_HEADER), lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)  # type: ignore[arg-type]
+    table = csv.DictWriter(buf, fieldnames=list(CSV_HEADER), lineterminator="\n")
+    table.writeheader()
+    table.writerows(rows)  # type: ignore[arg-type]
     _atomic_write(out / CSV_NAME, buf.getvalue().encode())
     if band is not None:
         from drumscribe_training.synth.band.manifest import MANIFEST_NAME, manifest_text
@@ -481,7 +487,7 @@ def write_dataset(
         band_rows = [r["band"] for r in results if "band" in r]
         _atomic_write(out / MANIFEST_NAME, manifest_text(band_rows).encode())  # type: ignore[arg-type]
     summary = _summarise(results, settings)
-    rendered_s = sum(float(r["seconds"]) for r in results if not r["skipped"])  # type: ignore[arg-type]
+    rendered_s = sum(_number(r["seconds"]) for r in results if not r["skipped"])
     summary["timing"] = {
         "num_workers": num_workers,
         "plan_and_kits_s": round(t_plan, 2),
@@ -509,7 +515,7 @@ def _summarise(results: list[dict[str, object]], settings: SynthSettings) -> dic
 
     per_split: dict[str, dict[str, object]] = {}
     total_hits: Counter[str] = Counter()
-    lane_hours: Counter[str] = Counter()
+    lane_hours: dict[str, float] = {}
     for r in results:
         split = r["row"]["split"]  # type: ignore[index]
         s = per_split.setdefault(split, {"clips": 0, "hours": 0.0, "gmd_hours": 0.0, "kits": Counter()})
@@ -524,15 +530,17 @@ def _summarise(results: list[dict[str, object]], settings: SynthSettings) -> dic
         for lane, n in counts.items():
             total_hits[lane] += n
             if n:
-                lane_hours[lane] += hours
+                lane_hours[lane] = lane_hours.get(lane, 0.0) + hours
     for s in per_split.values():
-        s["hours"] = round(float(s["hours"]), 3)  # type: ignore[arg-type]
-        s["gmd_hours"] = round(float(s["gmd_hours"]), 3)  # type: ignore[arg-type]
-        s["kits"] = dict(sorted(s["kits"].items()))  # type: ignore[union-attr]
+        s["hours"] = round(_number(s["hours"]), 3)
+        s["gmd_hours"] = round(_number(s["gmd_hours"]), 3)
+        kits = s["kits"]
+        assert isinstance(kits, dict)
+        s["kits"] = dict(sorted(kits.items()))
     return {
         "settings": settings.as_json(),
         "splits": per_split,
-        "hours": round(sum(float(s["hours"]) for s in per_split.values()), 3),  # type: ignore[arg-type]
+        "hours": round(sum(_number(s["hours"]) for s in per_split.values()), 3),
         "hits_per_lane": {lane: total_hits.get(lane, 0) for lane in LANE_NAMES},
         "hours_with_lane": {lane: round(lane_hours.get(lane, 0.0), 3) for lane in LANE_NAMES},
     }
