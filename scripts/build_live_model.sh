@@ -3,7 +3,8 @@
 # (runtime/src/drumscribe/models/live/). The real live model is configs/live_model.yaml,
 # trained for hours; this script gives the shipped stand-in and the recipe a smoke test.
 #   bash scripts/build_live_model.sh            # MAX_TIME (DD:HH:MM:SS) bounds the fit, default 8 min
-# Data: TRAIN_CLIPS and VAL_CLIPS clips of data/synth-10h (the first of each split in CSV order).
+# Data: TRAIN_CLIPS and VAL_CLIPS clips of data/synth-10h (the first of each split in CSV order);
+# thresholds tuned on TUNE_CLIPS validation clips, scores on TEST_CLIPS test clips (default 20 each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=configs/live_model_preliminary.yaml
@@ -31,4 +32,7 @@ nice -n 10 uv run drumscribe-train fit --config "$CONFIG" --experiment-name live
 CKPT=$(ls -t "$WORK"/checkpoints/live-prelim*/last.ckpt "$WORK"/checkpoints/*/last.ckpt 2>/dev/null | head -1)
 uv run drumscribe-export "$CKPT" -o "$DEST/model.onnx" --name drumscribe-live-preliminary \
     --training-info <(python3 -c "import json; print(json.dumps({'recipe': '$CONFIG', 'max_time': '$MAX_TIME', 'clips': {'train': $TRAIN_CLIPS, 'validation': $VAL_CLIPS}, 'notes': 'preliminary: a few CPU minutes; weak; the real run of configs/live_model.yaml is pending'}))")
+# per-lane thresholds tuned on validation clips through the live graph (hop by hop), then the test clips
+uv run drumscribe-train evaluate --config configs/live_model.yaml --model "$DEST/model.onnx" --split test \
+    --limit "${TEST_CLIPS:-20}" --tune-thresholds --tune-limit "${TUNE_CLIPS:-20}" --out "$WORK/eval-test"
 uv run --package drumscribe python -c "import drumscribe; m = drumscribe.load_live_model(); print(m, m.live)"

@@ -228,3 +228,32 @@ def test_the_bundled_live_model_loads_and_declares_30_ms() -> None:
     assert live.latency_s == pytest.approx(0.030)
     assert "preliminary" in live.model.spec.name
     assert live.push(np.zeros(RATE // 2, np.float32)) + live.finish() == []
+
+
+def test_a_live_model_behind_the_offline_interface(
+    live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """LiveAsOfflineModel: hop-by-hop activations, samples // hop + 1 frames; transcribe() runs it."""
+    import drumscribe
+    from drumscribe.live import LiveAsOfflineModel, load_any_model
+
+    audio = signal[0][:12345]
+    adapter = LiveAsOfflineModel(live_model)
+    onsets, velocities = adapter.run(audio[None])
+    assert onsets.shape == (1, 12345 // 160 + 1, 8) and velocities is not None
+    state = live_model.initial_state()
+    padded = np.zeros((12345 // 160 + 1) * 160, np.float32)
+    padded[:12345] = audio
+    steps = []
+    for j in range(len(padded) // 160):
+        o, _v, state = live_model.step(padded[j * 160 : (j + 1) * 160], state)
+        steps.append(o)
+    np.testing.assert_array_equal(onsets[0], np.concatenate(steps))
+    live_hits = run(live_model, audio, 512)
+    offline = drumscribe.transcribe(audio, sample_rate=RATE, model=adapter)  # type: ignore[arg-type]
+    # the same peaks; offline picking refines times by up to half a frame
+    by_lane_offline = sorted((h.drum, h.time_s) for h in offline.hits)
+    by_lane_live = sorted((h.drum, h.time_s) for h in live_hits)
+    assert [d for d, _ in by_lane_offline] == [d for d, _ in by_lane_live]
+    assert all(abs(a[1] - b[1]) <= 0.005 + 1e-9 for a, b in zip(by_lane_offline, by_lane_live, strict=True))
+    assert isinstance(load_any_model(live_model.path), LiveAsOfflineModel)

@@ -16,6 +16,7 @@ depend on how the input was split into blocks. No torch here: onnxruntime, numpy
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -39,7 +40,15 @@ from drumscribe.contract import (
 )
 from drumscribe.errors import DrumscribeError, ModelError
 from drumscribe.hits import DrumHit
-from drumscribe.model import MAX_SIDECAR_BYTES, MAX_THREADS, ModelSpec, sidecar_path
+from drumscribe.model import (
+    MAX_CHUNK_S,
+    MAX_SIDECAR_BYTES,
+    MAX_THREADS,
+    Model,
+    ModelSpec,
+    load_model,
+    sidecar_path,
+)
 from drumscribe.peaks import PeakPicker
 
 __all__ = [
@@ -50,12 +59,14 @@ __all__ = [
     "MAX_STATE_ELEMENTS",
     "RESAMPLE_KAISER_BETA",
     "RESAMPLE_ZERO_CROSSINGS",
+    "LiveAsOfflineModel",
     "LiveModel",
     "LiveSpec",
     "LiveTranscriber",
     "LowLatencyResampler",
     "default_live_model_path",
     "is_live_model",
+    "load_any_model",
     "load_live_model",
 ]
 
@@ -316,6 +327,68 @@ def load_live_model(
     if path is None and not p.is_file():
         raise ModelError(f"{p}: the bundled live model is missing from this installation")
     return LiveModel(p, threads=threads, providers=providers)
+
+
+class LiveAsOfflineModel:
+    """A live model behind the offline :class:`~drumscribe.model.InferenceModel` interface.
+
+    :meth:`run` streams each signal hop by hop from zero state, flushes the look-ahead with
+    zeros and drops the delayed frames, so ``samples // hop + 1`` frames come out as from an
+    offline model; the spec asks for one chunk per file (:data:`~drumscribe.model.MAX_CHUNK_S`,
+    no context), so a file of up to that length is exactly one stream. Evaluation and
+    threshold tuning (``drumscribe-train evaluate --model live/model.onnx``) go through it;
+    peak picking there is the offline one (times refined below a frame).
+
+    Parameters
+    ----------
+    live : LiveModel
+    """
+
+    def __init__(self, live: LiveModel) -> None:
+        self.live_model = live
+        self.path = live.path
+        self.spec = dataclasses.replace(live.spec, chunk_s=MAX_CHUNK_S, context_s=0.0)
+        self.has_velocities = live.has_velocities
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """Name, path, sha256 and versions, as :attr:`drumscribe.Model.info`."""
+        return {
+            "name": self.spec.name,
+            "path": str(self.path),
+            "sha256": self.spec.onnx_sha256,
+            "versions": self.spec.raw.get("versions", {}),
+        }
+
+    def run(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Shape (batch, samples) float32 -> onsets (batch, samples // hop + 1, 8) and velocities."""
+        x = np.asarray(audio, dtype=np.float32)
+        model = self.live_model
+        hop, step = model.spec.hop_length, model.samples_per_call
+        delay = model.live.output_delay_frames
+        frames = x.shape[1] // hop + 1
+        calls = -(-(frames + delay) * hop // step)
+        onsets, velocities = [], []
+        for row in x:
+            padded = np.zeros(calls * step, dtype=np.float32)
+            padded[: row.size] = row
+            state = model.initial_state()
+            outs, vels = [], []
+            for c in range(calls):
+                o, v, state = model.step(padded[c * step : (c + 1) * step], state)
+                outs.append(o)
+                vels.append(v)
+            onsets.append(np.concatenate(outs)[delay : delay + frames])
+            if self.has_velocities:
+                velocities.append(np.concatenate([v for v in vels if v is not None])[delay : delay + frames])
+        return np.stack(onsets), (np.stack(velocities) if self.has_velocities else None)
+
+
+def load_any_model(path: str | os.PathLike[str] | None = None) -> Model | LiveAsOfflineModel:
+    """An offline model, or a live one behind the offline interface (by its sidecar)."""
+    if path is not None and is_live_model(path):
+        return LiveAsOfflineModel(load_live_model(path))
+    return load_model(path, cache=False)
 
 
 class LowLatencyResampler:

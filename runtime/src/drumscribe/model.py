@@ -28,6 +28,7 @@ from drumscribe.contract import (
     INPUT_NAME,
     LANE_NAMES,
     LANES,
+    LIVE_KEY,
     ONSETS_NAME,
     SIDECAR_CORE_KEYS,
     SIDECAR_FORMAT,
@@ -527,6 +528,8 @@ def rewrite_sidecar(
     """
     data = json.loads(sidecar_path(source_model).read_text(encoding="utf-8"))
     kept = {k: v for k, v in data.items() if k not in SIDECAR_CORE_KEYS}
+    if LIVE_KEY in data:  # a live model's tensors are its own: keep their descriptions
+        kept |= {k: data[k] for k in ("inputs", "outputs") if k in data}
     kept.update(extra or {})
     peak_picking = data["peak_picking"]
     inference = data["inference"]

@@ -362,8 +362,8 @@ def _add_evaluate(sub: _Subparsers) -> None:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    import drumscribe
     from drumscribe._io import atomic_write
+    from drumscribe.live import load_any_model
     from drumscribe_training.config import load_config
     from drumscribe_training.eval.evaluate import (
         condition_name,
@@ -399,7 +399,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         model: Any = model_from_checkpoint(args.checkpoint)
         name = Path(args.checkpoint).stem
     else:
-        model = drumscribe.load_model(args.model, cache=False)
+        model = load_any_model(args.model)
         name = Path(args.model).parent.name or Path(args.model).stem
         if args.tune_thresholds:
             rows = select_rows(cfg, data_dir, "val")[: args.tune_limit]
@@ -415,7 +415,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             tuned_on["conditions"] = [condition_name(level) for level in levels]
             write_thresholds(args.model, thr, tuned_on=tuned_on)
             print("tuned thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in thr.items()))
-            model = drumscribe.load_model(args.model, cache=False)
+            model = load_any_model(args.model)
     out = Path(args.out or Path("runs") / "eval" / f"{name}-{args.split}")
     reports = []
     for level in levels:
