@@ -60,7 +60,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -599,11 +599,24 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
     except OSError as exc:
         raise PreprocessError(f"{exc.filename}: cannot write output ({exc.strerror})") from None
     plans = plan_shards(splits, shard_hours=options.shard_hours)
-    planned = {p.name: p for p in plans}
+    manifest = _resume(out, plans, options.settings())
+    _write_shards([p for p in plans if p.name not in manifest["shards"]], manifest, options)
+    summary = _summarize(plans, manifest["shards"], options)
+    _write_skipped(out / SKIPPED_NAME, plans, manifest["shards"])
+    _write_json(out / SUMMARY_JSON_NAME, summary)
+    with atomic_write(out / SUMMARY_TXT_NAME) as fh:
+        fh.write(format_summary(summary))
+    return summary
 
+
+def _resume(out: Path, plans: Sequence[ShardPlan], settings: dict[str, Any]) -> dict[str, Any]:
+    """Keep the finished shards the plan still holds; remove every other file of ours.
+
+    Returns the manifest (written to ``out``): settings and the kept shards' entries.
+    """
+    planned = {p.name: p for p in plans}
     manifest_path = out / MANIFEST_NAME
     old = _load_manifest(manifest_path)
-    settings = options.settings()
     old_shards: dict[str, Any] = old.get("shards", {}) if old.get("settings") == settings else {}
     done: dict[str, Any] = {}
     for name, old_entry in old_shards.items():
@@ -626,16 +639,23 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
         shutil.rmtree(p, ignore_errors=True)
     manifest: dict[str, Any] = {"format_version": FORMAT_VERSION, "settings": settings, "shards": done}
     _write_json(manifest_path, manifest)
+    return manifest
 
-    todo = [p for p in plans if p.name not in done]
+
+def _write_shards(todo: Sequence[ShardPlan], manifest: dict[str, Any], options: PreprocessOptions) -> None:
+    """Decode the pairs of ``todo`` (in worker processes) and write each shard in turn.
+
+    The manifest gains each shard's entry, and is rewritten, as soon as the shard is complete.
+    """
+    from tqdm import tqdm
+
+    out = options.out_dir
     lanes = lane_lookup(options.note_map)
     jobs = [
         PairJob(row, str(options.data_dir), options.sample_rate, lanes, tuple(options.ignored_notes))
         for p in todo
         for row in p.rows
     ]
-    from tqdm import tqdm
-
     workers = max(int(options.num_workers), 1)
     executor = _make_executor(workers) if workers > 1 and jobs else None
     scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out))
@@ -651,38 +671,14 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
         results = _ordered_results(jobs, executor, workers * IN_FLIGHT_PER_WORKER, scratch)
         for plan in todo:
             writer = _ShardWriter(out / plan.name, split=plan.split, options=options)
-            entry: dict[str, Any] = {
-                "split": plan.split,
-                "rows": len(plan.rows),
-                "rows_hash": plan.rows_hash,
-                "examples": 0,
-                "samples": 0,
-                "hits": [0] * len(LANE_NAMES),
-                "unmapped": {},
-                "ignored": {},
-                "skipped": [],
-            }
             try:
-                for row in plan.rows:
-                    res = next(results)
-                    if res.ok:
-                        writer.add(row, res)
-                        assert res.events is not None and res.audio is not None
-                        entry["examples"] += 1
-                        entry["samples"] += int(res.audio.shape[0])
-                        counts = np.bincount(res.events["lane"].astype(np.int64), minlength=len(LANE_NAMES))
-                        entry["hits"] = [int(a + b) for a, b in zip(entry["hits"], counts, strict=True)]
-                        _count_add(entry["unmapped"], res.unmapped)
-                        _count_add(entry["ignored"], res.ignored)
-                    else:
-                        entry["skipped"].append([row.audio_filename, row.midi_filename, res.reason])
-                    bar.update(1)
+                entry = _fill_shard(writer, plan, results, on_pair=lambda: bar.update(1))
                 writer.commit()
             except BaseException:
                 writer.abort()
                 raise
-            done[plan.name] = entry
-            _write_json(manifest_path, manifest)
+            manifest["shards"][plan.name] = entry
+            _write_json(out / MANIFEST_NAME, manifest)
             bar.set_postfix_str(plan.name, refresh=False)
     finally:
         bar.close()
@@ -690,12 +686,37 @@ def run_preprocess(options: PreprocessOptions) -> dict[str, Any]:
             executor.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(scratch, ignore_errors=True)
 
-    summary = _summarize(plans, done, options)
-    _write_skipped(out / SKIPPED_NAME, plans, done)
-    _write_json(out / SUMMARY_JSON_NAME, summary)
-    with atomic_write(out / SUMMARY_TXT_NAME) as fh:
-        fh.write(format_summary(summary))
-    return summary
+
+def _fill_shard(
+    writer: _ShardWriter, plan: ShardPlan, results: Iterator[PairResult], *, on_pair: Callable[[], Any]
+) -> dict[str, Any]:
+    """Add the decoded pairs of one shard's rows to ``writer``; returns its manifest entry."""
+    entry: dict[str, Any] = {
+        "split": plan.split,
+        "rows": len(plan.rows),
+        "rows_hash": plan.rows_hash,
+        "examples": 0,
+        "samples": 0,
+        "hits": [0] * len(LANE_NAMES),
+        "unmapped": {},
+        "ignored": {},
+        "skipped": [],
+    }
+    for row in plan.rows:
+        res = next(results)
+        if res.ok:
+            writer.add(row, res)
+            assert res.events is not None and res.audio is not None
+            entry["examples"] += 1
+            entry["samples"] += int(res.audio.shape[0])
+            counts = np.bincount(res.events["lane"].astype(np.int64), minlength=len(LANE_NAMES))
+            entry["hits"] = [int(a + b) for a, b in zip(entry["hits"], counts, strict=True)]
+            _count_add(entry["unmapped"], res.unmapped)
+            _count_add(entry["ignored"], res.ignored)
+        else:
+            entry["skipped"].append([row.audio_filename, row.midi_filename, res.reason])
+        on_pair()
+    return entry
 
 
 def _write_skipped(path: Path, plans: Sequence[ShardPlan], done: Mapping[str, Any]) -> None:
