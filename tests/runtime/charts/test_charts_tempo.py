@@ -254,3 +254,93 @@ def test_a_stray_hit_before_the_music_does_not_bend_the_map(make_groove) -> None
     assert len(est.tempo_map.segments) == 1
     assert est.bpm == pytest.approx(120.0, rel=0.001)
     assert _grid_error(est.beats, beats) < 0.005
+
+
+# -- scaling: the beat tracker and the tempo-map fit are linear in the length -------------------
+def _reference_beat_scores(
+    env: np.ndarray, periods: np.ndarray, alt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The dynamic programme frame by frame (Ellis 2007), as it was before it was blocked."""
+    from drumscribe.charts.beat_tracking import _TIGHTNESS
+
+    std = float(env.std())
+    o = env / std if std > 0 else env.copy()
+    score = np.zeros(len(env))
+    back = np.full(len(env), -1, dtype=np.int64)
+    for t in range(len(env)):
+        tau_a, tau_b = periods[t], alt[t]
+        lo = max(t - round(2 * max(tau_a, tau_b)), 0)
+        hi = t - round(min(tau_a, tau_b) / 2)
+        best = 0.0
+        if hi >= lo and hi >= 0:
+            p = np.arange(lo, hi + 1)
+            d = np.log((t - p) / tau_a) ** 2
+            if tau_b != tau_a:
+                d = np.minimum(d, np.log((t - p) / tau_b) ** 2)
+            cand = score[p] - _TIGHTNESS * d
+            j = int(np.argmax(cand))
+            if cand[j] > 0:
+                best = float(cand[j])
+                back[t] = p[j]
+        score[t] = o[t] + best
+    return score, back
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_blocked_beat_tracker_equals_the_frame_by_frame_programme(seed: int) -> None:
+    """The blocked dynamic programme (steady and changing periods, short and long) gives the
+    frame-by-frame loop's scores and back pointers exactly."""
+    from drumscribe.charts.beat_tracking import _TIGHTNESS, _beat_scores
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(50, 2500))
+    env = rng.random(n) ** 4
+    periods = np.full(n, rng.uniform(0.6, 120.0))
+    alt = periods.copy()
+    if seed % 2:  # a tempo change with an overlap zone allowing both periods
+        k = n // 2
+        periods[k:] = alt[k:] = rng.uniform(20.0, 100.0)
+        alt[k : k + 200] = periods[0]
+    std = float(env.std())
+    score, back = _beat_scores(env / std, periods, alt, _TIGHTNESS)
+    ref_score, ref_back = _reference_beat_scores(env, periods, alt)
+    np.testing.assert_array_equal(back, ref_back)
+    np.testing.assert_array_equal(score, ref_score)
+
+
+def test_continuous_fit_equals_dense_least_squares() -> None:
+    """The tridiagonal solve of the tempo map's piecewise-linear fit equals the dense one."""
+    from drumscribe.charts.beat_tracking import _continuous_fit
+
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.3, 0.7, 300))
+    idx = np.arange(len(t), dtype=np.float64)
+    knots = [0, 17, 18, 90, 200, 299]
+    design = np.zeros((len(t), len(knots)))
+    for i in range(len(knots) - 1):
+        j = np.arange(knots[i], knots[i + 1] + 1)
+        u = (j - knots[i]) / (knots[i + 1] - knots[i])
+        design[j, i], design[j, i + 1] = 1.0 - u, u
+    dense, *_ = np.linalg.lstsq(design, t, rcond=None)
+    np.testing.assert_allclose(_continuous_fit(idx, t, knots), dense, atol=1e-9)
+
+
+def test_an_hour_of_hits_charts_in_seconds() -> None:
+    """60 minutes at 8 hits per second (28,800 hits, a tempo that drifts): the tempo estimate
+    is linear in the length (it took minutes when the beat tracker looped over frames and the
+    tempo-map fit was a dense least squares)."""
+    import time
+
+    rng = np.random.default_rng(0)
+    beat_s = 60.0 / (120.0 + 3.0 * np.sin(np.arange(7200) / 300.0))
+    beats = np.cumsum(beat_s)
+    hits = []
+    for b, period in zip(beats, beat_s, strict=True):
+        for k, drum in ((0, "kick"), (1, "hihat"), (2, "snare"), (3, "hihat")):
+            hits.append(DrumHit(float(b + k * period / 4 + rng.normal(0, 0.004)), drum, 100))
+    tr = Transcription(hits=tuple(sorted(hits)), duration_s=float(beats[-1] + 1.0))
+    t0 = time.process_time()
+    est = estimate_tempo(tr)
+    took = time.process_time() - t0
+    assert 110 < est.bpm < 130
+    assert took < 60.0, f"estimate_tempo took {took:.1f} s of CPU for an hour"
