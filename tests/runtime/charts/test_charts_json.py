@@ -19,6 +19,8 @@ from drumscribe.charts import (
     TempoSegment,
     build_chart,
     chart_from_dict,
+    chart_from_transcription,
+    chart_to_json,
     read_chart_json,
     validate_chart,
     write_chart_json,
@@ -334,3 +336,51 @@ def test_bad_chart_options_are_chart_errors(
 ) -> None:
     with pytest.raises(ChartError, match=r"^groove\.wav: "):
         build_chart(rich_transcription, **options)
+
+
+@pytest.mark.parametrize("grid", [None, "1/16"])
+def test_written_text_is_json_dumps_of_the_chart(
+    rich_transcription: Transcription, tmp_path: Path, grid: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON writer makes its text a piece at a time (flat memory to an hour of hits), and
+    writes the same bytes as ``json.dumps(chart.to_dict(), indent=2)`` (unicode, empty
+    difficulties and tracks of many pieces included)."""
+    import drumscribe.charts.json_chart as json_chart
+
+    monkeypatch.setattr(json_chart, "_HITS_PER_PIECE", 37)
+    monkeypatch.setattr(json_chart, "_PIECES_PER_WRITE", 5)
+    model = {"name": "modèle ü", "nested": {"list": [1, 2.5, None], "empty": {}}, "hits": []}
+    tr = Transcription(
+        hits=rich_transcription.hits, duration_s=rich_transcription.duration_s, model_info=model
+    )
+    chart = chart_from_transcription(tr, grid=grid)
+    assert len(chart.difficulties["expert"]) > 3 * json_chart._HITS_PER_PIECE
+    expected = json.dumps(chart.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    out = tmp_path / "x.json"
+    write_chart_json(chart, out)
+    assert out.read_text(encoding="utf-8") == expected
+    assert chart_to_json(chart) == expected
+    empty = chart_from_transcription(Transcription(hits=(), duration_s=1.0))
+    assert chart_to_json(empty) == json.dumps(empty.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_bad_hit_deep_in_a_track_is_an_error_and_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation piece by piece still names the hit and leaves no file behind."""
+    import dataclasses
+
+    import drumscribe.charts.json_chart as json_chart
+
+    monkeypatch.setattr(json_chart, "_HITS_PER_PIECE", 100)
+
+    hits = tuple(DrumHit(0.25 * i, "kick", 100) for i in range(400))
+    chart = chart_from_transcription(Transcription(hits=hits, duration_s=101.0))
+    track = list(chart.difficulties["expert"])
+    assert len(track) > 350
+    track[350] = dataclasses.replace(track[350], time_s=0.0)  # out of order, in the fourth piece
+    bad = dataclasses.replace(chart, difficulties={**chart.difficulties, "expert": tuple(track)})
+    out = tmp_path / "bad.json"
+    with pytest.raises(ChartError, match=r"hits\[350\]\.time_s: hits must be sorted"):
+        write_chart_json(bad, out)
+    assert list(tmp_path.iterdir()) == []

@@ -31,7 +31,7 @@ from drumscribe.contract import LANES
 from drumscribe.errors import ChartError
 from drumscribe.hits import TranscriptionRecord
 
-__all__ = ["CHART_FORMAT", "CHART_VERSION", "Chart", "build_chart", "chart_from_transcription"]
+__all__ = ["CHART_FORMAT", "CHART_VERSION", "Chart", "build_chart", "chart_from_transcription", "hit_to_dict"]
 
 CHART_FORMAT = "drumscribe-chart"
 CHART_VERSION = 1
@@ -104,8 +104,15 @@ class Chart:
         last = max((h.time_s for hs in self.difficulties.values() for h in hs), default=0.0)
         return max(self.duration_s, last)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The chart as a JSON chart v1 object (valid against ``chart.schema.json``)."""
+    def to_dict(self, *, hits: bool = True) -> dict[str, Any]:
+        """The chart as a JSON chart v1 object (valid against ``chart.schema.json``).
+
+        Parameters
+        ----------
+        hits : bool
+            False leaves every difficulty's ``hits`` empty (the JSON writer turns the hits
+            into objects a piece at a time, :func:`hit_to_dict`, to keep its memory flat).
+        """
         out: dict[str, Any] = {
             "format": CHART_FORMAT,
             "version": CHART_VERSION,
@@ -130,12 +137,14 @@ class Chart:
                 "max_shift_s": round(float(q.max_shift_s), 6),
             }
         out["difficulties"] = {
-            name: {"hits": [_hit_dict(h) for h in hits]} for name, hits in self.difficulties.items()
+            name: {"hits": [hit_to_dict(h) for h in track] if hits else []}
+            for name, track in self.difficulties.items()
         }
         return out
 
 
-def _hit_dict(h: ChartHit) -> dict[str, Any]:
+def hit_to_dict(h: ChartHit) -> dict[str, Any]:
+    """One hit as its JSON chart v1 object (times rounded to the microsecond)."""
     # + 0.0 turns a rounded -0.0 into 0.0 (JSON would say "-0.0")
     d: dict[str, Any] = {"time_s": round(h.time_s, 6) + 0.0, "lane": h.lane, "velocity": h.velocity}
     if h.raw_time_s is not None:

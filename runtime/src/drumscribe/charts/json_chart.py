@@ -23,12 +23,12 @@ import json
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from drumscribe._io import atomic_write, read_regular_file
-from drumscribe.charts.chart import CHART_FORMAT, CHART_VERSION, Chart, chart_from_transcription
+from drumscribe.charts.chart import CHART_FORMAT, CHART_VERSION, Chart, chart_from_transcription, hit_to_dict
 from drumscribe.charts.records import (
     DIFFICULTIES,
     Beat,
@@ -202,20 +202,27 @@ def _validate_schema(d: Any) -> None:
         if "max_shift_s" in q:
             _num(q["max_shift_s"], "$.quantization.max_shift_s", lo=0.0)
     diffs = _obj(top["difficulties"], "$.difficulties", required=("expert",), allowed=frozenset(DIFFICULTIES))
-    hit_keys = frozenset(("time_s", "lane", "velocity", "raw_time_s", "beat"))
     for name, track in diffs.items():
         p = f"$.difficulties.{name}"
         _obj(track, p, required=("hits",), allowed=frozenset(("hits",)))
-        for i, h in enumerate(_arr(track["hits"], p + ".hits")):
-            hp = f"{p}.hits[{i}]"
-            _obj(h, hp, required=("time_s", "lane", "velocity"), allowed=hit_keys)
-            _seconds(h["time_s"], hp + ".time_s")
-            _int(h["lane"], hp + ".lane", lo=0, hi=7)
-            _int(h["velocity"], hp + ".velocity", lo=1, hi=127)
-            if "raw_time_s" in h:
-                _seconds(h["raw_time_s"], hp + ".raw_time_s")
-            if "beat" in h:
-                _num(h["beat"], hp + ".beat", lo=0.0)
+        _validate_hits(_arr(track["hits"], p + ".hits"), p + ".hits")
+
+
+_HIT_KEYS = frozenset(("time_s", "lane", "velocity", "raw_time_s", "beat"))
+
+
+def _validate_hits(hits: list[Any], path: str, first: int = 0) -> None:
+    """The schema's rules for hit objects; ``first`` is the index of ``hits[0]`` in its track."""
+    for i, h in enumerate(hits, start=first):
+        hp = f"{path}[{i}]"
+        _obj(h, hp, required=("time_s", "lane", "velocity"), allowed=_HIT_KEYS)
+        _seconds(h["time_s"], hp + ".time_s")
+        _int(h["lane"], hp + ".lane", lo=0, hi=7)
+        _int(h["velocity"], hp + ".velocity", lo=1, hi=127)
+        if "raw_time_s" in h:
+            _seconds(h["raw_time_s"], hp + ".raw_time_s")
+        if "beat" in h:
+            _num(h["beat"], hp + ".beat", lo=0.0)
 
 
 def _validate_extra(d: dict[str, Any]) -> None:
@@ -249,13 +256,18 @@ def _validate_extra(d: dict[str, Any]) -> None:
                 f"beats must be sorted by time; {beats[i]['time_s']} follows {beats[i - 1]['time_s']}",
             )
     for name, track in d["difficulties"].items():
-        hits = track["hits"]
-        for i in range(1, len(hits)):
-            if hits[i]["time_s"] < hits[i - 1]["time_s"]:
-                raise _Invalid(
-                    f"$.difficulties.{name}.hits[{i}].time_s",
-                    f"hits must be sorted by time; {hits[i]['time_s']} follows {hits[i - 1]['time_s']}",
-                )
+        _check_sorted(track["hits"], f"$.difficulties.{name}.hits")
+
+
+def _check_sorted(hits: list[Any], path: str, first: int = 0, before: Any = None) -> None:
+    """Hits sorted by time; ``before`` is the hit before ``hits[0]`` (index ``first``), if any."""
+    prev = before
+    for i, h in enumerate(hits, start=first):
+        if prev is not None and h["time_s"] < prev["time_s"]:
+            raise _Invalid(
+                f"{path}[{i}].time_s", f"hits must be sorted by time; {h['time_s']} follows {prev['time_s']}"
+            )
+        prev = h
 
 
 def validate_chart(data: Any, *, source: str = "<chart>", extra_rules: bool = True) -> None:
@@ -441,10 +453,68 @@ def _as_chart(
 
 def chart_to_json(chart: Chart | dict[str, Any] | TranscriptionRecord, **options: Any) -> str:
     """The JSON text of a chart (validated), 2-space indented, ending in a newline."""
-    c = _as_chart(chart, options, "<chart>")
-    data = c.to_dict()
-    validate_chart(data, source="<chart>")
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return "".join(_json_pieces(_as_chart(chart, options, "<chart>"), "<chart>"))
+
+
+#: Hits turned into JSON objects and validated at a time by the JSON writer.
+_HITS_PER_PIECE = 1024
+#: Text pieces the JSON writer joins before each write to the file.
+_PIECES_PER_WRITE = 4096
+_INDENT = "  "
+
+
+def _json_pieces(chart: Chart, source: str) -> Iterator[str]:
+    """The chart's JSON text in pieces, the same text as ``json.dumps(chart.to_dict(),
+    indent=2, ensure_ascii=False)`` plus a newline, with the hits made and validated a
+    piece at a time: the writer never holds every hit as an object, nor the whole text.
+
+    Raises
+    ------
+    ChartError
+        When the chart breaks the schema (before or while its text comes out).
+    """
+    head = chart.to_dict(hits=False)
+    validate_chart(head, source=source)
+    yield "{"
+    for k, (key, value) in enumerate(head.items()):
+        yield ("," if k else "") + "\n" + _INDENT + json.dumps(key, ensure_ascii=False) + ": "
+        if key != "difficulties":
+            yield _dumps(value, 1)
+            continue
+        yield "{"
+        for j, name in enumerate(value):
+            yield ("," if j else "") + "\n" + 2 * _INDENT + json.dumps(name, ensure_ascii=False) + ": {"
+            yield "\n" + 3 * _INDENT + '"hits": '
+            yield from _hit_pieces(chart.difficulties[name], f"$.difficulties.{name}.hits", source)
+            yield "\n" + 2 * _INDENT + "}"
+        yield "\n" + _INDENT + "}"
+    yield "\n}\n"
+
+
+def _hit_pieces(hits: Sequence[ChartHit], path: str, source: str) -> Iterator[str]:
+    """One track's hits as the JSON text of an array at depth 3, validated piece by piece."""
+    if not hits:
+        yield "[]"
+        return
+    yield "["
+    before: dict[str, Any] | None = None
+    for first in range(0, len(hits), _HITS_PER_PIECE):
+        objs = [hit_to_dict(h) for h in hits[first : first + _HITS_PER_PIECE]]
+        try:
+            _validate_hits(objs, path, first)
+            _check_sorted(objs, path, first, before)
+        except _Invalid as exc:
+            raise ChartError(f"{source}: {exc.path}: {exc.message}") from None
+        for i, obj in enumerate(objs, start=first):
+            yield ("," if i else "") + "\n" + 4 * _INDENT + _dumps(obj, 4)
+        before = objs[-1]
+    yield "\n" + 3 * _INDENT + "]"
+
+
+def _dumps(value: Any, depth: int) -> str:
+    """``json.dumps(value, indent=2)`` as it reads nested ``depth`` levels deep."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    return text.replace("\n", "\n" + depth * _INDENT)
 
 
 def write_chart_json(
@@ -468,7 +538,13 @@ def write_chart_json(
     pathlib.Path
         The path written.
     """
-    text = chart_to_json(chart_or_transcription, **options)
+    chart = _as_chart(chart_or_transcription, options, str(path))
     with atomic_write(path, "w") as fh:
-        fh.write(text)
+        batch: list[str] = []
+        for piece in _json_pieces(chart, str(path)):
+            batch.append(piece)
+            if len(batch) >= _PIECES_PER_WRITE:
+                fh.write("".join(batch))
+                batch.clear()
+        fh.write("".join(batch))
     return Path(path)

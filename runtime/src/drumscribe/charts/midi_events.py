@@ -114,30 +114,37 @@ def make_track(
     metas : sequence of (tick, mido.MetaMessage)
         Other meta events (tempo, time signature).
     """
+    # events as plain tuples, each mido message made once, with its delta time: a track of an
+    # hour of hits holds one message object per event, not two (mido objects are ~0.5 kB)
     events: list[tuple[int, int, int, Any]] = []
     seq = 0
     for tick, msg in metas:
         events.append((int(tick), 0, seq, msg))
         seq += 1
     for t in texts:
-        events.append((t.tick, 1, seq, mido.MetaMessage(t.kind, text=text_safe(t.text))))
+        events.append((t.tick, 1, seq, (t.kind, text_safe(t.text))))
         seq += 1
     for n in notes:
         if not n.end_tick > n.tick:
             raise ValueError(f"note {n.note} at tick {n.tick} must end after it starts")
-        events.append(
-            (n.end_tick, 2, seq, mido.Message("note_off", channel=n.channel, note=n.note, velocity=0))
-        )
-        events.append(
-            (n.tick, 3, seq, mido.Message("note_on", channel=n.channel, note=n.note, velocity=n.velocity))
-        )
+        events.append((n.end_tick, 2, seq, (n.channel, n.note, 0)))
+        events.append((n.tick, 3, seq, (n.channel, n.note, n.velocity)))
         seq += 1
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("track_name", name=text_safe(name), time=0))
     now = 0
-    for tick, _, _, msg in events:
-        track.append(msg.copy(time=tick - now))
+    for tick, order, _, payload in events:
+        delta = tick - now
+        if order == 0:
+            track.append(payload.copy(time=delta))
+        elif order == 1:
+            track.append(mido.MetaMessage(payload[0], text=payload[1], time=delta))
+        else:
+            kind = "note_off" if order == 2 else "note_on"
+            track.append(
+                mido.Message(kind, channel=payload[0], note=payload[1], velocity=payload[2], time=delta)
+            )
         now = tick
     track.append(mido.MetaMessage("end_of_track", time=0))
     return track

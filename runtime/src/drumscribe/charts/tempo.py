@@ -23,7 +23,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +51,19 @@ class TempoMap:
     """
 
     segments: tuple[TempoSegment, ...]
+    #: (times_s, bpm, beat) of the segments as arrays, made once: the queries are vectorised
+    #: and a per-hit query costs O(log segments), not O(segments).
+    _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         segs = tuple(self.segments)
         object.__setattr__(self, "segments", segs)
         if not segs:
             raise ValueError("a tempo map needs at least one segment")
+        arrays = tuple(
+            np.array([getattr(s, k) for s in segs], dtype=np.float64) for k in ("time_s", "bpm", "beat")
+        )
+        object.__setattr__(self, "_arrays", arrays)
         for k in range(1, len(segs)):
             prev, cur = segs[k - 1], segs[k]
             if not cur.time_s > prev.time_s:
@@ -98,10 +105,10 @@ class TempoMap:
     @property
     def times_s(self) -> np.ndarray:
         """Segment start times, shape (segments,), seconds."""
-        return np.array([s.time_s for s in self.segments], dtype=np.float64)
+        return self._arrays[0].copy()
 
     def _index_for_time(self, t: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self.times_s, t, side="right") - 1
+        idx = np.searchsorted(self._arrays[0], t, side="right") - 1
         return np.clip(idx, 0, len(self.segments) - 1)
 
     def beat_at(self, time_s: float | np.ndarray) -> Any:
@@ -119,19 +126,17 @@ class TempoMap:
         """
         t = np.asarray(time_s, dtype=np.float64)
         idx = self._index_for_time(t)
-        start = self.times_s[idx]
-        bpm = np.array([s.bpm for s in self.segments])[idx]
-        beat0 = np.array([s.beat for s in self.segments])[idx]
+        times, bpms, beats = self._arrays
+        start, bpm, beat0 = times[idx], bpms[idx], beats[idx]
         out = beat0 + (t - start) * bpm / 60.0
         return float(out) if out.ndim == 0 else out
 
     def time_at(self, beat: float | np.ndarray) -> Any:
         """Time in seconds of a beat position (inverse of :meth:`beat_at`)."""
         b = np.asarray(beat, dtype=np.float64)
-        beats = np.array([s.beat for s in self.segments])
+        times, bpms, beats = self._arrays
         idx = np.clip(np.searchsorted(beats, b, side="right") - 1, 0, len(self.segments) - 1)
-        bpm = np.array([s.bpm for s in self.segments])[idx]
-        out = self.times_s[idx] + (b - beats[idx]) * 60.0 / bpm
+        out = times[idx] + (b - beats[idx]) * 60.0 / bpms[idx]
         return float(out) if out.ndim == 0 else out
 
     def bpm_at(self, time_s: float) -> float:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from drumscribe.charts.records import Beat
 from drumscribe.charts.tempo import TempoMap
@@ -106,6 +106,13 @@ class Timeline:
     tempos: tuple[TickTempo, ...]
     time_signatures: tuple[TickTimeSignature, ...]
     lead_beats: int = 0
+    #: Ticks and times of the tempo events, made once (a per-hit query is a bisection).
+    _ticks: list[int] = field(init=False, repr=False, compare=False)
+    _times: list[float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_ticks", [t.tick for t in self.tempos])
+        object.__setattr__(self, "_times", [t.time_s for t in self.tempos])
 
     @classmethod
     def from_tempo_events(
@@ -142,22 +149,19 @@ class Timeline:
 
     def time_at(self, tick: float) -> float:
         """Seconds at a tick."""
-        ticks = [t.tick for t in self.tempos]
-        k = max(0, bisect.bisect_right(ticks, tick) - 1)
+        k = max(0, bisect.bisect_right(self._ticks, tick) - 1)
         seg = self.tempos[k]
         return seg.time_s + (tick - seg.tick) / self.resolution * 60.0 / seg.bpm
 
     def tick_at(self, time_s: float) -> int:
         """Nearest tick to a time (>= 0)."""
-        times = [t.time_s for t in self.tempos]
-        k = max(0, bisect.bisect_right(times, time_s) - 1)
+        k = max(0, bisect.bisect_right(self._times, time_s) - 1)
         seg = self.tempos[k]
         return max(0, round(seg.tick + (time_s - seg.time_s) * seg.bpm / 60.0 * self.resolution))
 
     def seconds_per_tick(self, tick: int) -> float:
         """Length of one tick at ``tick``, seconds."""
-        ticks = [t.tick for t in self.tempos]
-        seg = self.tempos[max(0, bisect.bisect_right(ticks, tick) - 1)]
+        seg = self.tempos[max(0, bisect.bisect_right(self._ticks, tick) - 1)]
         return 60.0 / seg.bpm / self.resolution
 
     def beats(self, end_tick: int) -> tuple[TickBeat, ...]:
