@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import signal
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
+from drumscribe.argtypes import bounded_float as _bounded_float
+from drumscribe.argtypes import positive_int as _positive_int
 from drumscribe.errors import DrumscribeError
 
 if TYPE_CHECKING:
@@ -44,23 +45,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"drumscribe: error: {message} (see {self.prog} --help)\n")
-
-
-def _bounded_float(low: float, high: float, *, low_open: bool) -> Callable[[str], float]:
-    """An argparse type: a finite number in (low, high] or [low, high]; NaN and inf refused."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        above = value > low if low_open else value >= low
-        if not (math.isfinite(value) and above and value <= high):
-            interval = f"({low:g}, {high:g}]" if low_open else f"[{low:g}, {high:g}]"
-            raise argparse.ArgumentTypeError(f"must be a finite number in {interval}, got {text!r}")
-        return value
-
-    return parse
 
 
 def _threads(text: str) -> int:
@@ -169,16 +153,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_live_parser(sub)
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -377,7 +351,7 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
                 thresholds=args.threshold,
                 min_interval_s=args.min_interval,
                 chunk_s=args.chunk,
-                keep_activations=True,  # the chart's tempo comes from the drum activations
+                keep_onset_strength=True,  # the chart's tempo comes from the drum activations
                 progress=not args.quiet and sys.stderr.isatty(),
             )
         except DrumscribeError as exc:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
+
+from drumscribe.argtypes import finite_float as _finite_float
+from drumscribe.argtypes import positive_int as _positive_int
 
 if TYPE_CHECKING:
     from drumscribe_training.synth.registry import KitSpec
@@ -214,26 +216,6 @@ def add_preprocess_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def _run_preprocess(args: argparse.Namespace) -> int:
     """Run preprocessing from parsed arguments; returns the exit code."""
     from drumscribe_training.config import load_config
@@ -370,25 +352,22 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         conditions_markdown,
         evaluate_model,
         model_from_checkpoint,
+        require_band_parts,
         run_clips,
         select_rows,
         tune_thresholds,
         write_reports,
         write_thresholds,
     )
-    from drumscribe_training.synth.band.manifest import band_path
 
     cfg = load_config(args.config)
     data_dir = args.data_dir or cfg.data.data_dir
     levels: list[float | None] = [None, *args.mix_levels]
     if args.mix_levels:
-        rows = select_rows(cfg, data_dir, args.split)[: args.limit]
-        if not any(band_path(data_dir, r.audio_filename) for r in rows):
-            print(
-                f"drumscribe-train evaluate: error: {data_dir}: no clip of split {args.split!r} has a band "
-                "part; render them with `drumscribe-train synth --band` over the same folder",
-                file=sys.stderr,
-            )
+        try:
+            require_band_parts(data_dir, select_rows(cfg, data_dir, args.split)[: args.limit], args.split)
+        except ValueError as exc:
+            print(f"drumscribe-train evaluate: error: {exc}", file=sys.stderr)
             return 2
     if args.checkpoint:
         if args.tune_thresholds:

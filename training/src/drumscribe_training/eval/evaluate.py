@@ -40,6 +40,7 @@ __all__ = [
     "condition_name",
     "conditions_markdown",
     "evaluate_model",
+    "require_band_parts",
     "tune_thresholds",
     "write_thresholds",
 ]
@@ -406,6 +407,21 @@ def _mixed_clip(drums_file: Path, band_file: Path, level_db: float) -> tuple[np.
     return mix_at_level(drums.mean(axis=1), band.mean(axis=1), level_db=level_db, sample_rate=sr), sr
 
 
+def require_band_parts(data_dir: str | Path, rows: Sequence[EGMDRow], split: str) -> None:
+    """Raise ValueError unless some of ``rows`` has a band part (a mix to score).
+
+    Raises
+    ------
+    ValueError
+        Naming the folder and the split, and how to render band parts.
+    """
+    if not any(band_path(data_dir, r.audio_filename) for r in rows):
+        raise ValueError(
+            f"{data_dir}: no clip of split {split!r} has a band part; render them with "
+            "`drumscribe-train synth --band` over the same folder"
+        )
+
+
 def condition_name(band_level_db: float | None) -> str:
     """How a report names its listening condition: ``drums`` or ``mix+0dB``, ``mix-6dB``."""
     return "drums" if band_level_db is None else f"mix{band_level_db:+g}dB"
@@ -501,6 +517,8 @@ def evaluate_model(
     if not rows:
         raise ValueError(f"{data_dir}: no rows in split {split!r}")
     condition = condition_name(band_level_db)
+    if band_level_db is not None:
+        require_band_parts(data_dir, rows, split)
     bar = _bar(len(rows), f"evaluate {split} {condition}") if progress else None
     clips = run_clips(
         model,
@@ -513,11 +531,6 @@ def evaluate_model(
     )
     if bar:
         bar.close()
-    if not clips:
-        raise ValueError(
-            f"{data_dir}: no clip of split {split!r} has a band part; render them with "
-            "`drumscribe-train synth --band` over the same folder"
-        )
     scores = {_label(w): asdict(_score(clips, w)) for w in WINDOWS_S}
     report = EvalReport(
         model=str(model.path),
