@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import drumscribe
-from drumscribe import DrumHit, StreamingTranscriber
+from drumscribe import DrumHit, StreamingTranscriber, inference
 
 
 def _same_hits(a: list[DrumHit] | tuple[DrumHit, ...], b: list[DrumHit] | tuple[DrumHit, ...]) -> None:
@@ -31,6 +31,17 @@ def test_chunked_activations_equal_whole_file(
     )
     assert result.activations is not None
     assert result.activations.shape == whole[0].shape == (len(audio) // 160 + 1, 8)
+    # the first HEAD_S of frames come from the head pass after a lead of silence
+    head = round(inference.HEAD_S * 100)
+    lead = np.zeros(round(inference.LEAD_S * 16000), dtype=np.float32)
+    padded, padded_vel = tiny_model.run(
+        np.concatenate([lead, audio[: round(inference.HEAD_CONTEXT_S * 16000)]])[None, :]
+    )
+    first = len(lead) // 160
+    whole[0][:head], whole_vel[0][:head] = (
+        padded[0, first : first + head],
+        padded_vel[0, first : first + head],
+    )
     assert_allclose(result.activations, whole[0], atol=1e-5)
     offline = drumscribe.pick_peaks(
         whole[0], frame_rate=100.0, threshold=0.5, min_interval_s=0.03, velocities=whole_vel[0]
@@ -81,8 +92,8 @@ def test_stream_resampled_input_equals_offline_array(tiny_model: drumscribe.Mode
     from support.tiny_model import drum_like_audio
 
     audio, _ = drum_like_audio(seconds=3.0, sample_rate=44100, seed=9)
-    offline = drumscribe.transcribe(audio, sample_rate=44100, model=tiny_model)
-    stream = StreamingTranscriber(tiny_model, sample_rate=44100)
+    offline = drumscribe.transcribe(audio, sample_rate=44100, model=tiny_model, thresholds=0.3)
+    stream = StreamingTranscriber(tiny_model, sample_rate=44100, threshold=0.3)
     hits: list[DrumHit] = []
     for i in range(0, len(audio), 4410):
         hits += stream.push(audio[i : i + 4410])
@@ -98,3 +109,40 @@ def test_reset_starts_over(tiny_model: drumscribe.Model, drums_5s: tuple[np.ndar
     stream.reset()
     second = stream.push(audio) + stream.finish()
     assert first == second
+
+
+def _click(at_s: float, *, seconds: float = 2.0, sample_rate: int = 16000) -> np.ndarray:
+    """A kick-like click (a decaying 60 Hz sine and a noise burst) at ``at_s``."""
+    x = np.zeros(int(seconds * sample_rate), dtype=np.float32)
+    t = np.arange(int(0.15 * sample_rate)) / sample_rate
+    noise = np.random.default_rng(0).standard_normal(len(t))
+    burst = 0.8 * (np.sin(2 * np.pi * 60 * t) * np.exp(-30 * t) + 0.5 * noise * np.exp(-200 * t))
+    i = int(at_s * sample_rate)
+    x[i : i + len(t)] += burst[: len(x) - i].astype(np.float32)
+    return x
+
+
+@pytest.mark.parametrize("at_s", [0.0, 0.01])
+def test_a_hit_at_the_very_start_is_found(at_s: float) -> None:
+    """Issue 23: a click at 0.000 s or 0.010 s gave no hit (the network had no left edge to hear
+    it against); the head pass after a lead of silence finds it, offline and streaming alike."""
+    model = drumscribe.load_model()
+    audio = _click(at_s)
+    offline = drumscribe.transcribe(audio, sample_rate=16000, model=model)
+    kicks = [h for h in offline.hits if h.drum == "kick"]
+    assert kicks and abs(kicks[0].time_s - at_s) <= 0.01, offline.hits
+    stream = StreamingTranscriber(model, sample_rate=16000)
+    hits = [h for b in range(0, len(audio), 441) for h in stream.push(audio[b : b + 441])] + stream.finish()
+    _same_hits(sorted(hits), offline.hits)
+
+
+def test_the_head_pass_changes_only_the_first_frames(drums_5s: tuple[np.ndarray, np.ndarray]) -> None:
+    """Only the first HEAD_S of activations come from the padded head pass: the rest equal a
+    chunked pass without it (a recurrent network run on a padded chunk would move them all)."""
+    model = drumscribe.load_model()
+    audio = np.concatenate([np.zeros(800, dtype=np.float32), drums_5s[0]])
+    with_head = drumscribe.transcribe(audio, sample_rate=16000, model=model, keep_activations=True)
+    whole, _ = model.run(audio[None, :])  # one chunk: the chunked pass is the whole-file pass
+    n = round(inference.HEAD_S * 100)
+    assert with_head.activations is not None
+    assert_allclose(with_head.activations[n:], whole[0][n:], atol=1e-6)

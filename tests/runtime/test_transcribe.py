@@ -14,9 +14,11 @@ from drumscribe.audio import file_sha256, iter_file_blocks
 
 
 def test_file_and_array_agree(tiny_model: drumscribe.Model, drums_wav_44k: Path) -> None:
-    from_file = drumscribe.transcribe(drums_wav_44k, model=tiny_model)
+    # threshold 0.15: the tiny model hears little in resampled audio (its 8 hits at 0 s were an
+    # artefact of its left edge, which the head pass after a lead of silence removed)
+    from_file = drumscribe.transcribe(drums_wav_44k, model=tiny_model, thresholds=0.15)
     data, rate = sf.read(drums_wav_44k, dtype="float32", always_2d=True)
-    from_array = drumscribe.transcribe(data.T, sample_rate=rate, model=tiny_model)
+    from_array = drumscribe.transcribe(data.T, sample_rate=rate, model=tiny_model, thresholds=0.15)
     assert len(from_file.hits) > 5
     assert [h.drum for h in from_file.hits] == [h.drum for h in from_array.hits]
     assert_allclose([h.time_s for h in from_file.hits], [h.time_s for h in from_array.hits], atol=1e-4)

@@ -316,6 +316,7 @@ def transcribe_one(job: SongJob, options: CatalogOptions, model: Any) -> SongRes
             thresholds=options.thresholds,
             min_interval_s=options.min_interval_s,
             chunk_s=options.chunk_s,
+            keep_onset_strength=True,  # the chart's tempo from the activations, as a single file's
         )
         opts = dict(options.chart_options)
         if options.fmt in SONG_FORMATS:

@@ -92,6 +92,10 @@ class TranscriptionRecord:
         Path of the audio file, when there was one.
     audio_sha256 : str or None
         SHA-256 of the audio file's bytes, when there was a file.
+    onset_strength : numpy.ndarray or None
+        Shape (frames,), the activations' lanes weighted for tempo estimation
+        (:func:`~drumscribe.charts.beat_tracking.lane_onset_strength`), at :attr:`frame_rate`;
+        kept only when asked for: what the chart's tempo needs, an eighth of the activations.
     """
 
     hits: tuple[DrumHit, ...]
@@ -101,6 +105,7 @@ class TranscriptionRecord:
     frame_rate: float = DEFAULT_FRAME_RATE
     source: str | None = None
     audio_sha256: str | None = None
+    onset_strength: np.ndarray | None = None
 
     def hits_for(self, drum: str | int) -> tuple[DrumHit, ...]:
         """Hits of one lane, given by name or index."""

@@ -8,6 +8,13 @@ a context at least as long as the network's receptive field, the joined activati
 one whole-file pass; for the recurrent default model the context makes the difference
 negligible (measured in the tests and the model card).
 
+The network has no left edge to hear an onset against at the very start of a signal (a hit
+in the first ~30 ms was lost), so the first :data:`HEAD_S` of output frames come from a
+second, short pass over the first second of audio with :data:`LEAD_S` of silence before it.
+Only those frames change: a recurrent network run on the whole padded chunk would move
+activations everywhere in it (hits near their threshold flip). A file that starts in the
+middle of a sound (cut from a recording) may in turn get a hit at 0 s for that sound.
+
 Offline transcription is this same streaming path fed from file blocks, so the two cannot
 disagree, and memory stays flat as files grow.
 """
@@ -20,12 +27,21 @@ from collections.abc import Sequence
 import numpy as np
 
 from drumscribe.audio import Resampler, as_float_audio, check_sample_rate
+from drumscribe.charts.beat_tracking import lane_onset_strength
 from drumscribe.errors import DrumscribeError
 from drumscribe.hits import DrumHit
 from drumscribe.model import MAX_CHUNK_S, MAX_CONTEXT_S, InferenceModel
 from drumscribe.peaks import PeakPicker
 
-__all__ = ["ActivationStream", "StreamingTranscriber", "chunk_geometry"]
+__all__ = ["HEAD_CONTEXT_S", "HEAD_S", "LEAD_S", "ActivationStream", "StreamingTranscriber", "chunk_geometry"]
+
+#: Silence put before the start of a signal for its head pass, seconds (whole hops): the left
+#: edge the network needs to hear a hit at 0 s.
+LEAD_S = 0.1
+#: Output frames at the start of a signal taken from the head pass, seconds.
+HEAD_S = 0.05
+#: Audio after the start that the head pass sees, seconds (its right-hand context).
+HEAD_CONTEXT_S = 1.0
 
 
 def chunk_geometry(
@@ -73,6 +89,10 @@ class ActivationStream:
         self.model = model
         self.chunk, self.context = chunk_geometry(model, chunk_s=chunk_s, context_s=context_s)
         self.hop = model.spec.hop_length
+        sr = model.spec.sample_rate
+        self.lead = round(LEAD_S * sr / self.hop) * self.hop
+        self.head_frames = max(1, round(HEAD_S * sr / self.hop))
+        self.head_context = round(HEAD_CONTEXT_S * sr)
         self.reset()
 
     def reset(self) -> None:
@@ -83,6 +103,27 @@ class ActivationStream:
         self.samples_seen = 0
 
     def _run_chunk(self, k: int, end: int, *, last: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        onsets, vels = self._run_window(k, end, last=last)
+        if k == 0:  # the signal's first frames, heard after a lead of silence
+            onsets, vels = self._splice_head(onsets, vels, end)
+        return onsets, vels
+
+    def _splice_head(
+        self, onsets: np.ndarray, vels: np.ndarray | None, end: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        head = self._buf[: min(end, self.head_context)]  # chunk 0: _buf still starts at sample 0
+        x = np.concatenate([np.zeros(self.lead, dtype=np.float32), head])
+        h_onsets, h_vels = self.model.run(x[None, :])
+        first = self.lead // self.hop
+        n = min(self.head_frames, len(onsets), h_onsets.shape[1] - first)
+        onsets = onsets.copy()
+        onsets[:n] = h_onsets[0, first : first + n]
+        if vels is not None and h_vels is not None:
+            vels = vels.copy()
+            vels[:n] = h_vels[0, first : first + n]
+        return onsets, vels
+
+    def _run_window(self, k: int, end: int, *, last: bool) -> tuple[np.ndarray, np.ndarray | None]:
         core_start = k * self.chunk
         core_end = (k + 1) * self.chunk
         win_start = max(0, core_start - self.context)
@@ -154,6 +195,9 @@ class StreamingTranscriber:
         Default: the sidecar's.
     keep_activations : bool
         Keep all activations (frames, 8) for :attr:`activations`.
+    keep_onset_strength : bool
+        Keep the onset strength per frame (frames,) for :attr:`onset_strength`: what the
+        chart's tempo estimate needs from the activations, an eighth of their size.
 
     Examples
     --------
@@ -174,6 +218,7 @@ class StreamingTranscriber:
         chunk_s: float | None = None,
         context_s: float | None = None,
         keep_activations: bool = False,
+        keep_onset_strength: bool = False,
     ) -> None:
         self.model = model
         self.sample_rate = check_sample_rate(sample_rate, "StreamingTranscriber")
@@ -184,6 +229,7 @@ class StreamingTranscriber:
             min_interval_s=model.spec.min_interval_s if min_interval_s is None else min_interval_s,
         )
         self.keep_activations = keep_activations
+        self.keep_onset_strength = keep_onset_strength
         self.reset()
 
     def reset(self) -> None:
@@ -192,6 +238,7 @@ class StreamingTranscriber:
         self._acts.reset()
         self._picker.reset()
         self._kept: list[np.ndarray] = []
+        self._strength: list[np.ndarray] = []
         self._model_samples = 0
         self._finished = False
         self.duration_s = 0.0
@@ -205,11 +252,20 @@ class StreamingTranscriber:
             return np.zeros((0, len(self.model.spec.lanes)), dtype=np.float32)
         return np.concatenate(self._kept)
 
+    @property
+    def onset_strength(self) -> np.ndarray | None:
+        """The onset strength so far, shape (frames,), float64, when kept."""
+        if not self.keep_onset_strength:
+            return None
+        return np.concatenate(self._strength) if self._strength else np.zeros(0)
+
     def _collect(self, results: list[tuple[np.ndarray, np.ndarray | None]], *, final: bool) -> list[DrumHit]:
         hits: list[DrumHit] = []
         for i, (onsets, vels) in enumerate(results):
             if self.keep_activations:
                 self._kept.append(onsets)
+            if self.keep_onset_strength:
+                self._strength.append(lane_onset_strength(onsets))
             hits += self._picker.process(onsets, vels, final=final and i == len(results) - 1)
         return hits
 

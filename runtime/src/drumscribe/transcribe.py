@@ -42,6 +42,7 @@ def transcribe(
     providers: list[str] | None = None,
     threads: int | None = None,
     keep_activations: bool = False,
+    keep_onset_strength: bool = False,
     progress: bool = False,
 ) -> Transcription:
     """Transcribe drums in a piece of audio.
@@ -69,6 +70,9 @@ def transcribe(
         onnxruntime intra-op threads.
     keep_activations : bool
         Keep the (frames, 8) onset activations in the result.
+    keep_onset_strength : bool
+        Keep the per-frame onset strength (frames,) in the result: enough for the chart's
+        tempo to come from the model's activations, at an eighth of their memory.
     progress : bool
         Draw a progress bar on stderr.
 
@@ -99,6 +103,7 @@ def transcribe(
         chunk_s=chunk_s,
         context_s=context_s,
         keep_activations=keep_activations,
+        keep_onset_strength=keep_onset_strength,
     )
     opened = _open_audio(audio, sample_rate=sample_rate, model_rate=m.spec.sample_rate)
     bar = Progress(
@@ -118,6 +123,7 @@ def transcribe(
         frame_rate=m.spec.frame_rate,
         source=opened.source,
         audio_sha256=opened.sha256,
+        onset_strength=stream.onset_strength,
     )
 
 

@@ -64,6 +64,7 @@ __all__ = [
     "estimate_tempo",
     "fit_tempo_map",
     "global_tempo",
+    "lane_onset_strength",
     "onset_envelope",
     "track_beats",
 ]
@@ -126,6 +127,34 @@ def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
     return np.convolve(x, k, mode="same")
 
 
+def lane_onset_strength(activations: np.ndarray) -> np.ndarray:
+    """Onset strength per frame from the model's activations: the lanes weighted by
+    :data:`LANE_TEMPO_WEIGHTS` (NaN and negative values count 0).
+
+    Computed a lane at a time, so each frame's value does not depend on how the frames are
+    batched: the streaming transcriber keeps this per chunk (``keep_onset_strength``) and
+    gets what :func:`onset_envelope` computes from the whole activations.
+
+    Parameters
+    ----------
+    activations : numpy.ndarray
+        Shape (frames, 8).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (frames,), float64, >= 0.
+    """
+    a = np.asarray(activations)
+    if a.ndim != 2 or a.shape[1] != len(LANE_NAMES):
+        raise ValueError(f"activations must have shape (frames, {len(LANE_NAMES)}), got {a.shape}")
+    env = np.zeros(a.shape[0], dtype=np.float64)
+    for lane, weight in enumerate(LANE_TEMPO_WEIGHTS):
+        col = np.nan_to_num(a[:, lane].astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        env += weight * np.clip(col, 0.0, None)
+    return env
+
+
 def onset_envelope(
     transcription: TranscriptionRecord,
     *,
@@ -139,7 +168,8 @@ def onset_envelope(
     transcription : TranscriptionRecord
         Hits and, optionally, activations.
     source : {"auto", "hits", "activations"}
-        ``"auto"`` uses the activations when present, else the hits.
+        ``"auto"`` uses the model's output when kept (the activations, or the onset strength
+        the transcription kept in their place, see :func:`lane_onset_strength`), else the hits.
     frame_rate : float
         Frames per second of the envelope built from hits (activations keep their rate).
 
@@ -153,14 +183,19 @@ def onset_envelope(
         ``"activations"`` or ``"hits"``.
     """
     acts = transcription.activations
-    use_acts = source == "activations" or (source == "auto" and acts is not None)
-    if use_acts:
-        if acts is None:
-            raise ValueError("source='activations' but the transcription kept no activations")
-        a = np.asarray(acts, dtype=np.float64)
-        if a.ndim != 2 or a.shape[1] != len(LANE_NAMES):
-            raise ValueError(f"activations must have shape (frames, {len(LANE_NAMES)}), got {a.shape}")
-        env = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0).clip(0.0, None) @ LANE_TEMPO_WEIGHTS
+    kept = transcription.onset_strength
+    from_model = acts is not None or kept is not None
+    if source == "activations" or (source == "auto" and from_model):
+        if acts is not None:
+            env = lane_onset_strength(acts)
+        elif kept is not None:
+            env = np.asarray(kept, dtype=np.float64)
+            if env.ndim != 1:
+                raise ValueError(f"onset_strength must have shape (frames,), got {env.shape}")
+        else:
+            raise ValueError(
+                "source='activations' but the transcription kept no activations or onset strength"
+            )
         return env, float(transcription.frame_rate), "activations"
     fps = float(frame_rate)
     last = max([transcription.duration_s, *(h.time_s for h in transcription.hits)], default=0.0)
