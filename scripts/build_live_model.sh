@@ -7,7 +7,7 @@
 # thresholds tuned on TUNE_CLIPS validation clips, scores on TEST_CLIPS test clips (default 20 each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=configs/live_model_preliminary.yaml
+CONFIG=experiments/configs/live_model_preliminary.yaml
 WORK=runs/live-prelim
 DEST=runtime/src/drumscribe/models/live
 MAX_TIME=${MAX_TIME:-00:00:08:00}
