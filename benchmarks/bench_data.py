@@ -38,11 +38,11 @@ import numpy as np
 import pytest
 
 from drumscribe_training.config import load_config
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 from drumscribe_training.data.egmd import CSV_HEADER, find_index_csv
 from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
 from support.egmd_testdata import write_tiny_egmd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Full E-GMD, hours of audio.
 EGMD_HOURS = 444.0

@@ -155,7 +155,7 @@ def test_evaluate_scores_drums_and_mixes_side_by_side(
     assert {r["extra"]["condition"] for r in reports.values()} == {"drums", "mix+0dB", "mix-6dB"}
     assert reports["mix-6dB"]["extra"]["band_level_db"] == -6.0
     assert len({r["clips"] for r in reports.values()}) == 1  # every test clip has its band part
-    tuned = argv + ["--data-dir", str(band_egmd), "--mix-levels", "0", "--tune-thresholds"]
+    tuned = [*argv, "--data-dir", str(band_egmd), "--mix-levels", "0", "--tune-thresholds"]
     assert train_main([*tuned, "--out", str(tmp_path / "tuned")]) == 0
     side = json.loads(model.with_name(model.name + ".json").read_text())
     assert side["threshold_tuning"]["conditions"] == ["drums", "mix+0dB"]  # tuned on both

@@ -94,9 +94,9 @@ def test_backing_with_a_band_part_mixes_it_in(monkeypatch: pytest.MonkeyPatch) -
         pytest.skip(f"band sources missing: {exc}")
     calls: list[np.ndarray] = []
     monkeypatch.setattr(drumscribe, "transcribe", _fake_transcribe({}, calls))
-    (kit_only,) = hear_pieces("tiny", [42], hits=8, backing=True)
+    (_kit_only,) = hear_pieces("tiny", [42], hits=8, backing=True)
     (with_band,) = hear_pieces("tiny", [42], hits=8, backing=True, band_level_db=0.0)
-    (again,) = hear_pieces("tiny", [42], hits=8, backing=True, band_level_db=0.0)
+    (_again,) = hear_pieces("tiny", [42], hits=8, backing=True, band_level_db=0.0)
     assert with_band.heard == {NOTHING: 8}
     band = calls[1] - calls[0]
     assert np.sqrt(np.mean(band**2)) > 1e-3  # a band plays under the pieces

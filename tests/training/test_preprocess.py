@@ -18,8 +18,6 @@ import pytest
 from drumscribe.contract import LANE_NAMES
 from drumscribe_training.config import load_config
 from drumscribe_training.data import preprocess as pp
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 from drumscribe_training.data.egmd import lane_lookup, read_index
 from drumscribe_training.data.preprocess import (
     EVENT_DTYPE,
@@ -31,6 +29,8 @@ from drumscribe_training.data.preprocess import (
 )
 from drumscribe_training.data.splits import assign_splits, read_split_file
 from support.egmd_testdata import write_tiny_egmd
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
