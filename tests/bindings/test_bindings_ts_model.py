@@ -139,7 +139,7 @@ def drum_wav(path: Path, rate: int, *, seconds: float = 6.0, seed: int = 7, subt
 
 
 def python_run(model_path: Path, wav_path: Path):
-    """The reference: onnxruntime in Python, one whole pass, then drumscribe's peak picking.
+    """The reference: onnxruntime in Python, one whole pass and the runtime's head pass, then peak picking.
 
     Returns (hits sorted by time, lane, velocity; {"onsets": [frames, 8], "velocities"?}).
     """
@@ -160,6 +160,17 @@ def python_run(model_path: Path, wav_path: Path):
         name: value[0]
         for name, value in zip(names, session.run(names, {"audio": mono[None, :]}), strict=True)
     }
+    # the runtime's head pass (drumscribe.inference): the first frames heard after a lead of silence
+    from drumscribe.inference import HEAD_CONTEXT_S, HEAD_S, LEAD_S
+
+    rate, hop = side["sample_rate"], side["hop_length"]
+    lead = round(LEAD_S * rate / hop) * hop
+    padded = np.concatenate([np.zeros(lead, dtype=np.float32), mono[: round(HEAD_CONTEXT_S * rate)]])
+    first = lead // hop
+    for name, value in zip(names, session.run(names, {"audio": padded[None, :]}), strict=True):
+        n = min(max(1, round(HEAD_S * rate / hop)), len(outputs[name]), value.shape[1] - first)
+        outputs[name] = outputs[name].copy()
+        outputs[name][:n] = value[0, first : first + n]
     return pick_with_python(outputs, side), outputs
 
 

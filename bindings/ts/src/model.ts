@@ -50,6 +50,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Validate a parsed sidecar; `where` names the file in messages. */
+/** Silence before the start of a signal for its head pass, seconds (drumscribe.inference.LEAD_S). */
+const HEAD_LEAD_S = 0.1;
+/** Output frames at the start of a signal taken from the head pass, seconds (HEAD_S). */
+const HEAD_S = 0.05;
+/** Audio after the start that the head pass sees, seconds (HEAD_CONTEXT_S). */
+const HEAD_CONTEXT_S = 1.0;
+
 export function parseSidecar(data: unknown, where: string): Sidecar {
   if (!isObject(data)) throw new ModelError(`${where}: sidecar must be a JSON object`);
   const get = (parent: Record<string, unknown>, key: string, prefix = ""): unknown => {
@@ -179,12 +186,37 @@ export class DrumscribeModel {
     return new DrumscribeModel(modelPath, sidecar, session, session.outputNames.includes("velocities"));
   }
 
-  /** Run the model on mono float32 audio at sidecar.sampleRate. */
+  /**
+   * Run the model on mono float32 audio at sidecar.sampleRate.
+   *
+   * As the Python runtime does (drumscribe.inference: LEAD_S, HEAD_S, HEAD_CONTEXT_S), the
+   * first 50 ms of frames come from a second pass over the first second of audio heard after
+   * 0.1 s of silence, so that a hit at the very start of the signal is found.
+   */
   async activations(samples: Float32Array): Promise<Activations> {
     if (samples.length === 0) throw new ModelError("audio is empty");
     for (let i = 0; i < samples.length; i++) {
       if (!Number.isFinite(samples[i])) throw new ModelError(`audio has a non-finite sample at ${i}`);
     }
+    const whole = await this.run(samples);
+    const { sampleRate, hopLength } = this.sidecar;
+    const lead = Math.round((HEAD_LEAD_S * sampleRate) / hopLength) * hopLength;
+    const headFrames = Math.max(1, Math.round((HEAD_S * sampleRate) / hopLength));
+    const headLength = Math.min(samples.length, Math.round(HEAD_CONTEXT_S * sampleRate));
+    const padded = new Float32Array(lead + headLength);
+    padded.set(samples.subarray(0, headLength), lead);
+    const head = await this.run(padded);
+    const first = lead / hopLength;
+    const n = Math.min(headFrames, whole.frames, head.frames - first);
+    const lanes = LANE_NAMES.length;
+    whole.onsets.set(head.onsets.subarray(first * lanes, (first + n) * lanes), 0);
+    if (whole.velocities && head.velocities) {
+      whole.velocities.set(head.velocities.subarray(first * lanes, (first + n) * lanes), 0);
+    }
+    return whole;
+  }
+
+  private async run(samples: Float32Array): Promise<Activations> {
     const feeds = { audio: new ort.Tensor("float32", samples, [1, samples.length]) };
     const names = this.hasVelocities ? ["onsets", "velocities"] : ["onsets"];
     const out = await this.session.run(feeds, names);
