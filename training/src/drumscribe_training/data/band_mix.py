@@ -19,15 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from drumscribe_training.config import BandMixConfig
+from drumscribe_training.synth.band.effects import gated_rms_db
 
-__all__ = ["BandMixer", "MixParams", "gated_rms_db", "mix_at_level"]
+__all__ = ["BandMixer", "MixParams", "loudness_db", "mix_at_level"]
 
-#: Loudness blocks (s) and the gate (dB under the loudest block) of :func:`gated_rms_db`.
-LOUDNESS_BLOCK_S = 0.4
+#: Loudness gate (dB under the loudest 400 ms block) of the stems' gated RMS.
 LOUDNESS_GATE_DB = -30.0
 #: Peak ceiling (linear) of every mix: no clipping, a little headroom.
 PEAK_CEILING = 0.99
-_EPS = 1e-12
 
 
 @dataclass(frozen=True)
@@ -40,33 +39,9 @@ class MixParams:
     master: dict[str, float] | None = None
 
 
-def gated_rms_db(x: np.ndarray, *, sample_rate: int, gate_db: float = LOUDNESS_GATE_DB) -> float:
-    """Loudness: RMS in dBFS of the 400 ms blocks within ``gate_db`` of the loudest block.
-
-    Parameters
-    ----------
-    x : np.ndarray
-        Shape (samples,), float.
-    sample_rate : int
-        Hz.
-    gate_db : float
-        Blocks quieter than the loudest by more than ``-gate_db`` dB are left out.
-
-    Returns
-    -------
-    float
-        dBFS; ``-inf`` for silence.
-    """
-    n = max(1, round(LOUDNESS_BLOCK_S * sample_rate))
-    if x.size == 0:
-        return float("-inf")
-    blocks = np.pad(x.astype(np.float64), (0, (-x.size) % n)).reshape(-1, n)
-    ms = np.mean(blocks**2, axis=1)
-    top = float(ms.max())
-    if top <= _EPS:
-        return float("-inf")
-    kept = ms[ms >= top * 10.0 ** (gate_db / 10.0)]
-    return float(10.0 * np.log10(float(kept.mean())))
+def loudness_db(x: np.ndarray, *, sample_rate: int) -> float:
+    """Gated-RMS loudness in dBFS, as the band renderer measures its stems (``-inf``: silence)."""
+    return gated_rms_db(x, gate_db=LOUDNESS_GATE_DB, sample_rate=sample_rate)
 
 
 def _db_to_gain(db: float) -> float:
@@ -75,8 +50,8 @@ def _db_to_gain(db: float) -> float:
 
 def _band_gain(drums: np.ndarray, band: np.ndarray, level_db: float, sample_rate: int) -> float:
     """Gain on the band that puts its loudness ``level_db`` under the drums'."""
-    d = gated_rms_db(drums, sample_rate=sample_rate)
-    b = gated_rms_db(band, sample_rate=sample_rate)
+    d = loudness_db(drums, sample_rate=sample_rate)
+    b = loudness_db(band, sample_rate=sample_rate)
     if not np.isfinite(b):
         return 0.0
     if not np.isfinite(d):
@@ -183,7 +158,7 @@ class BandMixer:
         # Pedalboard is there at run time; pedalboard's __init__ imports it without re-exporting it
         from pedalboard import Compressor, HighShelfFilter, Limiter, LowShelfFilter, Pedalboard  # type: ignore[attr-defined]
 
-        loud = gated_rms_db(x, sample_rate=self.sample_rate)
+        loud = loudness_db(x, sample_rate=self.sample_rate)
         if not np.isfinite(loud):
             return x
         s = self.settings
@@ -195,7 +170,7 @@ class BandMixer:
             ]
         )
         y = chain(x.astype(np.float32), self.sample_rate)
-        loud = gated_rms_db(y, sample_rate=self.sample_rate)
+        loud = loudness_db(y, sample_rate=self.sample_rate)
         if np.isfinite(loud):
             y = y * np.float32(_db_to_gain(m["loudness_db"] - loud))
         y = Limiter(threshold_db=m["limiter_db"])(y.astype(np.float32), self.sample_rate)

@@ -19,22 +19,24 @@ _BASS_LOWPASS_HZ = (1500.0, 5000.0)
 _PERC_HIGHPASS_HZ = 300.0
 
 
-def gated_rms_db(x: np.ndarray, *, gate_db: float) -> float:
+def gated_rms_db(x: np.ndarray, *, gate_db: float, sample_rate: int = SAMPLE_RATE) -> float:
     """Loudness of a stem: RMS in dBFS of its 400 ms blocks within ``gate_db`` of the loudest.
 
     Parameters
     ----------
     x : np.ndarray
-        Shape (samples,), float32 at 44.1 kHz.
+        Shape (samples,), float.
     gate_db : float
         Blocks quieter than the loudest block by more than this (negative) are left out.
+    sample_rate : int
+        Hz of ``x`` (the synth's 44.1 kHz by default; the training crops' rate when mixing).
 
     Returns
     -------
     float
         dBFS; ``-inf`` for silence.
     """
-    n = int(_BLOCK_S * SAMPLE_RATE)
+    n = max(1, int(_BLOCK_S * sample_rate))
     if x.size == 0:
         return float("-inf")
     pad = (-x.size) % n
