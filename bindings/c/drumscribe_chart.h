@@ -36,8 +36,9 @@ extern "C" {
 #define DS_CHART_VERSION 1
 #define DS_LANE_COUNT 8
 #define DS_MAX_DEPTH 64
-/* Largest chart file ds_chart_load reads, bytes (64 MiB, as every drumscribe loader); it reads
-   only regular files, never a pipe or a device such as /dev/zero. */
+/* Largest chart file ds_chart_load reads, bytes (64 MiB, as every drumscribe loader:
+   bindings/README.md); it reads only regular files, never a pipe or a device such as
+   /dev/zero. */
 #define DS_MAX_CHART_BYTES (64UL * 1024UL * 1024UL)
 /* a tempo segment's beat must be where the segment before arrives at its time, within this */
 #define DS_TEMPO_BEAT_TOLERANCE 0.01

@@ -19,6 +19,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Drumscribe
@@ -128,13 +129,23 @@ namespace Drumscribe
             { "kick", "snare", "hihat", "hi_tom", "mid_tom", "low_tom", "crash", "ride" };
         public static readonly string[] DifficultyNames = { "expert", "hard", "medium", "easy" };
 
-        /// <summary>Load a chart file (UTF-8). Messages end with " (in PATH)".</summary>
+        /// <summary>
+        /// Largest chart file <see cref="Load"/> reads, bytes (64 MiB, as every drumscribe loader:
+        /// bindings/README.md). Only regular files are read: a pipe or a device such as /dev/zero
+        /// would be endless.
+        /// </summary>
+        public const long MaxChartBytes = 64L * 1024 * 1024;
+
+        /// <summary>
+        /// Load a chart file (UTF-8). Messages end with " (in PATH)". Kind Io when the file cannot
+        /// be read: missing, a folder, a pipe or a device, larger than <see cref="MaxChartBytes"/>.
+        /// </summary>
         public static Chart Load(string path)
         {
             byte[] bytes;
             try
             {
-                bytes = File.ReadAllBytes(path);
+                bytes = ReadChartFile(path);
             }
             catch (Exception e)
             {
@@ -147,6 +158,36 @@ namespace Drumscribe
             catch (ChartException e)
             {
                 throw new ChartException(e.Kind, e.Path, e.Message.Substring(e.Path.Length + 2) + " (in " + path + ")");
+            }
+        }
+
+        const string NotRegular = "not a regular file (a pipe or a device)";
+
+        // Never opens a pipe (a FIFO nobody writes to would block) and never reads more than the
+        // file's size + 1 bytes (a device such as /dev/zero would be read forever).
+        static byte[] ReadChartFile(string path)
+        {
+            FileAttributes attributes = File.GetAttributes(path);  // throws when missing
+            if ((attributes & FileAttributes.Directory) != 0) throw new IOException("it is a folder");
+            if ((attributes & FileAttributes.Device) != 0 || UnixFile.IsPipe(path)) throw new IOException(NotRegular);
+            long size = new FileInfo(path).Length;
+            if (size > MaxChartBytes) throw new IOException(size + " bytes, more than the " + MaxChartBytes + " allowed");
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096))
+            {
+                // mono reports a pipe or a character device as not seekable
+                if (!stream.CanSeek) throw new IOException(NotRegular);
+                byte[] buffer = new byte[size + 1];
+                int length = 0;
+                for (;;)
+                {
+                    int got = stream.Read(buffer, length, buffer.Length - length);
+                    if (got == 0) break;
+                    length += got;
+                    if (length == buffer.Length) throw new IOException("the file grew while it was read");
+                }
+                byte[] bytes = new byte[length];
+                Array.Copy(buffer, bytes, length);
+                return bytes;
             }
         }
 
@@ -760,6 +801,50 @@ namespace Drumscribe
             {
                 // .NET Framework and mono throw where .NET Core returns infinity
                 return text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells a named pipe (or socket) from a file before it is opened: .NET opens a FIFO with a
+    /// plain open(2), which blocks until someone writes to it. Opens the path with O_NONBLOCK
+    /// through libc and asks lseek(2), which fails on a pipe. Best effort: false where libc
+    /// cannot be called (Windows, a runtime without it) or the path cannot be opened (the
+    /// managed open that follows reports why).
+    /// </summary>
+    internal static class UnixFile
+    {
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        static extern int Open(string path, int flags);
+
+        [DllImport("libc", EntryPoint = "lseek", SetLastError = true)]
+        static extern IntPtr Seek(int fd, IntPtr offset, int whence);
+
+        [DllImport("libc", EntryPoint = "close")]
+        static extern int Close(int fd);
+
+        internal static bool IsPipe(string path)
+        {
+            int nonBlock;
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) nonBlock = 0x800;
+            else if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX)) nonBlock = 0x4;
+            else return false;
+            try
+            {
+                int fd = Open(path, nonBlock);  // O_RDONLY is 0
+                if (fd < 0) return false;
+                try
+                {
+                    return Seek(fd, IntPtr.Zero, 1 /* SEEK_CUR */).ToInt64() < 0;
+                }
+                finally
+                {
+                    Close(fd);
+                }
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
+            {
+                return false;
             }
         }
     }

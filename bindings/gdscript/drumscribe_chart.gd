@@ -25,6 +25,10 @@ const DIFFICULTY_NAMES = ["expert", "hard", "medium", "easy"]
 const SECONDS_MAX = 86400.0
 const TEMPO_BEAT_TOLERANCE = 0.01  # a segment's beat vs where the one before arrives
 const ROOT = "(root)"
+# Largest chart file load_file reads, bytes (64 MiB, as every drumscribe loader:
+# bindings/README.md). Only regular files are read: a pipe or a device such as /dev/zero
+# would be endless.
+const MAX_CHART_BYTES = 64 * 1024 * 1024
 const ROOT_KEYS = ["format", "version", "lanes", "duration_s", "audio", "model", "time_signature",
 		"tempo_map", "beats", "quantization", "difficulties"]
 
@@ -50,17 +54,41 @@ var _key_counts = []
 var _walk_index = 0
 
 
-# Load a chart file. Returns OK, ERR_FILE_CANT_OPEN (kind "io"), ERR_PARSE_ERROR (kind "parse")
-# or ERR_INVALID_DATA (any other kind). Messages end with " (in <path>)".
+# Load a chart file. Returns OK, ERR_FILE_CANT_OPEN (kind "io": missing, a folder, a pipe or
+# a device, larger than MAX_CHART_BYTES), ERR_PARSE_ERROR (kind "parse") or ERR_INVALID_DATA
+# (any other kind). Messages end with " (in <path>)".
 func load_file(path):
 	_reset()
+	if Directory.new().dir_exists(path):
+		_fail("io", path, "cannot read the file: it is a folder")
+		return ERR_FILE_CANT_OPEN
 	var f = File.new()
+	# Godot 3 opens only regular files (a pipe, a device or a folder is ERR_FILE_CANT_OPEN, and
+	# File.file_exists is false for them), so a FIFO does not block and /dev/zero is not read.
 	var err = f.open(path, File.READ)
 	if err != OK:
-		_fail("io", path, "cannot read the file (Godot error %d)" % err)
+		if err == ERR_FILE_CANT_OPEN and not f.file_exists(path):
+			_fail("io", path, "cannot read the file: not a regular file (a pipe or a device)")
+		else:
+			_fail("io", path, "cannot read the file (Godot error %d)" % err)
 		return ERR_FILE_CANT_OPEN
-	var bytes = f.get_buffer(f.get_len())
+	var size = f.get_len()
+	if size > MAX_CHART_BYTES:
+		f.close()
+		_fail("io", path, "cannot read the file: %d bytes, more than the %d allowed" % [size, MAX_CHART_BYTES])
+		return ERR_FILE_CANT_OPEN
+	# size + 1 bytes at most: get_buffer's array has the length asked for, even at the end of
+	# the file (Godot 3.2), so ask for size bytes, keep those read, then try for one more.
+	var bytes = f.get_buffer(size)
+	var got = f.get_position()
+	if got < size:
+		bytes.resize(got)
+	f.get_8()
+	var grew = not f.eof_reached()
 	f.close()
+	if grew:
+		_fail("io", path, "cannot read the file: the file grew while it was read")
+		return ERR_FILE_CANT_OPEN
 	var rc = parse_bytes(bytes)
 	if rc != OK:
 		error_message += " (in %s)" % path

@@ -1624,6 +1624,24 @@ STATIC_ROWS: tuple[tuple[str, str, str, str], ...] = (
         "tests/bindings/test_bindings_ts.py::test_ts_loader_refuses_endless_and_odd_files",
     ),
     (
+        "csharp-chart-endless",
+        "C# loader (`ChartLoader.Load`): `/dev/zero`, a FIFO, a folder, a 65 MiB file, under a 1 GB cap",
+        "`ChartException` kind `Io` naming the file; nothing is read (`ChartLoader.MaxChartBytes`; `File.ReadAllBytes` blocked on the FIFO and read the 65 MiB file whole)",
+        "tests/bindings/test_bindings_csharp.py::test_csharp_loader_refuses_endless_and_odd_files",
+    ),
+    (
+        "gdscript-chart-endless",
+        "GDScript loader (`load_file`): `/dev/zero`, a FIFO, a folder, a 65 MiB file",
+        "`ERR_FILE_CANT_OPEN`, `error_kind` `io`, naming the file and why; nothing is read (`MAX_CHART_BYTES`; it was `Godot error 12`, and the 65 MiB file was read)",
+        "tests/bindings/test_bindings_gdscript.py::test_gdscript_loader_refuses_endless_and_odd_files",
+    ),
+    (
+        "chart-cap-agrees",
+        "The chart file cap in the source of each loader (C, TypeScript, C#, GDScript, Python)",
+        "all equal to the 67108864 bytes stated in `bindings/README.md`",
+        "tests/bindings/test_bindings_file_cap.py::test_every_loader_caps_chart_files_at_the_readme_value",
+    ),
+    (
         "ts-truncated-wav",
         "TypeScript model runner: a WAV cut in half, or with data size 0x7FFFFFF0",
         "refused (`truncated: the header promises …`, exit 1) as Python refuses it; a streaming writer's placeholder size is read",

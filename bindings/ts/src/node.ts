@@ -5,8 +5,9 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { Chart, ChartError, parseChartBytes } from "./chart";
 
 /**
- * Largest chart file {@link loadChart} reads, bytes (64 MiB, as every drumscribe loader).
- * Only regular files are read: a pipe or a device such as /dev/zero would be endless.
+ * Largest chart file {@link loadChart} reads, bytes (64 MiB, as every drumscribe loader:
+ * bindings/README.md). Only regular files are read: a pipe or a device such as /dev/zero
+ * would be endless.
  */
 export const MAX_CHART_BYTES = 64 * 1024 * 1024;
 

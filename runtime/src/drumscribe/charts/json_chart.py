@@ -358,8 +358,8 @@ def chart_from_dict(data: Any, *, source: str = "<chart>") -> Chart:
 #: the same limit as the bindings' loaders.
 MAX_DEPTH = 64
 #: Largest chart file read, bytes (64 MiB; an hour of expert drums is about 2 MB). The same
-#: limit as the bindings' loaders; only regular files are read (never a pipe or a device
-#: such as ``/dev/zero``, which would be endless).
+#: limit as the bindings' loaders (bindings/README.md); only regular files are read (never
+#: a pipe or a device such as ``/dev/zero``, which would be endless).
 MAX_CHART_BYTES = 64 << 20
 
 
