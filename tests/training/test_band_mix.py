@@ -165,3 +165,118 @@ def test_evaluate_scores_drums_and_mixes_side_by_side(
     with pytest.raises(SystemExit) as exc:
         train_main([*argv, "--data-dir", str(band_egmd), "--mix-levels", "nan"])
     assert exc.value.code == 2 and "--mix-levels: must be finite" in capsys.readouterr().err
+
+
+# -- band parts rendered on the fly (band_mix.on_the_fly) ------------------------------------
+
+FLY_CROP_S = 2.0
+
+
+def _need_train_band_sources() -> None:
+    import os
+
+    from drumscribe_training.synth.band import BandSourceError, soundfonts_for_split
+
+    try:
+        soundfonts_for_split("train")
+    except BandSourceError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def band_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Crops rendered on the fly through the tiny kit from procedural grooves (no kit
+    packages, no Groove MIDI); every band part rendered is recorded (its arguments and part)."""
+    import functools
+
+    import drumscribe_training.synth as synth
+    import drumscribe_training.synth.band.render as band_render
+    from drumscribe_training.synth.render import ClipRenderer
+
+    _need_train_band_sources()
+    tiny = functools.partial(ClipRenderer, kits=["tiny"], procedural_fraction=1.0)
+    monkeypatch.setattr(synth, "ClipRenderer", tiny)
+    calls: list[dict[str, object]] = []
+    real = band_render.render_band_part
+
+    def spy(**kwargs: object) -> object:
+        part = real(**kwargs)  # type: ignore[arg-type]
+        calls.append({**kwargs, "part": part})
+        return part
+
+    monkeypatch.setattr(band_render, "render_band_part", spy)
+    return calls
+
+
+def _rendered_crops(processed: Path, *, seed: int, on_the_fly: bool, **band_mix: object) -> CropDataset:
+    """A dataset of crops all rendered on the fly, every one drawn with a band (0 dB unless
+    ``level_db`` says otherwise)."""
+    mix = {"probability": 1.0, "level_db": [0.0, 0.0], "on_the_fly": on_the_fly, **band_mix}
+    cfg = load_config().replace(band_mix=mix)
+    return CropDataset(
+        ShardIndex.for_split(processed, "train", sample_rate=SR),
+        crop_s=FLY_CROP_S,
+        spec=TargetSpec(sample_rate=SR, hop_length=cfg.audio.hop_length),
+        synth_fraction=1.0,
+        note_map=dict(cfg.classes.note_map),
+        band_mixer=BandMixer(cfg.band_mix, sample_rate=SR),
+        seed=seed,
+    )
+
+
+def _frame_rms(x: np.ndarray, n: int = SR // 50) -> np.ndarray:
+    m = x.shape[0] // n
+    return np.sqrt((x[: m * n].reshape(m, n).astype(np.float64) ** 2).mean(axis=1))
+
+
+def test_rendered_crops_get_a_band_part_from_train_sources(
+    tiny_processed: Path, band_calls: list[dict[str, object]]
+) -> None:
+    import torch
+
+    from drumscribe_training.synth.band import soundfonts_for_split, voices_for_split
+
+    assert load_config().band_mix.on_the_fly is False  # opt-in
+    quiet_mix = quiet_drums = 0.0
+    with torch.random.fork_rng():
+        torch.manual_seed(0)  # the crops' generator takes torch's seed: the same crops every run
+        for seed in (3, 4, 5):  # each crop the first of its seed: one clip with and without band
+            a = _rendered_crops(tiny_processed, seed=seed, on_the_fly=False, level_db=[-6.0, -6.0])[0]
+            b = _rendered_crops(tiny_processed, seed=seed, on_the_fly=True, level_db=[-6.0, -6.0])[0]
+            assert np.array_equal(a["onsets"].numpy(), b["onsets"].numpy())  # same labels
+            x, y = a["audio"].numpy(), b["audio"].numpy()
+            assert not np.allclose(x, y, atol=1e-3)
+            # the drums' quietest 20 ms frames (between hits); y's drums are x scaled by ~k
+            fx, fy = _frame_rms(x), _frame_rms(y)
+            quiet = fx <= np.quantile(fx, 0.25)
+            k = float(x @ y) / float(x @ x)
+            quiet_mix += float(np.sum(fy[quiet] ** 2))
+            quiet_drums += k * k * float(np.sum(fx[quiet] ** 2))
+    assert quiet_mix > 4.0 * quiet_drums  # the band sounds where the drums are quiet
+    assert len(band_calls) == 3  # one band part per mixed crop, none for drums alone
+    train_fonts = {s.name for s in soundfonts_for_split("train", installed_only=False)}
+    train_voices = set(voices_for_split("train"))
+    for call in band_calls:
+        assert call["split"] == "train" and call["n_samples"] == round(FLY_CROP_S * 44100)
+        assert 0.3 <= float(call["quarter_s"]) <= 1.0  # type: ignore[arg-type]  # the groove's tempo
+        for source in call["part"].sources:  # type: ignore[attr-defined]
+            if source.startswith("espeak-ng:"):
+                assert source.split(":", 1)[1].split("+")[0] in train_voices, source
+            else:
+                assert source in train_fonts, source
+    only = _rendered_crops(tiny_processed, seed=3, on_the_fly=True, band_only_probability=1.0)
+    assert only[0]["onsets"].sum() == 0  # a rendered band-only crop has nothing to find
+
+
+def test_rendered_band_parts_are_reproducible_per_seed(
+    tiny_processed: Path, band_calls: list[dict[str, object]]
+) -> None:
+    first = [_rendered_crops(tiny_processed, seed=5, on_the_fly=True)[i]["audio"].numpy() for i in range(2)]
+    again = [_rendered_crops(tiny_processed, seed=5, on_the_fly=True)[i]["audio"].numpy() for i in range(2)]
+    other = _rendered_crops(tiny_processed, seed=6, on_the_fly=True)[0]["audio"].numpy()
+    for x, y in zip(first, again, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not np.allclose(first[0], other, atol=1e-3)
+    assert len(band_calls) == 5

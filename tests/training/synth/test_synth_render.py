@@ -87,3 +87,25 @@ def test_real_kits_and_gmd_windows(split: str) -> None:
         _check(clip, 16000, 3.0)
         kits.add(clip.kit_name)
     assert kits <= set(kit_names(split))
+
+
+def test_clips_carry_their_grooves_tempo_meter_and_style() -> None:
+    """What a band part rendered with the clip plays in (``ClipRenderer.render_band``)."""
+    from drumscribe_training.synth.gmd import load_gmd_index
+    from drumscribe_training.synth.procedural import STYLES
+
+    r = ClipRenderer("train", 16000, kits=["tiny"], procedural_fraction=1.0)
+    clip = r.render(2.0, rng=np.random.default_rng(1))
+    assert clip.style in {s.name for s in STYLES} and clip.time_signature in ("4-4", "3-4", "6-8")
+    assert 60.0 / 200 <= clip.quarter_s <= 60.0 / 60
+    require_gmd()
+    gmd = ClipRenderer("train", 16000, kits=["tiny"], procedural_fraction=0.0)
+    train = [p for p in load_gmd_index() if p.split == "train"]
+    for seed in range(3):
+        c = gmd.render(2.0, rng=np.random.default_rng(seed))
+        assert any(
+            p.style == c.style
+            and p.time_signature == c.time_signature
+            and abs(60.0 / c.quarter_s - p.bpm) < 1.0
+            for p in train
+        ), (c.style, c.time_signature, c.quarter_s)

@@ -125,7 +125,9 @@ class BandMixConfig:
     """``band_mix.*``: how drums and band parts are mixed per training example.
 
     Levels are drums-to-band loudness differences in dB (0 = equal, negative = band
-    louder); ranges are ``[low, high]``, drawn uniformly (``data/band_mix.py``).
+    louder); ranges are ``[low, high]``, drawn uniformly (``data/band_mix.py``). With
+    ``on_the_fly``, crops rendered on the fly (``data.on_the_fly_synth``) get a band part
+    rendered with them from the train split's band sources, mixed by the same draw.
     """
 
     probability: float
@@ -140,6 +142,7 @@ class BandMixConfig:
     limiter_threshold_db: tuple[float, float]
     loudness_db: tuple[float, float]
     val_level_db: float | None
+    on_the_fly: bool
 
     @property
     def enabled(self) -> bool:

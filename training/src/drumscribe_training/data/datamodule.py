@@ -20,7 +20,9 @@ replacement, when set), augmented on audio in the loader workers
 (``augmentation.*``) and, with probability ``data.on_the_fly_synth``, rendered on the fly
 (through the train split's kits plus ``data.synth_kits`` synthesised ones). Crops read
 from disk are mixed with their band part, when the data set has one, as ``band_mix.*``
-says (``data/band_mix.py``); validation crops at ``band_mix.val_level_db`` when set.
+says (``data/band_mix.py``), and so are rendered crops with ``band_mix.on_the_fly`` (their
+band part rendered with them from the train split's band sources); validation crops at
+``band_mix.val_level_db`` when set.
 Validation and test crops are fixed and unaugmented: each file cut into consecutive
 ``val_crop_s`` windows, the last zero-padded.
 """

@@ -12,10 +12,11 @@ for the batch format): ``audio`` float32 ``(N,)``, ``onsets`` and ``velocities``
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,12 @@ RARE_LANES: tuple[str, ...] = ("hi_tom", "mid_tom", "low_tom", "crash", "ride")
 INT16_SCALE = 32768.0
 #: HDF5 chunk cache per open shard (bytes); small, since reads are random crops.
 CHUNK_CACHE_BYTES = 1 << 18
+#: Split of the crops rendered on the fly: its kits, grooves and band sources, never a
+#: held-out split's.
+RENDER_SPLIT = "train"
+
+#: A crop's labels: onset times (s), lanes, velocities.
+_Labels = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class DataError(DrumscribeError):
@@ -308,7 +315,13 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         Re-voicing of lane groups in rendered clips (``data.piece_*``).
     band_mixer : BandMixer, optional
         Mixes a crop with its band part (``band_mix.*``), before augmentation; crops of
-        examples without a band part, and rendered crops, stay drums alone.
+        examples without a band part stay drums alone. Rendered crops get a band part
+        rendered with them when ``band_mix.on_the_fly`` (:meth:`ClipRenderer.render_band
+        <drumscribe_training.synth.render.ClipRenderer.render_band>`: the clip's tempo,
+        meter, style and length, the train split's band sources), mixed by the same draw;
+        else they stay drums alone. A band part costs about 0.09 s of CPU per 4 s crop
+        (mean, warm caches; 0.06 s for the tiny kit's drums) and about 1.5 GB per loader
+        worker for the train SoundFonts (docs/DATA.md "Band parts").
     seed : int
         Mixed with the worker's torch seed to seed each worker's numpy RNG.
     """
@@ -348,28 +361,14 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self.piece_variation = piece_variation
         self.band_mixer = band_mixer
         self.seed = seed
+        if self.band_on_the_fly and synth_fraction > 0:
+            from drumscribe_training.synth.band import soundfonts_for_split
+
+            soundfonts_for_split(RENDER_SPLIT)  # no train SoundFont installed: fail now, not in a worker
         self.reader = _ShardReader(index.paths)
-        ex_ids: list[np.ndarray] = []
-        win_starts: list[np.ndarray] = []
-        rare: list[np.ndarray] = []
-        sr = spec.sample_rate
-        for i in range(len(index)):
-            n = int(index.audio_length[i])
-            starts = np.arange(0, max(n - self.crop_n, 0) + 1, self.stride_n, dtype=np.int64)
-            ex_ids.append(np.full(starts.shape, i, dtype=np.int64))
-            win_starts.append(starts)
-            times = index.rare_times[i] * sr
-            lo = np.minimum(starts + self.stride_n, max(n - self.crop_n, 0))
-            hi = starts + self.crop_n
-            if times.size:
-                left = np.searchsorted(times, lo, side="left")
-                right = np.searchsorted(times, hi, side="left")
-                rare.append(right > left)
-            else:
-                rare.append(np.zeros(starts.shape, dtype=bool))
-        self.window_example = np.concatenate(ex_ids) if ex_ids else np.zeros(0, dtype=np.int64)
-        self.window_start = np.concatenate(win_starts) if win_starts else np.zeros(0, dtype=np.int64)
-        self.window_rare = np.concatenate(rare) if rare else np.zeros(0, dtype=bool)
+        self.window_example, self.window_start, self.window_rare = _crop_windows(
+            index, self.crop_n, self.stride_n, spec.sample_rate
+        )
         self.weights = np.where(self.window_rare, float(rare_lane_oversampling), 1.0)
         self._rng: np.random.Generator | None = None
         self._rng_pid = -1
@@ -377,6 +376,11 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
 
     def __len__(self) -> int:
         return int(self.window_example.shape[0])
+
+    @property
+    def band_on_the_fly(self) -> bool:
+        """Whether rendered crops get a band part (``band_mix.on_the_fly``)."""
+        return self.band_mixer is not None and bool(self.band_mixer.settings.on_the_fly)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -399,22 +403,12 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         rate = float(params.stretch_rate) if params is not None else 1.0
         need = math.ceil(self.crop_n * rate)  # source samples that stretch to crop_n
         if rendered:
-            audio, times, lanes, velocities = self._rendered(rng, need)
+            audio, labels, band_of = self._rendered(rng, need)
         else:
-            ex = int(self.window_example[i])
-            n = int(self.index.audio_length[ex])
-            start = int(self.window_start[i]) + int(rng.integers(0, self.stride_n))
-            start = min(start, max(n - need, 0))
-            audio, events = self.reader.read(self.index, ex, start, need)
-            times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
-            lanes, velocities = events["lane"], events["velocity"]
-            if self.band_mixer is not None:
-                mix = self.band_mixer.sample(rng)
-                if mix.with_band:
-                    band = self.reader.read_band(self.index, ex, start, need)
-                    audio = self.band_mixer.apply(audio, band, mix)
-                    if mix.band_only and band is not None:
-                        times, lanes, velocities = times[:0], lanes[:0], velocities[:0]
+            audio, labels, band_of = self._stored(rng, i, need)
+        if band_of is not None:
+            audio, labels = self._mix_band(rng, audio, labels, band_of)
+        times, lanes, velocities = labels
         if params is not None:
             audio = self.augmenter.apply(audio, params)
             times = times / rate
@@ -422,17 +416,52 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         onsets, vel = _targets(times, lanes, velocities, self.crop_n, self.spec)
         return _item(audio, onsets, vel)
 
+    def _stored(
+        self, rng: np.random.Generator, i: int, n_samples: int
+    ) -> tuple[np.ndarray, _Labels, Callable[[], np.ndarray | None] | None]:
+        """A crop of window ``i`` read from the shards: audio, labels, and what reads its band."""
+        ex = int(self.window_example[i])
+        n = int(self.index.audio_length[ex])
+        start = int(self.window_start[i]) + int(rng.integers(0, self.stride_n))
+        start = min(start, max(n - n_samples, 0))
+        audio, events = self.reader.read(self.index, ex, start, n_samples)
+        times = events["time_s"].astype(np.float64) - start / self.spec.sample_rate
+        band_of = None
+        if self.band_mixer is not None:
+            band_of = functools.partial(self.reader.read_band, self.index, ex, start, n_samples)
+        return audio, (times, events["lane"], events["velocity"]), band_of
+
+    def _mix_band(
+        self,
+        rng: np.random.Generator,
+        audio: np.ndarray,
+        labels: _Labels,
+        band_of: Callable[[], np.ndarray | None],
+    ) -> tuple[np.ndarray, _Labels]:
+        """Mix a crop with its band part as the band mixer draws (read or rendered only
+        when the draw wants a band); a band-only crop loses its labels."""
+        assert self.band_mixer is not None
+        mix = self.band_mixer.sample(rng)
+        if not mix.with_band:
+            return audio, labels
+        band = band_of()
+        audio = self.band_mixer.apply(audio, band, mix)
+        if mix.band_only and band is not None:
+            labels = (labels[0][:0], labels[1][:0], labels[2][:0])
+        return audio, labels
+
     def _rendered(
         self, rng: np.random.Generator, n_samples: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """A clip of ``n_samples`` rendered on the fly: audio, times, lanes, velocities."""
+    ) -> tuple[np.ndarray, _Labels, Callable[[], np.ndarray | None] | None]:
+        """A clip of ``n_samples`` rendered on the fly: audio, labels, and what renders its
+        band part (None unless ``band_mix.on_the_fly``)."""
         from drumscribe.contract import lane_index
 
         if self._renderer is None:
             from drumscribe_training.synth import ClipRenderer
 
             self._renderer = ClipRenderer(
-                split="train",
+                split=RENDER_SPLIT,
                 sample_rate=self.spec.sample_rate,
                 seed=int(rng.integers(1 << 31)),
                 synth_kits=self.synth_kits,
@@ -447,7 +476,47 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         times = np.array([e.time_s for e in kept], dtype=np.float64)
         lanes = np.array([lane_index(self.note_map[e.note]) for e in kept], dtype=np.int64)
         velocities = np.array([e.velocity for e in kept], dtype=np.float32)
-        return audio, times, lanes, velocities
+        band_of = None
+        if self.band_on_the_fly:
+            band_of = functools.partial(self._renderer.render_band, clip, rng)
+        return audio, (times, lanes, velocities), band_of
+
+
+def _crop_windows(
+    index: ShardIndex, crop_n: int, stride_n: int, sample_rate: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate crop windows every ``stride_n`` samples of each example (at ``sample_rate``).
+
+    Returns
+    -------
+    example, start : (w,) int64 arrays
+        Each window's example and first sample.
+    rare : (w,) bool array
+        Whether the window's guaranteed span (what every crop from it covers) holds a
+        rare-lane hit.
+    """
+    ex_ids: list[np.ndarray] = []
+    win_starts: list[np.ndarray] = []
+    rare: list[np.ndarray] = []
+    for i in range(len(index)):
+        n = int(index.audio_length[i])
+        starts = np.arange(0, max(n - crop_n, 0) + 1, stride_n, dtype=np.int64)
+        ex_ids.append(np.full(starts.shape, i, dtype=np.int64))
+        win_starts.append(starts)
+        times = index.rare_times[i] * sample_rate
+        lo = np.minimum(starts + stride_n, max(n - crop_n, 0))
+        hi = starts + crop_n
+        if times.size:
+            left = np.searchsorted(times, lo, side="left")
+            right = np.searchsorted(times, hi, side="left")
+            rare.append(right > left)
+        else:
+            rare.append(np.zeros(starts.shape, dtype=bool))
+    return (
+        np.concatenate(ex_ids) if ex_ids else np.zeros(0, dtype=np.int64),
+        np.concatenate(win_starts) if win_starts else np.zeros(0, dtype=np.int64),
+        np.concatenate(rare) if rare else np.zeros(0, dtype=bool),
+    )
 
 
 def _fix_length(audio: np.ndarray, n: int) -> np.ndarray:

@@ -176,6 +176,17 @@ class ProceduralGroove:
     ticks: tuple[tuple[int, int, int], ...]  # (tick, note, velocity), sorted
     duration_s: float
 
+    @property
+    def quarter_s(self) -> float:
+        """Seconds per quarter note, as :func:`groove_midi` stores the tempo."""
+        return _midi_quarter_s(self.bpm)
+
+
+def _midi_quarter_s(bpm: int) -> float:
+    """Seconds per quarter note as a MIDI file stores ``bpm`` (whole microseconds), so
+    that times computed from the written MIDI equal the times rendered."""
+    return round(60_000_000 / bpm) / 1e6
+
 
 def _bar_steps(ts: str, triplet: bool) -> tuple[int, int]:
     """(steps per bar, steps per quarter note)."""
@@ -399,9 +410,7 @@ def _choose_clip(
     ts = ts_names[int(rng.choice(len(ts_names), p=ts_p / ts_p.sum()))]
     steps, spq = _bar_steps(ts, st.triplet)
     bar_q = steps / spq
-    # the tempo as a MIDI file stores it (whole microseconds per quarter), so that times
-    # computed from the written MIDI equal the times rendered
-    sec_per_q = round(60_000_000 / bpm) / 1e6
+    sec_per_q = _midi_quarter_s(bpm)
     n_bars = max(1, math.floor(duration_s / (bar_q * sec_per_q)))
     kick_pat = _fit(str(rng.choice(st.kicks)), steps)
     snare_pat = _fit(str(rng.choice(st.snares)), steps)

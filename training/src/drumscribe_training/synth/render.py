@@ -1,14 +1,18 @@
 """Rendering note events through a kit and a mix; the on-the-fly :class:`ClipRenderer`.
 
 The on-disk writer (:mod:`drumscribe_training.synth.writer`) and :class:`ClipRenderer`
-share :func:`render_events`: the same kit players, mixer and mix chain.
+share :func:`render_events`: the same kit players, mixer and mix chain. A rendered clip keeps
+its groove's tempo, meter and style, so :meth:`ClipRenderer.render_band` can play a band part
+to it (the band renderer of ``drumscribe-train synth --band``, on the fly).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -16,6 +20,10 @@ from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent
 from drumscribe_training.synth.mixer import KitPlayer, apply_mix, draw_mix, render_dry
 from drumscribe_training.synth.registry import get_spec, load_kit, resolve_kits
 from drumscribe_training.synth.variation import PieceVariation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from drumscribe_training.synth.band.settings import BandSettings
+    from drumscribe_training.synth.gmd import GmdPerformance
 
 __all__ = [
     "DEFAULT_BLEND",
@@ -43,12 +51,50 @@ class RenderedClip:
         Every hit heard in ``audio`` (times in seconds from its start), sorted by time.
     kit_name : str
         The clip's kit (pieces it lacks are borrowed from another kit of the split).
+    quarter_s : float
+        Seconds per quarter note of the groove (its MIDI tempo).
+    time_signature : str
+        The groove's meter in E-GMD's form (``"4-4"``, ``"6-8"``).
+    style : str
+        The groove's style (GMD's ``"funk/groove1"``, or a procedural style's name).
     """
 
     audio: np.ndarray
     sample_rate: int
     events: tuple[NoteEvent, ...]
     kit_name: str
+    quarter_s: float = 0.5
+    time_signature: str = "4-4"
+    style: str = ""
+
+
+class _Groove(NamedTuple):
+    """The events of a window (times from its start) and the groove's tempo, meter, style."""
+
+    events: list[NoteEvent]
+    quarter_s: float
+    time_signature: str
+    style: str
+
+
+@functools.lru_cache(maxsize=4096)
+def _performance_quarter_s(midi_path: Path) -> float:
+    """A Groove MIDI performance's tempo, read as band parts on disk read it (cached)."""
+    from drumscribe_training.synth.band.clip import midi_quarter_s
+
+    return midi_quarter_s(midi_path)
+
+
+def _at_rate(audio: np.ndarray, sample_rate: int, n_out: int) -> np.ndarray:
+    """44.1 kHz audio resampled to ``sample_rate`` (soxr HQ), cut or zero-padded to ``n_out``."""
+    if sample_rate != SAMPLE_RATE:
+        import soxr
+
+        audio = soxr.resample(audio, SAMPLE_RATE, sample_rate, quality="HQ")
+    audio = np.asarray(audio[:n_out], dtype=np.float32)
+    if audio.shape[0] < n_out:
+        audio = np.pad(audio, (0, n_out - audio.shape[0]))
+    return audio
 
 
 def choose_kit(names: Sequence[str], rng: np.random.Generator) -> str:
@@ -157,7 +203,7 @@ class ClipRenderer:
         )
         self.piece_variation = piece_variation
         self._rng = np.random.default_rng(seed)
-        self._gmd: list[Path] | None = None
+        self._gmd: list[GmdPerformance] | None = None
         if self.procedural_fraction < 1.0:
             from drumscribe_training.synth.gmd import load_gmd_index
 
@@ -172,36 +218,40 @@ class ClipRenderer:
         for name in self.kit_names:
             load_kit(name)
         if self.procedural_fraction < 1.0:
-            self._gmd_paths()
+            self._performances()
         return self
 
-    def _gmd_paths(self) -> list[Path]:
+    def _performances(self) -> list[GmdPerformance]:
         if self._gmd is None:
             from drumscribe_training.synth.gmd import load_gmd_index
 
-            self._gmd = [p.midi_path for p in load_gmd_index() if p.split == self.split]
+            self._gmd = [p for p in load_gmd_index() if p.split == self.split]
         return self._gmd
 
-    def _groove(self, duration_s: float, rng: np.random.Generator) -> list[NoteEvent]:
+    def _groove(self, duration_s: float, rng: np.random.Generator) -> _Groove:
         """Events from -PREROLL_S to duration_s (times relative to the window start)."""
         total = duration_s + self.PREROLL_S
-        if rng.random() < self.procedural_fraction or not self._gmd_paths():
+        if rng.random() < self.procedural_fraction or not self._performances():
             from drumscribe_training.synth.procedural import generate_groove
 
             g = generate_groove(rng, total + 2.0, fill_clip=bool(rng.random() < 0.1))
             shift = float(rng.uniform(0.0, max(0.0, g.duration_s - total)))
-            return [NoteEvent(e.time_s - shift - self.PREROLL_S, e.note, e.velocity) for e in g.events]
+            events = [NoteEvent(e.time_s - shift - self.PREROLL_S, e.note, e.velocity) for e in g.events]
+            return _Groove(events, g.quarter_s, g.time_signature, g.style)
         from drumscribe_training.synth.gmd import read_events
 
-        paths = self._gmd_paths()
-        ev = read_events(paths[int(rng.integers(len(paths)))])  # parsed once per process
+        perfs = self._performances()
+        perf = perfs[int(rng.integers(len(perfs)))]
+        ev = read_events(perf.midi_path)  # parsed once per process
         end = ev[-1].time_s if ev else 0.0
         t0 = float(rng.uniform(-0.5, max(-0.5, end - duration_s * 0.5)))
-        return [
+        events = [
             NoteEvent(e.time_s - t0, e.note, e.velocity)
             for e in ev
             if t0 - self.PREROLL_S <= e.time_s < t0 + duration_s
         ]
+        quarter_s = _performance_quarter_s(perf.midi_path)
+        return _Groove(events, quarter_s, perf.time_signature, perf.style)
 
     def render(self, duration_s: float = 4.0, rng: np.random.Generator | None = None) -> RenderedClip:
         """Render one example of ``duration_s`` seconds.
@@ -213,12 +263,12 @@ class ClipRenderer:
         if duration_s <= 0:
             raise ValueError(f"duration_s must be positive, got {duration_s}")
         rng = self._rng if rng is None else rng
-        events = self._groove(duration_s, rng)
+        groove = self._groove(duration_s, rng)
         kit = choose_kit(self.kit_names, rng)
         n_pre = round(self.PREROLL_S * SAMPLE_RATE)
         n_win = round(duration_s * SAMPLE_RATE)
         audio, played = render_events(
-            events,
+            groove.events,
             kit,
             self.kit_names,
             rng,
@@ -228,17 +278,53 @@ class ClipRenderer:
             realism=self.realism,
             variation=self.piece_variation,
         )
-        audio = audio[n_pre:]
-        if self.sample_rate != SAMPLE_RATE:
-            import soxr
-
-            audio = soxr.resample(audio, SAMPLE_RATE, self.sample_rate, quality="HQ")
-        n_out = round(duration_s * self.sample_rate)
-        audio = np.asarray(audio[:n_out], dtype=np.float32)
-        if audio.shape[0] < n_out:
-            audio = np.pad(audio, (0, n_out - audio.shape[0]))
+        audio = _at_rate(audio[n_pre:], self.sample_rate, round(duration_s * self.sample_rate))
         pk = float(np.abs(audio).max()) if audio.size else 0.0
         if pk > 1.0:
             audio = audio / np.float32(pk)
         labels = tuple(e for e in played if 0.0 <= e.time_s < duration_s)
-        return RenderedClip(audio=audio, sample_rate=self.sample_rate, events=labels, kit_name=kit)
+        return RenderedClip(
+            audio=audio, sample_rate=self.sample_rate, events=labels, kit_name=kit,
+            quarter_s=groove.quarter_s, time_signature=groove.time_signature, style=groove.style,
+        )  # fmt: skip
+
+    def render_band(
+        self, clip: RenderedClip, rng: np.random.Generator, *, settings: BandSettings | None = None
+    ) -> np.ndarray:
+        """A band part for a clip of :meth:`render`: its tempo, meter, style and length.
+
+        The band renderer of ``drumscribe-train synth --band``
+        (:func:`~drumscribe_training.synth.band.render_band_part`) plays on the clip's grid
+        (its groove's tempo and meter, the phase from its kicks and snares, the bass locked to
+        its kicks) with this renderer's split's SoundFonts and voices only, held out as the
+        kits are; the part is then resampled as the drums are.
+
+        Parameters
+        ----------
+        clip : RenderedClip
+            A clip of this renderer.
+        rng : numpy Generator
+            The band's randomness (same state, same part).
+        settings : BandSettings, optional
+            Ranges and probabilities (default ``BandSettings()``).
+
+        Returns
+        -------
+        np.ndarray
+            float32, the clip's shape and sample rate; gated RMS about -20 dBFS (silence when
+            no stem sounded).
+
+        Raises
+        ------
+        BandSourceError
+            If no SoundFont of the split is installed.
+        """
+        from drumscribe_training.synth.band.render import render_band_part
+
+        n = int(clip.audio.shape[0])
+        part = render_band_part(
+            drum_events=clip.events, quarter_s=clip.quarter_s, time_signature=clip.time_signature,
+            drum_style=clip.style, n_samples=round(n / clip.sample_rate * SAMPLE_RATE),
+            split=self.split, rng=rng, settings=settings,
+        )  # fmt: skip
+        return _at_rate(part.audio, clip.sample_rate, n)
