@@ -441,30 +441,60 @@ info["vmhwm_kib"] = _vmhwm_kib()
 print(json.dumps(info))
 """
 
+#: The CLI writing one output (argv: model, audio, output): what a user runs on a long song.
+RSS_CLI_CODE = """
+import json, sys, time
+import soundfile
+from drumscribe.cli import main
+t0 = time.perf_counter()
+rc = main(["transcribe", sys.argv[2], "-o", sys.argv[3], "--model", sys.argv[1], "-q"])
+info = {"rc": rc, "transcribe_s": time.perf_counter() - t0, "audio_s": soundfile.info(sys.argv[2]).duration}
+info["vmhwm_kib"] = _vmhwm_kib()
+print(json.dumps(info))
+sys.exit(rc)
+"""
 
+#: What the peak-RSS benchmark runs on a file: the Python API, or the CLI writing MIDI or JSON.
+RSS_OUTPUTS = ("api", "midi", "json")
+
+
+@pytest.mark.parametrize("output", RSS_OUTPUTS)
 @pytest.mark.parametrize("minutes", [0, 1, 10, 60])
-def test_peak_rss(benchmark: Any, minutes: int, bench_model_path: Path, audio_file: Any) -> None:
-    """Peak RSS of a process that loads the model and transcribes a file of ``minutes``."""
-    benchmark.group = "peak RSS vs length (subprocess)"
+def test_peak_rss(
+    benchmark: Any, minutes: int, output: str, bench_model_path: Path, audio_file: Any, tmp_path: Path
+) -> None:
+    """Peak RSS of a process that loads the model and transcribes a file of ``minutes``:
+    through the API (``output="api"``), or through the CLI writing a MIDI file or a JSON
+    chart (tempo estimation and chart building included)."""
+    benchmark.group = f"peak RSS vs length (subprocess, {output})"
+    if not minutes and output != "api":
+        pytest.skip("the load-only row is the API's")
     arg = "-"
     if minutes:
         m = RSS_MINUTES[minutes] if quick() else minutes
         arg = str(audio_file(m * 60.0, seed=1000 + minutes))
-    (info, wall, rss_kib), _ = measure(
-        benchmark, lambda: _child(RSS_CODE, str(bench_model_path), arg), rounds=1
-    )
+    if output == "api":
+        run = lambda: _child(RSS_CODE, str(bench_model_path), arg)  # noqa: E731
+    else:
+        out = tmp_path / ("song.mid" if output == "midi" else "song.json")
+        run = lambda: _child(RSS_CLI_CODE, str(bench_model_path), arg, str(out))  # noqa: E731
+    (info, wall, rss_kib), _ = measure(benchmark, run, rounds=1)
     mb = rss_kib / 1024.0
     what = "import + load_model only" if not minutes else f"{info['audio_s'] / 60:.2f} min of audio"
     tail = ""
     if minutes:
         tail = f"; transcribe {info['transcribe_s']:.1f} s ({info['audio_s'] / info['transcribe_s']:.0f}x real time)"
+    after_load = (
+        f"after load {info['rss_after_load_kib'] / 1024:.0f} MB, " if "rss_after_load_kib" in info else ""
+    )
     report(
         benchmark,
-        f"peak RSS, {what}: {mb:.0f} MB (after load {info['rss_after_load_kib'] / 1024:.0f} MB, "
+        f"peak RSS ({output}), {what}: {mb:.0f} MB ({after_load}"
         f"VmHWM {(info.get('vmhwm_kib') or 0) / 1024:.0f} MB){tail}",
         minutes=minutes,
+        output=output,
         peak_rss_mb=mb,
-        rss_after_load_mb=info["rss_after_load_kib"] / 1024.0,
+        rss_after_load_mb=info.get("rss_after_load_kib", 0) / 1024.0,
         wall_s=wall,
         vmhwm_mb=(info.get("vmhwm_kib") or 0) / 1024.0,
         **{k: v for k, v in info.items() if k not in ("rss_after_load_kib", "vmhwm_kib")},

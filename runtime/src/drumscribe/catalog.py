@@ -29,9 +29,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from drumscribe.errors import DrumscribeError
+
+if TYPE_CHECKING:
+    from drumscribe.model import Model
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -292,7 +295,7 @@ def is_complete(job: SongJob, fmt: str) -> bool:
     return job.out.is_file()
 
 
-def transcribe_one(job: SongJob, options: CatalogOptions, model: Any) -> SongResult:
+def transcribe_one(job: SongJob, options: CatalogOptions, model: Model) -> SongResult:
     """Transcribe and write one song; errors become a failed result, never an exception.
 
     ``KeyboardInterrupt`` and ``SystemExit`` pass through (the atomic writers remove their
@@ -318,6 +321,7 @@ def transcribe_one(job: SongJob, options: CatalogOptions, model: Any) -> SongRes
             chunk_s=options.chunk_s,
             keep_onset_strength=True,  # the chart's tempo from the activations, as a single file's
         )
+        model.release_memory()  # the chart reuses the network's memory: flat peak with length
         opts = dict(options.chart_options)
         if options.fmt in SONG_FORMATS:
             opts["audio_path"] = job.src
@@ -584,9 +588,10 @@ def run_catalog(
     interrupted = False
     try:
         if n_jobs == 1:
-            model = load_model(options.model, threads=options.threads) if todo else None
-            for i, job in todo:
-                finished(i, transcribe_one(job, options, model))
+            if todo:
+                model = load_model(options.model, threads=options.threads)
+                for i, job in todo:
+                    finished(i, transcribe_one(job, options, model))
         else:
             interrupted = _run_pool(todo, options, n_jobs, finished, err)
     except KeyboardInterrupt:

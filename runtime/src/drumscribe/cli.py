@@ -364,6 +364,7 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
                 f"drumscribe: error: {display(exc.filename or src)}: {exc.strerror or exc}", file=sys.stderr
             )
             continue
+        model.release_memory()  # the chart reuses the network's memory: flat peak with length
         try:
             opts = _chart_options(args, fmt)
             if fmt in SONG_FORMATS:
