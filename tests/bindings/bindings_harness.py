@@ -260,3 +260,28 @@ def parse_results(stdout: str) -> dict[str, list[str]]:
         if parts[0] in ("OK", "ERR") and len(parts) >= 3:
             out[parts[1]] = parts
     return out
+
+
+def odd_chart_files(tmp_path: Path) -> list[Path]:
+    """/dev/zero (endless), a FIFO (a blocking open), a folder and a sparse 65 MiB file (over
+    the 64 MiB cap, costing no disk): what every chart loader must refuse before reading."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.json"
+    with open(big, "wb") as fh:
+        fh.truncate(65 << 20)
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    return [Path("/dev/zero"), fifo, folder, big]
+
+
+def check_odd_files_refused(got: dict[str, list[str]], files: list[Path]) -> None:
+    """Each of :func:`odd_chart_files` got an ``io`` error in the C and TypeScript loaders' words."""
+    zero, fifo, folder, big = files
+    for path, name, why in (
+        (zero, "zero", "not a regular file (a pipe or a device)"),
+        (fifo, fifo.name, "not a regular file (a pipe or a device)"),
+        (folder, folder.name, "it is a folder"),
+        (big, big.name, "68157440 bytes, more than the 67108864 allowed"),
+    ):
+        assert got[name][2:] == ["io", f"{path}: cannot read the file: {why}"], got[name]

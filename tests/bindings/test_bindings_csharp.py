@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
-from bindings_harness import FixtureSet, check_ok, check_program_output, parse_results, run, run_loader
+from bindings_harness import (
+    FixtureSet,
+    check_odd_files_refused,
+    check_ok,
+    check_program_output,
+    odd_chart_files,
+    parse_results,
+    run,
+    run_loader,
+)
 
 pytestmark = pytest.mark.bindings
 
@@ -22,23 +30,9 @@ def test_csharp_loader_refuses_endless_and_odd_files(csharp_build: Path, tmp_pat
     before they are read, each with the message the C and TypeScript loaders give
     (File.ReadAllBytes blocked on the FIFO and read the 65 MiB file whole); under a 1 GB
     address-space cap."""
-    fifo = tmp_path / "pipe.json"
-    os.mkfifo(fifo)
-    big = tmp_path / "big.json"
-    with open(big, "wb") as fh:
-        fh.truncate(65 << 20)
-    folder = tmp_path / "folder.json"
-    folder.mkdir()
+    files = odd_chart_files(tmp_path)
     cap = "import resource, subprocess, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
     cap += "sys.exit(subprocess.run(sys.argv[1:]).returncode)"
-    files = ["/dev/zero", str(fifo), str(folder), str(big)]
-    proc = run([sys.executable, "-c", cap, "mono", str(csharp_build), *files], timeout=60)
+    proc = run([sys.executable, "-c", cap, "mono", str(csharp_build), *map(str, files)], timeout=60)
     check_ok(proc, "mono ChartTest.exe")
-    got = parse_results(proc.stdout)
-    for path, name, why in (
-        ("/dev/zero", "zero", "not a regular file (a pipe or a device)"),
-        (str(fifo), "pipe.json", "not a regular file (a pipe or a device)"),
-        (str(folder), "folder.json", "it is a folder"),
-        (str(big), "big.json", "68157440 bytes, more than the 67108864 allowed"),
-    ):
-        assert got[name][2:] == ["io", f"{path}: cannot read the file: {why}"], got[name]
+    check_odd_files_refused(parse_results(proc.stdout), files)

@@ -7,11 +7,18 @@ outer timeout.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from bindings_harness import FixtureSet, check_program_output, parse_results, run_godot, run_loader
+from bindings_harness import (
+    FixtureSet,
+    check_odd_files_refused,
+    check_program_output,
+    odd_chart_files,
+    parse_results,
+    run_godot,
+    run_loader,
+)
 
 pytestmark = pytest.mark.bindings
 
@@ -25,24 +32,11 @@ def test_gdscript_loader_refuses_endless_and_odd_files(godot: str, tmp_path: Pat
     """/dev/zero (endless), a FIFO (would block), a folder and a sparse 65 MiB file are refused
     before they are read, each with the message the C and TypeScript loaders give (it was
     "cannot read the file (Godot error 12)", and the 65 MiB file was read whole)."""
-    fifo = tmp_path / "pipe.json"
-    os.mkfifo(fifo)
-    big = tmp_path / "big.json"
-    with open(big, "wb") as fh:
-        fh.truncate(65 << 20)
-    folder = tmp_path / "folder.json"
-    folder.mkdir()
+    files = odd_chart_files(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
-    stdout = run_loader("gdscript", godot, [Path("/dev/zero"), fifo, folder, big], work)
-    got = parse_results(stdout)
-    for path, name, why in (
-        ("/dev/zero", "zero", "not a regular file (a pipe or a device)"),
-        (str(fifo), "pipe.json", "not a regular file (a pipe or a device)"),
-        (str(folder), "folder.json", "it is a folder"),
-        (str(big), "big.json", "68157440 bytes, more than the 67108864 allowed"),
-    ):
-        assert got[name][2:] == ["io", f"{path}: cannot read the file: {why}"], got[name]
+    stdout = run_loader("gdscript", godot, files, work)
+    check_odd_files_refused(parse_results(stdout), files)
 
 
 @pytest.mark.parametrize(
