@@ -473,12 +473,15 @@ def test_peak_rss(
     if minutes:
         m = RSS_MINUTES[minutes] if quick() else minutes
         arg = str(audio_file(m * 60.0, seed=1000 + minutes))
-    if output == "api":
-        run = lambda: _child(RSS_CODE, str(bench_model_path), arg)  # noqa: E731
-    else:
-        out = tmp_path / ("song.mid" if output == "midi" else "song.json")
-        run = lambda: _child(RSS_CLI_CODE, str(bench_model_path), arg, str(out))  # noqa: E731
-    (info, wall, rss_kib), _ = measure(benchmark, run, rounds=1)
+    child = [RSS_CODE, str(bench_model_path), arg]
+    if output != "api":
+        child = [
+            RSS_CLI_CODE,
+            str(bench_model_path),
+            arg,
+            str(tmp_path / ("song.mid" if output == "midi" else "song.json")),
+        ]
+    (info, wall, rss_kib), _ = measure(benchmark, lambda: _child(*child), rounds=1)
     mb = rss_kib / 1024.0
     what = "import + load_model only" if not minutes else f"{info['audio_s'] / 60:.2f} min of audio"
     tail = ""

@@ -47,6 +47,7 @@ from drumscribe.model import (
     Model,
     ModelSpec,
     load_model,
+    model_info,
     sidecar_path,
 )
 from drumscribe.peaks import PeakPicker
@@ -353,12 +354,7 @@ class LiveAsOfflineModel:
     @property
     def info(self) -> dict[str, Any]:
         """Name, path, sha256 and versions, as :attr:`drumscribe.Model.info`."""
-        return {
-            "name": self.spec.name,
-            "path": str(self.path),
-            "sha256": self.spec.onnx_sha256,
-            "versions": self.spec.raw.get("versions", {}),
-        }
+        return model_info(self.spec, self.path)
 
     def run(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Shape (batch, samples) float32 -> onsets (batch, samples // hop + 1, 8) and velocities."""

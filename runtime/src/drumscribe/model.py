@@ -51,6 +51,7 @@ __all__ = [
     "ModelSpec",
     "default_model_path",
     "load_model",
+    "model_info",
     "rewrite_sidecar",
     "sidecar_path",
     "write_sidecar",
@@ -221,6 +222,16 @@ class InferenceModel(Protocol):
     def run(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]: ...
 
 
+def model_info(spec: ModelSpec, path: Path) -> dict[str, Any]:
+    """What results record of a model: its name, path, ONNX sha256 and the sidecar's versions."""
+    return {
+        "name": spec.name,
+        "path": str(path),
+        "sha256": spec.onnx_sha256,
+        "versions": spec.raw.get("versions", {}),
+    }
+
+
 class Model:
     """An ONNX drum model with its sidecar, ready to run.
 
@@ -357,12 +368,7 @@ class Model:
     @property
     def info(self) -> dict[str, Any]:
         """Short description for results: name, path, sha256, versions."""
-        return {
-            "name": self.spec.name,
-            "path": str(self.path),
-            "sha256": self.spec.onnx_sha256,
-            "versions": self.spec.raw.get("versions", {}),
-        }
+        return model_info(self.spec, self.path)
 
     def frames_for(self, samples: int) -> int:
         """Number of output frames for ``samples`` input samples."""

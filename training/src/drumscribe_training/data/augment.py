@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from drumscribe_training.synth.dsp import fit_length
+
 __all__ = ["AugmentParams", "Augmenter"]
 
 #: Reverb ranges (pedalboard.Reverb parameters, 0..1).
@@ -106,10 +108,7 @@ def _stretch_and_shift(x: np.ndarray, sr: int, rate: float, semitones: float) ->
             high_quality=False,
             use_long_fft_window=False,
         )[0]
-    # exactly round(len / rate) samples (the tools may be off by one)
-    if x.shape[0] > target:
-        return x[:target]
-    return np.pad(x, (0, target - x.shape[0]))
+    return fit_length(x, target)  # exactly round(len / rate) samples (the tools may be off by one)
 
 
 class Augmenter:

@@ -20,6 +20,7 @@ import numpy as np
 
 from drumscribe_training.config import BandMixConfig
 from drumscribe_training.synth.band.effects import gated_rms_db
+from drumscribe_training.synth.dsp import fit_length
 
 __all__ = ["BandMixer", "MixParams", "loudness_db", "mix_at_level"]
 
@@ -83,15 +84,9 @@ def mix_at_level(drums: np.ndarray, band: np.ndarray, *, level_db: float, sample
     np.ndarray
         Shape (samples,), float32, peak at most :data:`PEAK_CEILING`.
     """
-    band = _fit(band, drums.shape[0])
+    band = fit_length(band, drums.shape[0])
     gain = _band_gain(drums, band, level_db, sample_rate)
     return _fit_peak(drums.astype(np.float32) + np.float32(gain) * band.astype(np.float32))
-
-
-def _fit(x: np.ndarray, n: int) -> np.ndarray:
-    if x.shape[0] >= n:
-        return x[:n]
-    return np.pad(x, (0, n - x.shape[0]))
 
 
 class BandMixer:
@@ -146,7 +141,7 @@ class BandMixer:
         """
         if band is None or not params.with_band:
             return drums
-        band = _fit(band, drums.shape[0]).astype(np.float32)
+        band = fit_length(band, drums.shape[0]).astype(np.float32)
         gain = _band_gain(drums, band, params.level_db, self.sample_rate)
         mixed = np.float32(gain) * band if params.band_only else drums + np.float32(gain) * band
         if params.master is not None:

@@ -30,6 +30,7 @@ from drumscribe.errors import DrumscribeError
 from drumscribe_training.data.band_mix import BandMixer, mix_at_level
 from drumscribe_training.data.preprocess import READABLE_FORMATS, shard_paths
 from drumscribe_training.data.targets import frame_count, make_targets
+from drumscribe_training.synth.dsp import fit_length
 from drumscribe_training.synth.variation import PieceVariation
 
 __all__ = [
@@ -412,7 +413,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         if params is not None:
             audio = self.augmenter.apply(audio, params)
             times = times / rate
-        audio = _fix_length(audio, self.crop_n)
+        audio = fit_length(audio, self.crop_n)
         onsets, vel = _targets(times, lanes, velocities, self.crop_n, self.spec)
         return _item(audio, onsets, vel)
 
@@ -471,7 +472,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         clip = self._renderer.render(duration_s=n_samples / self.spec.sample_rate, rng=rng)
         if int(clip.sample_rate) != self.spec.sample_rate:
             raise DataError(f"rendered clip at {clip.sample_rate} Hz, expected {self.spec.sample_rate}")
-        audio = _fix_length(np.asarray(clip.audio, dtype=np.float32).reshape(-1), n_samples)
+        audio = fit_length(np.asarray(clip.audio, dtype=np.float32).reshape(-1), n_samples)
         kept = [e for e in clip.events if e.note in self.note_map]
         times = np.array([e.time_s for e in kept], dtype=np.float64)
         lanes = np.array([lane_index(self.note_map[e.note]) for e in kept], dtype=np.int64)
@@ -517,14 +518,6 @@ def _crop_windows(
         np.concatenate(win_starts) if win_starts else np.zeros(0, dtype=np.int64),
         np.concatenate(rare) if rare else np.zeros(0, dtype=bool),
     )
-
-
-def _fix_length(audio: np.ndarray, n: int) -> np.ndarray:
-    if audio.shape[0] == n:
-        return audio
-    if audio.shape[0] > n:
-        return audio[:n]
-    return np.pad(audio, (0, n - audio.shape[0]))
 
 
 class FixedCropDataset(Dataset[dict[str, torch.Tensor]]):

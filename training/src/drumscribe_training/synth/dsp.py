@@ -33,6 +33,13 @@ _SR = SAMPLE_RATE
 _TWO_PI = 2.0 * np.pi
 
 
+def fit_length(x: np.ndarray, n: int) -> np.ndarray:
+    """``x`` (samples,) cut to ``n`` samples, or zero-padded at the end to ``n``."""
+    if x.shape[0] >= n:
+        return x[:n]
+    return np.pad(x, (0, n - x.shape[0]))
+
+
 def time_axis(seconds: float) -> np.ndarray:
     """Sample times in seconds, float64, shape ``(int(seconds * 44100),)``."""
     return np.arange(int(seconds * _SR), dtype=np.float64) / _SR

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from drumscribe_training.synth.dsp import fit_length
 from drumscribe_training.synth.events import SAMPLE_RATE, NoteEvent
 from drumscribe_training.synth.mixer import KitPlayer, apply_mix, draw_mix, render_dry
 from drumscribe_training.synth.registry import get_spec, load_kit, resolve_kits
@@ -91,10 +92,7 @@ def _at_rate(audio: np.ndarray, sample_rate: int, n_out: int) -> np.ndarray:
         import soxr
 
         audio = soxr.resample(audio, SAMPLE_RATE, sample_rate, quality="HQ")
-    audio = np.asarray(audio[:n_out], dtype=np.float32)
-    if audio.shape[0] < n_out:
-        audio = np.pad(audio, (0, n_out - audio.shape[0]))
-    return audio
+    return np.asarray(fit_length(audio, n_out), dtype=np.float32)
 
 
 def choose_kit(names: Sequence[str], rng: np.random.Generator) -> str:
