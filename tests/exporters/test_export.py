@@ -201,3 +201,59 @@ def test_static_int8_of_the_body_convs(exported: Path, tmp_path: Path) -> None:
     two_d = [n for n in convs if n.input[1] in quantized or len(in_graph.get(n.input[1], [])) == 4]
     assert any(n.input[0] in quantized and n.input[1] in quantized for n in two_d)
     assert not all(n.input[0] in quantized for n in convs)
+
+
+def _write_clips(folder: Path, seconds: tuple[float, ...], *, sample_rate: int = 44100) -> list[Path]:
+    import soundfile as sf
+
+    from support.tiny_model import drum_like_audio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, s in enumerate(seconds):
+        audio, _ = drum_like_audio(seconds=s, sample_rate=sample_rate, seed=80 + i)
+        paths.append(folder / f"clip{i}.wav")
+        sf.write(paths[-1], np.stack([audio, 0.5 * audio], axis=1), sample_rate)
+    return paths
+
+
+def test_calibration_windows_spread_over_files(tmp_path: Path) -> None:
+    from drumscribe.errors import DrumscribeError
+    from drumscribe_exporters.quantize import calibration_windows
+
+    files = _write_clips(tmp_path, (5.2, 0.8, 3.1))
+    windows = calibration_windows(files, sample_rate=16000, window_s=1.0, max_windows=4)
+    # dealt round-robin: 2 from the 5.2 s clip (not 5), none from the 0.8 s clip, 2 from the last;
+    # with 3 the first clip gives the third
+    assert [w.shape for w in windows] == [(16000,)] * 4
+    assert all(w.dtype == np.float32 for w in windows)
+    assert not np.array_equal(windows[1], windows[2])
+    assert len(calibration_windows(files, sample_rate=16000, window_s=1.0, max_windows=3)) == 3
+    with pytest.raises(DrumscribeError, match="whole 2 s window"):
+        calibration_windows(files[1:2], sample_rate=16000, window_s=2.0, max_windows=4)
+
+
+def test_export_cli_int8_static(checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stored = torch.load(checkpoint, weights_only=False)
+    stored["hyper_parameters"]["config"]["export"] |= {"int8_window_s": 1.0, "int8_max_windows": 4}
+    checkpoint = tmp_path / "short-windows.ckpt"
+    torch.save(stored, checkpoint)
+    _write_clips(tmp_path / "calib" / "sub", (2.5, 2.5))
+    out = tmp_path / "m" / "model.onnx"
+    assert (
+        export_main(
+            [str(checkpoint), "-o", str(out), "--no-parity", "--int8-static", str(tmp_path / "calib")]
+        )
+        == 0
+    )
+    int8 = out.with_name("model.int8-static.onnx")
+    assert "calibrating static int8 on 4 windows" in capsys.readouterr().out
+    model = drumscribe.load_model(int8, cache=False)
+    assert model.spec.raw["variant"] == "int8-static"
+    assert any(n.op_type == "DequantizeLinear" for n in onnx.load(str(int8)).graph.node)
+    # a calibration folder with nothing long enough: one line, exit 2, no int8 file
+    short = _write_clips(tmp_path / "short", (0.5,))
+    int8.unlink()
+    assert export_main([str(checkpoint), "-o", str(out), "--no-parity", "--int8-static", str(short[0])]) == 2
+    assert "no calibration audio" in capsys.readouterr().err
+    assert not int8.exists()

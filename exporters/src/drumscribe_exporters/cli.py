@@ -35,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-parity", action="store_true", help="skip the torch vs onnxruntime parity check")
     p.add_argument("--int8", action="store_true", help="also write model.int8.onnx (dynamic int8)")
     p.add_argument("--fp16", action="store_true", help="also write model.fp16.onnx")
+    p.add_argument(
+        "--int8-static",
+        nargs="+",
+        metavar="AUDIO",
+        help="also write model.int8-static.onnx (static int8 of the body convolutions, faster on CPU),"
+        " calibrated on these audio files or folders (real-like drums and mixes, not the test split);"
+        " settings: the config's export section",
+    )
     return p
 
 
@@ -91,7 +99,38 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {to_int8(out, out.with_name(out.stem + '.int8.onnx'))}")
     if args.fp16:
         print(f"wrote {to_fp16(out, out.with_name(out.stem + '.fp16.onnx'))}")
+    if args.int8_static:
+        print(f"wrote {_int8_static(loaded, out, args.int8_static)}")
     return status
+
+
+def _int8_static(loaded: LoadedCheckpoint, out: Path, audio: Sequence[str]) -> Path:
+    """``model.int8-static.onnx`` beside ``out``, calibrated on ``audio`` (files or folders)."""
+    from drumscribe.catalog import collect_inputs
+    from drumscribe.errors import DrumscribeError
+    from drumscribe_exporters.quantize import CALIBRATION_METHODS, calibration_windows, to_int8_static
+
+    settings = loaded.config.export
+    if settings.int8_calibration not in CALIBRATION_METHODS:
+        raise DrumscribeError(
+            f"{loaded.config.source}: export.int8_calibration must be one of {list(CALIBRATION_METHODS)},"
+            f" got {settings.int8_calibration!r}"
+        )
+    files = [path for path, _ in collect_inputs(audio)]
+    windows = calibration_windows(
+        files,
+        sample_rate=loaded.config.audio.sample_rate,
+        window_s=settings.int8_window_s,
+        max_windows=settings.int8_max_windows,
+    )
+    print(f"calibrating static int8 on {len(windows)} windows of {settings.int8_window_s:g} s")
+    return to_int8_static(
+        out,
+        out.with_name(out.stem + ".int8-static.onnx"),
+        calibration=windows,
+        method=settings.int8_calibration,
+        first_conv=settings.int8_first_conv,
+    )
 
 
 def _run_live(

@@ -8,10 +8,11 @@ ConvInteger and is about 2x *slower* than fp32 (benchmarks/NOTES.md).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from drumscribe._io import atomic_path
 from drumscribe.model import sidecar_path
 
-__all__ = ["CALIBRATION_METHODS", "to_fp16", "to_int8", "to_int8_static"]
+__all__ = ["CALIBRATION_METHODS", "calibration_windows", "to_fp16", "to_int8", "to_int8_static"]
 
 #: onnxruntime calibration methods :func:`to_int8_static` accepts.
 CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
@@ -48,6 +49,60 @@ def to_int8(src: str | Path, dst: str | Path) -> Path:
         quantize_dynamic(str(src_p), str(tmp), weight_type=QuantType.QInt8)
     _copy_sidecar(src_p, dst_p, "int8")
     return dst_p
+
+
+def calibration_windows(
+    files: Sequence[str | os.PathLike[str]], *, sample_rate: int, window_s: float, max_windows: int
+) -> list[np.ndarray]:
+    """Equal windows of audio for :func:`to_int8_static`, spread over the files.
+
+    Parameters
+    ----------
+    files : sequence of path-like
+        Audio files (any rate and channel count the runtime decodes).
+    sample_rate : int
+        The model's rate (Hz); files are resampled to it.
+    window_s : float
+        Window length in seconds; a file shorter than one window gives none.
+    max_windows : int
+        At most this many windows, dealt round-robin: every file's first window, then every
+        file's second, and so on (lengths from the headers; only the files dealt a window
+        are decoded).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Each of shape (round(window_s * sample_rate),), float32, mono; a file's windows are
+        consecutive from its start, files in the order given.
+
+    Raises
+    ------
+    drumscribe.errors.DrumscribeError
+        If a file cannot be read (naming it), or no file holds one whole window.
+    """
+    from drumscribe.audio import iter_file_blocks, probe_audio
+    from drumscribe.errors import DrumscribeError
+
+    size = round(window_s * sample_rate)
+    whole = []
+    for path in files:
+        info = probe_audio(path)
+        whole.append(int(info.frames * sample_rate / info.sample_rate) // size)
+    dealt = [0] * len(files)
+    for _ in range(max_windows):
+        open_files = [i for i, n in enumerate(whole) if dealt[i] < n]
+        if not open_files:
+            break
+        i = min(open_files, key=lambda j: dealt[j])
+        dealt[i] += 1
+    windows: list[np.ndarray] = []
+    for path, count in zip(files, dealt, strict=True):
+        if count:
+            audio = np.concatenate(list(iter_file_blocks(path, sample_rate=sample_rate)))
+            windows += [audio[k * size : (k + 1) * size] for k in range(min(count, audio.size // size))]
+    if not windows:
+        raise DrumscribeError(f"no calibration audio: no file holds a whole {window_s:g} s window")
+    return windows
 
 
 def to_int8_static(

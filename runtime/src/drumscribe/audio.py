@@ -38,8 +38,9 @@ __all__ = [
     "to_mono",
 ]
 
-#: File extensions the CLI accepts as audio (anything libsndfile decodes works via the API).
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")
+#: File extensions taken as audio in folders and by the CLI (lower case; libsndfile decodes
+#: them, and anything else it decodes works through the API).
+AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
 #: Seconds of audio decoded per block.
 DEFAULT_BLOCK_S = 10.0
 #: More channels than this in an array is taken for a (samples, channels) mix-up.

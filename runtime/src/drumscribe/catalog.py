@@ -31,6 +31,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from drumscribe.audio import AUDIO_EXTENSIONS
 from drumscribe.errors import DrumscribeError
 
 if TYPE_CHECKING:
@@ -53,8 +54,6 @@ __all__ = [
     "write_summary",
 ]
 
-#: File extensions a folder search takes as audio (lower case; libsndfile decodes them).
-AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
 #: Columns of the summary CSV, in order.
 SUMMARY_FIELDS = ("input", "output", "status", "error", "duration", "hits", "seconds")
 #: Status values of the summary CSV.

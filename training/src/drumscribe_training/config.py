@@ -246,6 +246,14 @@ class InferenceConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    int8_calibration: str
+    int8_window_s: float
+    int8_max_windows: int
+    int8_first_conv: bool
+
+
+@dataclass(frozen=True)
 class EvaluationConfig:
     lane_groups: dict[str, tuple[str, ...]]
 
@@ -264,6 +272,7 @@ class Config:
     logging: LoggingConfig
     peak_picking: PeakPickingConfig
     inference: InferenceConfig
+    export: ExportConfig
     evaluation: EvaluationConfig
     source: str = field(default="", compare=False)
 
@@ -535,6 +544,8 @@ def _check(cfg: Config) -> None:
                 f"{cfg.source}: evaluation.lane_groups.{group} must name two or more of "
                 f"{list(LANE_NAMES)}, got {list(lanes)}"
             )
+    if cfg.export.int8_window_s <= 0 or cfg.export.int8_max_windows < 1:
+        raise ConfigError(f"{cfg.source}: export.int8_window_s must be > 0 and export.int8_max_windows >= 1")
     if cfg.frontend.win_length > cfg.frontend.n_fft:
         raise ConfigError(f"{cfg.source}: frontend.win_length must be <= frontend.n_fft")
     if cfg.frontend.fmax > cfg.audio.sample_rate / 2:
