@@ -9,6 +9,10 @@
 # (to compare a candidate with the shipped model first). MIX_LEVELS (default "0 -6") are the
 # drums-to-band levels the test split is also scored at as full mixes; the thresholds are tuned
 # on validation in every condition at once (MIX_LEVELS="" for drums alone).
+# The static int8 variant (model.int8-static.onnx, faster on CPU) is calibrated on validation
+# clips, drums alone and with their band parts summed in, and scored on the test split like the
+# fp32 model; BUNDLE=int8-static installs it instead of fp32 (issue 25: when every lane is
+# within 0.5 point of fp32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CKPT=${1:-checkpoints/gpu-s6/best.ckpt}
@@ -18,19 +22,47 @@ DEST=runtime/src/drumscribe/models/default
 WORK=${WORK:-runs/default-model}
 REPORTS=${REPORTS:-docs/model/reports/default-model-test}
 INSTALL=${INSTALL:-1}
+BUNDLE=${BUNDLE:-fp32}
 MIX_LEVELS=${MIX_LEVELS-0 -6}
 MIX_ARGS=()
 [ -z "$MIX_LEVELS" ] || read -r -a MIX_ARGS <<<"--mix-levels $MIX_LEVELS"
 mkdir -p "$DEST" "$WORK"
 
-uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --name drumscribe-default --int8 --fp16 \
-    --chunk-s "$CHUNK_S" \
+# calibration audio for static int8: 32 validation clips spread over the split, each alone
+# and summed with its band part as rendered (no band part: the clip alone)
+mkdir -p "$WORK/calibration"
+uv run python - "$CONFIG" "$WORK/calibration" >"$WORK/calibration.txt" <<'PY'
+import sys
+from pathlib import Path
+import numpy as np
+import soundfile as sf
+from drumscribe_training.config import load_config
+from drumscribe_training.data.egmd import read_index
+from drumscribe_training.synth.band.manifest import band_path
+cfg, out = load_config(sys.argv[1]), Path(sys.argv[2])
+root = Path(cfg.data.data_dir)
+rows = sorted((r for r in read_index(root) if r.split == "validation"), key=lambda r: r.audio_filename)
+for i, row in enumerate(rows[:: max(1, len(rows) // 32)][:32]):
+    drums = root / row.audio_filename
+    print(drums)
+    band = band_path(root, row.audio_filename)
+    if band is not None:
+        d, rate = sf.read(drums, dtype="float32", always_2d=True)
+        b, _ = sf.read(band, dtype="float32", always_2d=True)
+        n = min(len(d), len(b))
+        mix = d[:n].mean(axis=1) + b[:n].mean(axis=1)
+        sf.write(out / f"mix{i:02d}.wav", mix / max(1.0, float(np.abs(mix).max())), rate)
+        print(out / f"mix{i:02d}.wav")
+PY
+mapfile -t CALIBRATION <"$WORK/calibration.txt"
+uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --name drumscribe-default --fp16 \
+    --int8-static "${CALIBRATION[@]}" --chunk-s "$CHUNK_S" \
     ${TRAINING_INFO:+--training-info "$TRAINING_INFO"}
 uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.onnx" --split test \
     --tune-thresholds --write-metrics --out "$REPORTS" "${MIX_ARGS[@]}"
-# the variants get the tuned thresholds too; int8 then gets the same test evaluation
+# the variants get the tuned thresholds too; int8-static then gets the same test evaluation
 # (model.fp16.onnx is for GPU providers: onnxruntime's CPU provider crashes on it)
-for v in int8 fp16; do
+for v in int8-static fp16; do
     uv run python - "$WORK/model.onnx" "$WORK/model.$v.onnx" <<'PY'
 import json, sys
 from drumscribe.model import sidecar_path
@@ -43,7 +75,9 @@ PY
         --split test --out "$REPORTS-$v" "${MIX_ARGS[@]}"
 done
 if [ "$INSTALL" = 1 ]; then
-    cp "$WORK/model.onnx" "$DEST/model.onnx"
-    cp "$WORK/model.onnx.json" "$DEST/model.onnx.json"
+    SRC="$WORK/model.onnx"
+    [ "$BUNDLE" = fp32 ] || SRC="$WORK/model.$BUNDLE.onnx"
+    cp "$SRC" "$DEST/model.onnx"
+    cp "$SRC.json" "$DEST/model.onnx.json"
     uv run drumscribe info
 fi

@@ -223,12 +223,18 @@ def test_calibration_windows_spread_over_files(tmp_path: Path) -> None:
 
     files = _write_clips(tmp_path, (5.2, 0.8, 3.1))
     windows = calibration_windows(files, sample_rate=16000, window_s=1.0, max_windows=4)
-    # dealt round-robin: 2 from the 5.2 s clip (not 5), none from the 0.8 s clip, 2 from the last;
+    # dealt in rounds: 2 from the 5.2 s clip (not 5), none from the 0.8 s clip, 2 from the last;
     # with 3 the first clip gives the third
     assert [w.shape for w in windows] == [(16000,)] * 4
     assert all(w.dtype == np.float32 for w in windows)
     assert not np.array_equal(windows[1], windows[2])
-    assert len(calibration_windows(files, sample_rate=16000, window_s=1.0, max_windows=3)) == 3
+    three = calibration_windows(files, sample_rate=16000, window_s=1.0, max_windows=3)
+    assert len(three) == 3
+    # fewer windows than files in a round: evenly spaced files, so the last clip is not skipped
+    four = _write_clips(tmp_path / "four", (1.5, 1.5, 1.5, 1.5))
+    firsts = [calibration_windows([f], sample_rate=16000, window_s=1.0, max_windows=1)[0] for f in four]
+    two = calibration_windows(four, sample_rate=16000, window_s=1.0, max_windows=2)
+    assert np.array_equal(two[0], firsts[0]) and np.array_equal(two[1], firsts[2])
     with pytest.raises(DrumscribeError, match="whole 2 s window"):
         calibration_windows(files[1:2], sample_rate=16000, window_s=2.0, max_windows=4)
 

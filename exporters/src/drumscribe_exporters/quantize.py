@@ -65,9 +65,9 @@ def calibration_windows(
     window_s : float
         Window length in seconds; a file shorter than one window gives none.
     max_windows : int
-        At most this many windows, dealt round-robin: every file's first window, then every
-        file's second, and so on (lengths from the headers; only the files dealt a window
-        are decoded).
+        At most this many windows, dealt in rounds: every file's first window, then every
+        file's second, and so on; a round with fewer windows left than files takes evenly
+        spaced files (lengths from the headers; only the files dealt a window are decoded).
 
     Returns
     -------
@@ -89,12 +89,14 @@ def calibration_windows(
         info = probe_audio(path)
         whole.append(int(info.frames * sample_rate / info.sample_rate) // size)
     dealt = [0] * len(files)
-    for _ in range(max_windows):
+    while (need := max_windows - sum(dealt)) > 0:
         open_files = [i for i, n in enumerate(whole) if dealt[i] < n]
         if not open_files:
             break
-        i = min(open_files, key=lambda j: dealt[j])
-        dealt[i] += 1
+        if need < len(open_files):  # the last round: evenly spaced files, not the first ones
+            open_files = [open_files[k * len(open_files) // need] for k in range(need)]
+        for i in open_files:
+            dealt[i] += 1
     windows: list[np.ndarray] = []
     for path, count in zip(files, dealt, strict=True):
         if count:
