@@ -27,10 +27,12 @@ SHIPPED = (
 )
 
 
-def python_hits(model: Path, audio: np.ndarray, block: int) -> list[tuple[float, int, int]]:
+def python_hits(
+    model: Path, audio: np.ndarray, block: int, *, rate: int = RATE
+) -> list[tuple[float, int, int]]:
     import drumscribe
 
-    live = drumscribe.LiveTranscriber(drumscribe.load_live_model(model), sample_rate=RATE, threshold=None)
+    live = drumscribe.LiveTranscriber(drumscribe.load_live_model(model), sample_rate=rate, threshold=None)
     hits = []
     for i in range(0, audio.size, block):
         hits += live.push(audio[i : i + block])
@@ -76,3 +78,66 @@ def test_ts_live_matches_python(ts_build: Path, tmp_path: Path, model_kind: str,
     for h in out["hits"]:
         if h["pushed"] >= 0:
             assert h["pushed"] / RATE <= h["time"] + out["latency_s"] + block / RATE + 1e-9
+
+
+@pytest.mark.parametrize(("rate", "block"), [(44100, 441), (48000, 1000), (22050, 1)])
+def test_ts_live_resamples_as_python(ts_build: Path, tmp_path: Path, rate: int, block: int) -> None:
+    """Audio at a sound card's rate: the TS runner resamples it as Python does (same hits, same
+    declared latency), and its resampler gives Python's samples for any block split."""
+    import soundfile as sf
+
+    import drumscribe
+    from drumscribe.live import LowLatencyResampler
+
+    model = build_tiny_live_model(tmp_path / "live.onnx", hops_per_call=1)
+    seconds = 1.0 if block == 1 else 3.0
+    audio, _ = drum_like_audio(seconds=seconds, sample_rate=rate, seed=5, hits_per_s=6.0)
+    wav = tmp_path / "drums.wav"
+    sf.write(wav, audio, rate, subtype="FLOAT")
+    expected = python_hits(model, audio, block, rate=rate)
+    assert len(expected) >= 3
+    out = ts_run(ts_build, model, wav, block)
+    got = sorted((h["time"], h["lane"], h["velocity"]) for h in out["hits"])
+    assert [g[1:] for g in got] == [e[1:] for e in expected]
+    assert np.allclose([g[0] for g in got], [e[0] for e in expected], atol=1e-9, rtol=0)
+    live = drumscribe.LiveTranscriber(drumscribe.load_live_model(model), sample_rate=rate)
+    assert out["latency_s"] == pytest.approx(live.latency_s, abs=1e-12)
+    # the resampler itself: blocks of 1, 7 and 4096 samples in node against Python's whole signal
+    py = LowLatencyResampler(rate, RATE)
+    whole = np.concatenate([py(audio), py(np.zeros(0, np.float32), last=True)])
+    raw = tmp_path / "in.f32"
+    audio.astype(np.float32).tofile(raw)
+    script = f"""
+const fs = require("node:fs");
+const {{ LowLatencyResampler }} = require({json.dumps(str(ts_build / "src" / "resample.js"))});
+const x = new Float32Array(fs.readFileSync({json.dumps(str(raw))}).buffer.slice(0));
+const out = {{}};
+for (const b of [1, 7, 4096]) {{
+  const r = new LowLatencyResampler({rate}, {RATE});
+  const parts = [];
+  for (let i = 0; i < x.length; i += b) parts.push(...r.process(x.subarray(i, i + b)));
+  parts.push(...r.process(new Float32Array(0), true));
+  out[b] = parts;
+}}
+process.stdout.write(JSON.stringify({{ out, delay: new LowLatencyResampler({rate}, {RATE}).delayS }}));
+"""
+    proc = run(["node", "-e", script], env=node_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    result = json.loads(proc.stdout)
+    assert result["delay"] == pytest.approx(py.delay_s, abs=1e-15)
+    for b, samples in result["out"].items():
+        assert len(samples) == whole.size, b
+        assert np.abs(np.asarray(samples, np.float32) - whole).max() <= 1e-6, b
+
+
+def test_ts_resampler_constants_are_pythons() -> None:
+    """One design, two languages: the TS resampler's zero crossings and beta equal Python's."""
+    import re
+
+    from drumscribe import live
+
+    text = (Path(__file__).resolve().parents[2] / "bindings" / "ts" / "src" / "resample.ts").read_text()
+    for name in ("RESAMPLE_ZERO_CROSSINGS", "RESAMPLE_KAISER_BETA"):
+        found = re.search(rf"export const {name} = ([0-9.]+);", text)
+        assert found is not None, name
+        assert float(found.group(1)) == float(getattr(live, name)), name

@@ -9,6 +9,7 @@
  *                                                PREFIXvelocities.f32), float32 [frames, 8]
  *   drumscribe-ts live LIVE_MODEL.onnx AUDIO.wav [--block N]
  *                                                a live model (docs/LIVE.md) run hop by hop, the WAV
+ *                                                (any rate: resampled as the Python runtime does)
  *                                                pushed N samples at a time (default 160); hits as
  *                                                JSON ({"hits": [...], "latency_s": s}); each hit also
  *                                                has "pushed": samples pushed when it came out
@@ -118,11 +119,8 @@ async function main(argv: string[]): Promise<number> {
     const { LiveTranscriber } = await import("./live");
     const { decodeWav } = await import("./wav");
     try {
-      const live = await LiveTranscriber.load(positional[0]);
       const audio = decodeWav(readFileSync(positional[1]));
-      if (audio.sampleRate !== live.sidecar.sampleRate) {
-        throw new ModelError(`${positional[1]}: ${audio.sampleRate} Hz; the live runner takes the model's ${live.sidecar.sampleRate} Hz`);
-      }
+      const live = await LiveTranscriber.load(positional[0], { sampleRate: audio.sampleRate });
       const hits: Array<PickedHit & { pushed: number }> = [];
       let pushed = 0;
       for (let i = 0; i < audio.samples.length; i += block) {

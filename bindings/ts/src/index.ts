@@ -11,6 +11,7 @@
 export * from "./chart";
 export { loadChart } from "./node";
 export { pickPeaks, resolveThresholds, roundHalfEven } from "./peaks";
+export { LowLatencyResampler } from "./resample";
 export type { PeakOptions, PickedHit } from "./peaks";
 export { decodeWav, WavError } from "./wav";
 export type { DecodedAudio } from "./wav";

@@ -5,8 +5,9 @@
  * the lane's last hit is min_interval_s or more before (whole frames); it is decided when
  * frame j + 1 arrives; times stay on the frame grid (no sub-frame refinement).
  *
- * Audio must already be mono float32 at the sidecar's sample rate (no resampling here):
- * push blocks of any length; the hits equal the Python runtime's at that rate.
+ * Push mono float32 blocks of any length at `sampleRate` (default: the model's); other rates
+ * go through LowLatencyResampler (resample.ts), the twin of the Python runtime's, which adds
+ * its delay (1 ms at 16 kHz out) to `latencyS`. The hits equal the Python runtime's.
  */
 
 import { createHash } from "node:crypto";
@@ -17,6 +18,7 @@ import * as ort from "onnxruntime-node";
 import { LANE_NAMES } from "./chart";
 import { ModelError, Sidecar, parseSidecar } from "./model";
 import { PickedHit, resolveThresholds, roundHalfEven } from "./peaks";
+import { LowLatencyResampler } from "./resample";
 
 /** Tolerance of the min-interval comparison, as in the Python peak picker. */
 const EPS = 1e-9;
@@ -64,6 +66,8 @@ export interface LiveOptions {
   thresholds?: number | ArrayLike<number> | Record<string, number>;
   /** override the sidecar's min_interval_s */
   minIntervalS?: number;
+  /** rate of the pushed audio in Hz (default: the model's); resampled to the model's */
+  sampleRate?: number;
 }
 
 export class LiveTranscriber {
@@ -80,6 +84,7 @@ export class LiveTranscriber {
   private lastHit: Float64Array;
   private readonly thresholds: Float64Array;
   private readonly minIntervalFrames: number;
+  private readonly resampler: LowLatencyResampler;
 
   private constructor(
     readonly path: string,
@@ -96,6 +101,9 @@ export class LiveTranscriber {
     this.cur = new Float64Array(n);
     this.curVel = new Float64Array(n);
     this.lastHit = new Float64Array(n).fill(-Infinity);
+    const rate = options.sampleRate ?? sidecar.sampleRate;
+    if (!Number.isInteger(rate) || rate <= 0) throw new ModelError(`sampleRate must be a positive integer (Hz), got ${rate}`);
+    this.resampler = new LowLatencyResampler(rate, sidecar.sampleRate);
     this.reset();
   }
 
@@ -124,9 +132,14 @@ export class LiveTranscriber {
     return new LiveTranscriber(modelPath, sidecar, live, session, session.outputNames.includes("velocities"), options);
   }
 
-  /** Declared algorithmic latency, seconds (the sidecar's live.latency_s). */
+  /** Declared algorithmic latency, seconds: the sidecar's live.latency_s plus the resampler's delay. */
   get latencyS(): number {
-    return this.live.latencyS;
+    return this.live.latencyS + this.resampler.delayS;
+  }
+
+  /** Rate of the pushed audio, Hz. */
+  get sampleRate(): number {
+    return this.resampler.inRate;
   }
 
   /** Start a new signal at time 0: zero state. */
@@ -134,6 +147,7 @@ export class LiveTranscriber {
     for (const s of this.live.states) {
       this.state.set(s.name, new ort.Tensor("float32", new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape));
     }
+    this.resampler.reset();
     this.pending = new Float32Array(0);
     this.samples = 0;
     this.framesOut = 0;
@@ -145,21 +159,24 @@ export class LiveTranscriber {
     this.lastHit.fill(-Infinity);
   }
 
-  /** Push mono float32 samples at the model rate; returns the hits decided so far. */
+  /** Push mono float32 samples at `sampleRate`; returns the hits decided so far. */
   async push(block: Float32Array): Promise<PickedHit[]> {
     if (this.finished) throw new ModelError("push() after finish(): call reset() to start a new signal");
-    this.samples += block.length;
-    return this.feed(block, undefined);
+    const modelRate = this.resampler.process(block);
+    this.samples += modelRate.length; // samples at the model's rate
+    return this.feed(modelRate, undefined);
   }
 
   /** End the signal: flush the look-ahead with zeros and return the last hits. */
   async finish(): Promise<PickedHit[]> {
     if (this.finished) throw new ModelError("finish() after finish(): call reset() to start a new signal");
     this.finished = true;
+    const tail = this.resampler.process(new Float32Array(0), true);
+    this.samples += tail.length;
+    const hits = await this.feed(tail, undefined);
     const hop = this.sidecar.hopLength;
     const frames = Math.floor(this.samples / hop) + 1;
     const missing = frames + this.live.outputDelayFrames - this.framesOut;
-    const hits: PickedHit[] = [];
     if (missing > 0) {
       const perCall = this.live.hopsPerCall * hop;
       const zeros = Math.max(0, Math.ceil(missing / this.live.hopsPerCall) * perCall - this.pending.length);
