@@ -263,3 +263,21 @@ def test_export_cli_int8_static(checkpoint: Path, tmp_path: Path, capsys: pytest
     assert export_main([str(checkpoint), "-o", str(out), "--no-parity", "--int8-static", str(short[0])]) == 2
     assert "no calibration audio" in capsys.readouterr().err
     assert not int8.exists()
+
+
+def test_export_cli_variants_of_an_exported_model(
+    exported: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calib = _write_clips(tmp_path / "calib", (9.0,))
+    out = tmp_path / "copy" / "model.onnx"
+    assert export_main([str(exported), "-o", str(out), "--int8-static", str(calib[0])]) == 0
+    assert "calibrating static int8 on 1 windows of 8 s" in capsys.readouterr().out
+    assert drumscribe.load_model(out.with_name("model.int8-static.onnx"), cache=False).spec.raw[
+        "variant"
+    ] == ("int8-static")
+    assert out.read_bytes() == exported.read_bytes()
+    # checkpoint-only options and no variant at all are refused in one line
+    assert export_main([str(exported), "-o", str(out), "--int8", "--chunk-s", "10"]) == 2
+    assert "--chunk-s need a checkpoint" in capsys.readouterr().err
+    assert export_main([str(exported), "-o", str(out)]) == 2
+    assert "say which variants" in capsys.readouterr().err

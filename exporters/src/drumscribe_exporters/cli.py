@@ -1,6 +1,8 @@
 """``drumscribe-export CKPT -o model.onnx``: checkpoint -> ONNX + sidecar, parity, variants.
 
 A causal checkpoint (``model.kind: causal``) is exported as the live, stateful graph (docs/LIVE.md).
+An exported ``model.onnx`` in place of the checkpoint makes variants of it only (``--int8-static``,
+``--int8``, ``--fp16``; export settings from the default config), written beside ``-o``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from drumscribe_training.config import Config
     from drumscribe_training.network.checkpoint import LoadedCheckpoint
 
 __all__ = ["main"]
@@ -22,7 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="drumscribe-export", description="Export a drumscribe checkpoint to ONNX."
     )
-    p.add_argument("checkpoint", help="a .ckpt written by drumscribe-train fit")
+    p.add_argument(
+        "checkpoint",
+        help="a .ckpt written by drumscribe-train fit, or an exported model.onnx to make variants of",
+    )
     p.add_argument("-o", "--output", required=True, help="model.onnx to write (sidecar: model.onnx.json)")
     p.add_argument("--name", default="drumscribe", help="model name in the sidecar")
     p.add_argument("--thresholds", help="JSON file {lane: threshold} or one number (default: config)")
@@ -60,7 +66,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from drumscribe_exporters.onnx_export import export_checkpoint
     from drumscribe_exporters.parity import check_parity
-    from drumscribe_exporters.quantize import to_fp16, to_int8
     from drumscribe_training.network.checkpoint import load_checkpoint
 
     thresholds: float | dict[str, float] | None = None
@@ -72,8 +77,10 @@ def _run(args: argparse.Namespace) -> int:
     training_info: dict[str, Any] | None = None
     if args.training_info:
         training_info = _read_json_object(args.training_info, what="training info")
-    loaded = load_checkpoint(args.checkpoint)
     out = Path(args.output)
+    if Path(args.checkpoint).suffix == ".onnx":
+        return _variants_of_onnx(args, Path(args.checkpoint), out)
+    loaded = load_checkpoint(args.checkpoint)
     out.parent.mkdir(parents=True, exist_ok=True)
     if loaded.model.causal:
         return _run_live(args, loaded, out, thresholds=thresholds, training_info=training_info)
@@ -95,31 +102,72 @@ def _run(args: argparse.Namespace) -> int:
         if not report.ok:
             print(f"drumscribe-export: parity FAILED (atol {report.atol})", file=sys.stderr)
             status = 1
+    _write_variants(args, out, loaded.config)
+    return status
+
+
+def _variants_of_onnx(args: argparse.Namespace, src: Path, out: Path) -> int:
+    """An exported model given in place of a checkpoint: copy it to ``out`` (if elsewhere), then
+    the variants asked for beside it."""
+    from drumscribe.errors import DrumscribeError
+    from drumscribe.model import load_model
+    from drumscribe_exporters.quantize import copy_model
+    from drumscribe_training.config import load_config
+
+    given = [flag for flag, value in _CHECKPOINT_ONLY.items() if getattr(args, value) is not None]
+    if given:
+        raise DrumscribeError(f"{src}: {', '.join(given)} need a checkpoint, not an exported model")
+    if not (args.int8 or args.fp16 or args.int8_static):
+        raise DrumscribeError(
+            f"{src}: an exported model: say which variants to make (--int8-static, --int8, --fp16)"
+        )
+    spec = load_model(src, cache=False).spec  # the contract and the sidecar's hash hold
+    if out.resolve() != src.resolve():
+        copy_model(src, out)
+        print(f"wrote {out}")
+    config = load_config().replace(audio={"sample_rate": spec.sample_rate, "hop_length": spec.hop_length})
+    _write_variants(args, out, config)
+    return 0
+
+
+#: Options that only apply when exporting a checkpoint (flag -> argparse attribute).
+_CHECKPOINT_ONLY = {
+    "--thresholds": "thresholds",
+    "--min-interval": "min_interval",
+    "--chunk-s": "chunk_s",
+    "--context-s": "context_s",
+    "--training-info": "training_info",
+}
+
+
+def _write_variants(args: argparse.Namespace, out: Path, config: Config) -> None:
+    """The variants asked for, beside ``out``."""
+    from drumscribe_exporters.quantize import to_fp16, to_int8
+
     if args.int8:
         print(f"wrote {to_int8(out, out.with_name(out.stem + '.int8.onnx'))}")
     if args.fp16:
         print(f"wrote {to_fp16(out, out.with_name(out.stem + '.fp16.onnx'))}")
     if args.int8_static:
-        print(f"wrote {_int8_static(loaded, out, args.int8_static)}")
-    return status
+        print(f"wrote {_int8_static(config, out, args.int8_static)}")
 
 
-def _int8_static(loaded: LoadedCheckpoint, out: Path, audio: Sequence[str]) -> Path:
+def _int8_static(config: Config, out: Path, audio: Sequence[str]) -> Path:
     """``model.int8-static.onnx`` beside ``out``, calibrated on ``audio`` (files or folders)."""
     from drumscribe.catalog import collect_inputs
     from drumscribe.errors import DrumscribeError
     from drumscribe_exporters.quantize import CALIBRATION_METHODS, calibration_windows, to_int8_static
 
-    settings = loaded.config.export
+    settings = config.export
     if settings.int8_calibration not in CALIBRATION_METHODS:
         raise DrumscribeError(
-            f"{loaded.config.source}: export.int8_calibration must be one of {list(CALIBRATION_METHODS)},"
+            f"{config.source}: export.int8_calibration must be one of {list(CALIBRATION_METHODS)},"
             f" got {settings.int8_calibration!r}"
         )
     files = [path for path, _ in collect_inputs(audio)]
     windows = calibration_windows(
         files,
-        sample_rate=loaded.config.audio.sample_rate,
+        sample_rate=config.audio.sample_rate,
         window_s=settings.int8_window_s,
         max_windows=settings.int8_max_windows,
     )
