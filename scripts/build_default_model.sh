@@ -2,7 +2,8 @@
 # Export the default model's checkpoint into the runtime package, tune per-lane thresholds
 # on the validation split, evaluate on the held-out-kit test split, and compare variants.
 #   bash scripts/build_default_model.sh [CKPT]
-# CKPT defaults to the shipped weights: the final weights of the third GPU stage (docs/model/MODEL.md).
+# CKPT defaults to the shipped weights: the final weights of the third GPU stage (docs/model/MODEL.md);
+# an exported model.onnx works too (its thresholds are tuned again, its variants made).
 # CHUNK_S sets the sidecar's inference chunk (30 s: fewer chunk joins and about 5 % less compute per second than 20 s;
 # thresholds are tuned and the test split evaluated with it). WORK and REPORTS move the
 # exported files and the reports elsewhere; INSTALL=0 leaves the runtime's bundled model alone
@@ -55,9 +56,10 @@ for i, row in enumerate(rows[:: max(1, len(rows) // 32)][:32]):
         print(out / f"mix{i:02d}.wav")
 PY
 mapfile -t CALIBRATION <"$WORK/calibration.txt"
-uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --name drumscribe-default --fp16 \
-    --int8-static "${CALIBRATION[@]}" --chunk-s "$CHUNK_S" \
-    ${TRAINING_INFO:+--training-info "$TRAINING_INFO"}
+EXPORT_ARGS=(--chunk-s "$CHUNK_S" --name drumscribe-default ${TRAINING_INFO:+--training-info "$TRAINING_INFO"})
+case "$CKPT" in *.onnx) EXPORT_ARGS=() ;; esac  # an exported model: its variants only
+uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --fp16 --int8-static "${CALIBRATION[@]}" \
+    "${EXPORT_ARGS[@]}"
 uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.onnx" --split test \
     --tune-thresholds --write-metrics --out "$REPORTS" "${MIX_ARGS[@]}"
 # the variants get the tuned thresholds too; int8-static then gets the same test evaluation
