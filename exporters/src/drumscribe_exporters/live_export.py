@@ -22,7 +22,7 @@ from drumscribe.model import write_sidecar
 from drumscribe_exporters.onnx_export import OPSET, ExportResult, versions
 from drumscribe_training.config import Config
 from drumscribe_training.network.crnn import DrumTranscriber
-from drumscribe_training.network.live import LiveStep, live_latency
+from drumscribe_training.network.live import LiveStep, StateSpec, live_latency
 
 __all__ = ["DEFAULT_HOPS_PER_CALL", "export_live_model", "run_live_onnx"]
 
@@ -65,8 +65,6 @@ def export_live_model(
     training, metrics : dict, optional
         Summaries stored in the sidecar.
     """
-    import onnx
-
     if not model.causal:
         raise ValueError("export_live_model needs a causal model (model.kind: causal)")
     if hops_per_call < 1:
@@ -76,39 +74,14 @@ def export_live_model(
     step = LiveStep(model).eval()
     has_vel = model.body.velocity_out is not None
     hop, rate = cfg.audio.hop_length, cfg.audio.sample_rate
-    specs = step.specs
-    input_names = [INPUT_NAME] + [s.name for s in specs]
-    output_names = [ONSETS_NAME] + ([VELOCITIES_NAME] if has_vel else []) + [s.output for s in specs]
-    dynamic = {INPUT_NAME: {1: "samples"}, ONSETS_NAME: {1: "hops"}}
-    if has_vel:
-        dynamic[VELOCITIES_NAME] = {1: "hops"}
-    dummy = (torch.zeros(1, _TRACE_HOPS * hop), *step.initial_state())
-    with atomic_path(out_path) as tmp, warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            step,
-            dummy,
-            str(tmp),
-            input_names=input_names,
-            output_names=output_names,
-            dynamic_axes=dynamic,
-            opset_version=OPSET,
-            dynamo=False,
-        )
-        proto = onnx.load(str(tmp))
-        onnx.checker.check_model(proto, full_check=True)
-        proto.producer_name = "drumscribe-exporters"
-        proto.doc_string = (
-            f"drumscribe live {name}: audio float32 [1, hops * {hop}] at {rate} Hz + state"
-            " -> onsets [1, hops, 8] + state (docs/LIVE.md)"
-        )
-        onnx.save(proto, str(tmp))
+    _write_step_graph(step, out_path, hop=hop, rate=rate, name=name, has_vel=has_vel)
     lat = live_latency(model, sample_rate=rate)
     # a host calls once hops_per_call hops are in: a frame may wait hops_per_call - 1 more hops
     lat["batching_s"] = (hops_per_call - 1) * hop / rate
     lat["latency_s"] += lat["batching_s"]
     fe = cfg.frontend
     look = model.lookahead_frames
+    specs = step.specs
     live = {
         "hops_per_call": hops_per_call,
         "lookahead_frames": look,
@@ -119,14 +92,7 @@ def export_live_model(
         ],
         "notes": notes,
     }
-    io_inputs = {INPUT_NAME: f"float32 [1, hops * {hop}], mono, the next samples of the stream"}
-    io_inputs |= {s.name: f"float32 {list(s.shape)}, zeros at the start of a stream" for s in specs}
-    io_outputs = {
-        ONSETS_NAME: "float32 [1, hops, 8] in [0, 1]; stream frame k predicts frame k - output_delay_frames"
-    }
-    if has_vel:
-        io_outputs[VELOCITIES_NAME] = "float32 [1, hops, 8] in [0, 1], same frames as onsets"
-    io_outputs |= {s.output: f"float32 {list(s.shape)}: feed back as {s.name}" for s in specs}
+    io_inputs, io_outputs = _io_descriptions(specs, hop=hop, has_vel=has_vel)
     side = write_sidecar(
         out_path,
         sample_rate=rate,
@@ -169,6 +135,54 @@ def export_live_model(
         },
     )
     return ExportResult(onnx_path=out_path, sidecar_path=side, has_velocities=has_vel)
+
+
+def _write_step_graph(
+    step: LiveStep, out_path: Path, *, hop: int, rate: int, name: str, has_vel: bool
+) -> None:
+    """Trace one live step (audio + state -> activations + state) into ``out_path``, checked."""
+    import onnx
+
+    specs = step.specs
+    input_names = [INPUT_NAME] + [s.name for s in specs]
+    output_names = [ONSETS_NAME] + ([VELOCITIES_NAME] if has_vel else []) + [s.output for s in specs]
+    dynamic = {INPUT_NAME: {1: "samples"}, ONSETS_NAME: {1: "hops"}}
+    if has_vel:
+        dynamic[VELOCITIES_NAME] = {1: "hops"}
+    dummy = (torch.zeros(1, _TRACE_HOPS * hop), *step.initial_state())
+    with atomic_path(out_path) as tmp, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            step,
+            dummy,
+            str(tmp),
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+        proto = onnx.load(str(tmp))
+        onnx.checker.check_model(proto, full_check=True)
+        proto.producer_name = "drumscribe-exporters"
+        proto.doc_string = (
+            f"drumscribe live {name}: audio float32 [1, hops * {hop}] at {rate} Hz + state"
+            " -> onsets [1, hops, 8] + state (docs/LIVE.md)"
+        )
+        onnx.save(proto, str(tmp))
+
+
+def _io_descriptions(specs: list[StateSpec], *, hop: int, has_vel: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """The sidecar's ``inputs`` and ``outputs``: what a host feeds and gets back."""
+    io_inputs = {INPUT_NAME: f"float32 [1, hops * {hop}], mono, the next samples of the stream"}
+    io_inputs |= {s.name: f"float32 {list(s.shape)}, zeros at the start of a stream" for s in specs}
+    io_outputs = {
+        ONSETS_NAME: "float32 [1, hops, 8] in [0, 1]; stream frame k predicts frame k - output_delay_frames"
+    }
+    if has_vel:
+        io_outputs[VELOCITIES_NAME] = "float32 [1, hops, 8] in [0, 1], same frames as onsets"
+    io_outputs |= {s.output: f"float32 {list(s.shape)}: feed back as {s.name}" for s in specs}
+    return io_inputs, io_outputs
 
 
 def run_live_onnx(
