@@ -9,17 +9,15 @@ shapes, the hop, the look-ahead and ``latency_s``; docs/LIVE.md is the contract 
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from drumscribe._io import atomic_path
 from drumscribe.contract import INPUT_NAME, LIVE_KEY, ONSETS_NAME, VELOCITIES_NAME
 from drumscribe.model import write_sidecar
-from drumscribe_exporters.onnx_export import OPSET, ExportResult, versions
+from drumscribe_exporters.onnx_export import OPSET, ExportResult, trace_to_onnx, versions
 from drumscribe_training.config import Config
 from drumscribe_training.network.crnn import DrumTranscriber
 from drumscribe_training.network.live import LiveStep, StateSpec, live_latency
@@ -141,8 +139,6 @@ def _write_step_graph(
     step: LiveStep, out_path: Path, *, hop: int, rate: int, name: str, has_vel: bool
 ) -> None:
     """Trace one live step (audio + state -> activations + state) into ``out_path``, checked."""
-    import onnx
-
     specs = step.specs
     input_names = [INPUT_NAME] + [s.name for s in specs]
     output_names = [ONSETS_NAME] + ([VELOCITIES_NAME] if has_vel else []) + [s.output for s in specs]
@@ -150,29 +146,21 @@ def _write_step_graph(
     if has_vel:
         dynamic[VELOCITIES_NAME] = {1: "hops"}
     dummy = (torch.zeros(1, _TRACE_HOPS * hop), *step.initial_state())
-    with atomic_path(out_path) as tmp, warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            step,
-            dummy,
-            str(tmp),
-            input_names=input_names,
-            output_names=output_names,
-            dynamic_axes=dynamic,
-            opset_version=OPSET,
-            dynamo=False,
-        )
-        proto = onnx.load(str(tmp))
-        onnx.checker.check_model(proto, full_check=True)
-        proto.producer_name = "drumscribe-exporters"
-        proto.doc_string = (
-            f"drumscribe live {name}: audio float32 [1, hops * {hop}] at {rate} Hz + state"
-            " -> onsets [1, hops, 8] + state (docs/LIVE.md)"
-        )
-        onnx.save(proto, str(tmp))
+    trace_to_onnx(
+        step,
+        dummy,
+        out_path,
+        input_names=input_names,
+        output_names=output_names,
+        dynamic_axes=dynamic,
+        doc=f"drumscribe live {name}: audio float32 [1, hops * {hop}] at {rate} Hz + state"
+        " -> onsets [1, hops, 8] + state (docs/LIVE.md)",
+    )
 
 
-def _io_descriptions(specs: list[StateSpec], *, hop: int, has_vel: bool) -> tuple[dict[str, str], dict[str, str]]:
+def _io_descriptions(
+    specs: list[StateSpec], *, hop: int, has_vel: bool
+) -> tuple[dict[str, str], dict[str, str]]:
     """The sidecar's ``inputs`` and ``outputs``: what a host feeds and gets back."""
     io_inputs = {INPUT_NAME: f"float32 [1, hops * {hop}], mono, the next samples of the stream"}
     io_inputs |= {s.name: f"float32 {list(s.shape)}, zeros at the start of a stream" for s in specs}

@@ -51,6 +51,39 @@ def versions() -> dict[str, str]:
     }
 
 
+def trace_to_onnx(
+    module: torch.nn.Module,
+    args: tuple[torch.Tensor, ...],
+    out_path: Path,
+    *,
+    input_names: list[str],
+    output_names: list[str],
+    dynamic_axes: dict[str, dict[int, str]],
+    doc: str,
+) -> None:
+    """Trace ``module`` on ``args`` into ``out_path`` (atomically) at :data:`OPSET`, check the
+    graph in full, and stamp the producer and ``doc`` into it."""
+    import onnx
+
+    with atomic_path(out_path) as tmp, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            args,
+            str(tmp),
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic_axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+        proto = onnx.load(str(tmp))
+        onnx.checker.check_model(proto, full_check=True)
+        proto.producer_name = "drumscribe-exporters"
+        proto.doc_string = doc
+        onnx.save(proto, str(tmp))
+
+
 def export_model(
     model: DrumTranscriber,
     cfg: Config,
@@ -83,7 +116,6 @@ def export_model(
     training, metrics : dict, optional
         Summaries stored in the sidecar.
     """
-    import onnx
 
     out_path = Path(out)
     model = model.eval()
@@ -92,23 +124,15 @@ def export_model(
     outputs = [ONSETS_NAME] + ([VELOCITIES_NAME] if has_vel else [])
     dynamic = {INPUT_NAME: {0: "batch", 1: "samples"}} | {o: {0: "batch", 1: "frames"} for o in outputs}
     dummy = torch.zeros(1, int(_TRACE_SECONDS * cfg.audio.sample_rate))
-    with atomic_path(out_path) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            wrapper,
-            (dummy,),
-            str(tmp),
-            input_names=[INPUT_NAME],
-            output_names=outputs,
-            dynamic_axes=dynamic,
-            opset_version=OPSET,
-            dynamo=False,
-        )
-        proto = onnx.load(str(tmp))
-        onnx.checker.check_model(proto, full_check=True)
-        proto.producer_name = "drumscribe-exporters"
-        proto.doc_string = f"drumscribe {name}: audio float32 [batch, samples] at {cfg.audio.sample_rate} Hz -> onsets [batch, frames, 8]"
-        onnx.save(proto, str(tmp))
+    trace_to_onnx(
+        wrapper,
+        (dummy,),
+        out_path,
+        input_names=[INPUT_NAME],
+        output_names=outputs,
+        dynamic_axes=dynamic,
+        doc=f"drumscribe {name}: audio float32 [batch, samples] at {cfg.audio.sample_rate} Hz -> onsets [batch, frames, 8]",
+    )
     fe = cfg.frontend
     side = write_sidecar(
         out_path,
