@@ -42,7 +42,7 @@ from drumscribe_training.data.egmd import read_index
 from drumscribe_training.synth.band.manifest import band_path
 cfg, out = load_config(sys.argv[1]), Path(sys.argv[2])
 root = Path(cfg.data.data_dir)
-rows = sorted((r for r in read_index(root) if r.split == "validation"), key=lambda r: r.audio_filename)
+rows = sorted((r for r in read_index(root) if r.split == "val"), key=lambda r: r.audio_filename)
 for i, row in enumerate(rows[:: max(1, len(rows) // 32)][:32]):
     drums = root / row.audio_filename
     print(drums)
