@@ -14,6 +14,7 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,23 @@ __all__ = ["CALIBRATION_METHODS", "calibration_windows", "to_fp16", "to_int8", "
 CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
 #: Rank of a 2-D convolution's weight (out, in, kh, kw); the front-end's conv-DFT is 1-D.
 _CONV2D_WEIGHT_RANK = 4
+#: What runs in int8: a convolution with the Relu and MaxPool right after it. A convolution
+#: alone gains nothing (its output is dequantized at once, so onnxruntime cannot fuse it into
+#: QLinearConv); with its followers the block stays uint8 until the next fp32 op.
+_INT8_OPS = ("Conv", "Relu", "MaxPool")
+
+
+def _with_followers(graph: Any, conv: Any) -> list[str]:
+    """``conv``'s name and those of the single-consumer Relu, then MaxPool, chain after it."""
+    names = [conv.name]
+    tensor = conv.output[0]
+    for op in _INT8_OPS[1:]:
+        users = [n for n in graph.node if tensor in n.input]
+        if len(users) != 1 or users[0].op_type != op:
+            break
+        names.append(users[0].name)
+        tensor = users[0].output[0]
+    return names
 
 
 def _copy_sidecar(src: Path, dst: Path, variant: str) -> None:
@@ -143,8 +161,9 @@ def to_int8_static(
     Notes
     -----
     Weights are int8 (symmetric), activations uint8. Only ``Conv`` nodes with a 4-D weight
-    are quantized: the front-end's 1-D conv-DFT feeds a log and loses accuracy in int8, and
-    the GRU has no int8 kernel in onnxruntime.
+    are quantized, each with the Relu and MaxPool that follow it (so that onnxruntime fuses
+    QLinearConv; a convolution alone is no faster): the front-end's 1-D conv-DFT feeds a log
+    and loses accuracy in int8, and the GRU has no int8 kernel in onnxruntime.
     """
     import onnx
     from onnxruntime.quantization import (
@@ -185,7 +204,7 @@ def to_int8_static(
         graph = onnx.load(str(pre)).graph
         dims = {init.name: list(init.dims) for init in graph.initializer}
         convs = [
-            n.name
+            n
             for n in graph.node
             if n.op_type == "Conv"
             and len(dims.get(n.input[1], [])) == _CONV2D_WEIGHT_RANK
@@ -193,6 +212,7 @@ def to_int8_static(
         ]
         if not convs:
             raise ValueError(f"{src_p}: no 2-D convolution to quantize")
+        nodes = [name for conv in convs for name in _with_followers(graph, conv)]
         with atomic_path(dst_p) as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             quantize_static(
@@ -200,8 +220,8 @@ def to_int8_static(
                 str(tmp),
                 _Reader(calibration),
                 quant_format=QuantFormat.QDQ,
-                op_types_to_quantize=["Conv"],
-                nodes_to_quantize=convs,
+                op_types_to_quantize=list(_INT8_OPS),
+                nodes_to_quantize=nodes,
                 per_channel=per_channel,
                 activation_type=QuantType.QUInt8,
                 weight_type=QuantType.QInt8,

@@ -56,14 +56,30 @@ def _gru_gates(w: np.ndarray, hidden: int) -> np.ndarray:
 
 
 def _initializers(path: Path) -> tuple[object, dict[str, np.ndarray]]:
+    """The graph and its constant tensors: initializers, and the outputs of DequantizeLinear
+    nodes fed by initializers (the int8 weights of a static-int8 export), dequantized."""
     import onnx
-    from onnx import numpy_helper
+    from onnx import helper, numpy_helper
 
     try:
         graph = onnx.load(str(path)).graph
     except Exception as exc:  # a broken or non-ONNX file
         raise OnnxImportError(f"{path}: not a readable ONNX model ({exc})") from None
-    return graph, {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    values = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    for node in graph.node:
+        inputs = [x for x in node.input if x]
+        if node.op_type != "DequantizeLinear" or not all(x in values for x in inputs):
+            continue
+        q = values[inputs[0]].astype(np.float32)
+        scale = values[inputs[1]].astype(np.float32)
+        zero = values[inputs[2]].astype(np.float32) if len(inputs) > 2 else np.zeros_like(scale)
+        if scale.ndim == 1 and scale.size > 1:  # per channel, along the node's axis
+            axis = next((helper.get_attribute_value(a) for a in node.attribute if a.name == "axis"), 1)
+            shape = [1] * q.ndim
+            shape[int(axis)] = scale.size
+            scale, zero = scale.reshape(shape), zero.reshape(shape)
+        values[node.output[0]] = (q - zero) * scale
+    return graph, values
 
 
 def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
@@ -74,7 +90,9 @@ def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
     model : DrumTranscriber
         Built from the config the ONNX model was exported from (same layer sizes).
     onnx_path : path-like
-        ``model.onnx`` written by ``drumscribe-export``.
+        ``model.onnx`` written by ``drumscribe-export``, or its static-int8 variant (the int8
+        weights are dequantized: the network then computes the int8 graph's function up to
+        its activation rounding).
 
     Raises
     ------
@@ -85,7 +103,11 @@ def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
     graph, inits = _initializers(path)
     body = model.body
     nodes = list(graph.node)  # type: ignore[attr-defined]
-    convs = [n for n in nodes if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in inits]
+    convs = [  # the body's 2-D convolutions (the front-end's conv-DFT is 1-D and not learnt)
+        n
+        for n in nodes
+        if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in inits and inits[n.input[1]].ndim == 4
+    ]
     grus = [n for n in nodes if n.op_type == "GRU"]
     blocks = _block_norms(model)
     if len(convs) != len(blocks) or len(grus) != body.gru.num_layers:
