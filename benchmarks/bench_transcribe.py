@@ -19,8 +19,8 @@ Measured, in one run, on the model of ``conftest.bench_model_path``:
 - many-file throughput (20 short files, one loaded model);
 - onnxruntime fp32 vs onnxruntime int8 (the exporters' dynamic ``to_int8``) vs torch eager
   for the same weights, each with 1 and 2 threads, through the same chunking and peak
-  picking; fp32 and torch must agree. Beside them an experiment: static int8 (QDQ) of the
-  body's convolutions only (``conftest.static_int8_convs``);
+  picking; fp32 and torch must agree. Beside them static int8 (QDQ) of the body's
+  convolutions (the bundled model when it is that variant, else the exporters' ``to_int8_static``);
 - where onnxruntime's time goes, by operator type (its own profiler).
 
 Inputs are 44.1 kHz stereo 16-bit WAV files of generated drum-like bursts. No benchmark
@@ -614,18 +614,24 @@ def test_engines(
 # ----------------------------------------------------------------------------- profile
 
 
-@pytest.mark.parametrize("variant", ["fp32", "int8"])
+@pytest.mark.parametrize("variant", ["bundled", "fp32", "int8"])
 def test_onnx_op_profile(
-    benchmark: Any, variant: str, bench_model_path: Path, int8_path: Path, tmp_path: Path
+    benchmark: Any,
+    variant: str,
+    bench_model_path: Path,
+    fp32_twin: tuple[Path, Any],
+    int8_path: Path,
+    tmp_path: Path,
 ) -> None:
-    """onnxruntime's own profiler on one chunk window: the share of each operator type."""
+    """onnxruntime's own profiler on one chunk window: the share of each operator type
+    (the benchmark model as bundled, its weights in fp32, and their dynamic int8)."""
     import onnxruntime as ort
 
     import drumscribe
 
     benchmark.group = "onnxruntime profile (one chunk window)"
-    path = bench_model_path if variant == "fp32" else int8_path
-    spec = drumscribe.load_model(path).spec
+    path = {"bundled": bench_model_path, "fp32": fp32_twin[0], "int8": int8_path}[variant]
+    spec = drumscribe.load_model(bench_model_path).spec
     window_s = 4.0 if quick() else spec.chunk_s + 2 * spec.context_s
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

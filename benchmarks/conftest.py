@@ -218,54 +218,6 @@ class Weights:
     int8_static: Path | None = None
 
 
-def static_int8_convs(src: Path, dst: Path, *, calibration_s: float, pieces: int) -> Path:
-    """Static int8 (QDQ, per-channel weights, uint8 activations) of the body's Conv nodes only.
-
-    The front-end (conv-DFT, mel, log) and the GRU stay fp32. Calibration: generated drum-like
-    audio. An experiment beside the exporters' dynamic :func:`to_int8`, which turns every
-    Conv (the front-end's DFT included) into ConvInteger, slower than fp32 here.
-    """
-    import onnx
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    from drumscribe.model import sidecar_path
-    from drumscribe_exporters.quantize import _copy_sidecar
-    from support.tiny_model import drum_like_audio
-
-    pre = dst.with_name("pre.onnx")
-    quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-    convs = [n.name for n in onnx.load(str(pre)).graph.node if n.op_type == "Conv" and "/body/" in n.name]
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self.items = iter(
-                [
-                    {"audio": drum_like_audio(seconds=calibration_s, seed=500 + i)[0][None, :]}
-                    for i in range(pieces)
-                ]
-            )
-
-        def get_next(self) -> dict[str, Any] | None:
-            return next(self.items, None)
-
-    quantize_static(
-        str(pre),
-        str(dst),
-        Reader(),
-        quant_format=QuantFormat.QDQ,
-        op_types_to_quantize=["Conv"],
-        nodes_to_quantize=convs,
-        per_channel=True,
-        activation_type=QuantType.QUInt8,
-        weight_type=QuantType.QInt8,
-    )
-    _copy_sidecar(src, dst, "int8-static-convs")
-    assert sidecar_path(dst).is_file()
-    pre.unlink(missing_ok=True)
-    return dst
-
-
 @pytest.fixture(scope="session")
 def quick() -> bool:
     return _bench.quick()
@@ -325,68 +277,70 @@ def bench_model_path(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
-def int8_path(bench_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from drumscribe_exporters.quantize import to_int8
+def fp32_twin(bench_model_path: Path, cfg: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """(fp32 model.onnx, torch model) holding the benchmark model's own weights.
 
-    return to_int8(bench_model_path, tmp_path_factory.mktemp("int8") / "model.int8.onnx")
-
-
-def _matching_checkpoint(onnx_path: Path, cfg: Any) -> Any | None:
-    """The torch model whose weights the ONNX file holds, if its checkpoint is found here."""
-    import numpy as np
-    import torch
+    The weights are read back from the benchmark model's graph (``import_onnx_weights``; a
+    static-int8 file's weights are dequantized) and exported again in fp32, so every engine
+    runs the same weights whatever file is bundled.
+    """
+    from drumscribe_exporters.onnx_export import export_model
+    from drumscribe_training.network.crnn import build_model
+    from drumscribe_training.network.onnx_import import import_onnx_weights
 
     import drumscribe
-    from drumscribe_training.network.checkpoint import load_checkpoint
-    from drumscribe_training.network.crnn import ExportWrapper
 
-    side = json.loads(Path(str(onnx_path) + ".json").read_text(encoding="utf-8"))
-    name = (side.get("training") or {}).get("checkpoint")
-    if not name:
-        return None
-    m = drumscribe.load_model(onnx_path, cache=False)
-    x = (np.random.default_rng(0).standard_normal((1, m.spec.sample_rate)) * 0.1).astype(np.float32)
-    ref, _ = m.run(x)
-    for cand in sorted((REPO_ROOT / "checkpoints").rglob(Path(name).name))[:8]:
-        try:
-            loaded = load_checkpoint(cand)
-        except Exception:
-            continue
-        with torch.inference_mode():
-            out = ExportWrapper(loaded.model.eval())(torch.from_numpy(x))[0].numpy()
-        if out.shape == ref.shape and float(np.abs(out - ref).max()) < 1e-3:
-            return loaded.model.eval(), str(cand)
-    return None
+    spec = drumscribe.load_model(bench_model_path, cache=False).spec
+    model = build_model(cfg)
+    import_onnx_weights(model, bench_model_path)
+    out = tmp_path_factory.mktemp("fp32-twin") / "model.onnx"
+    export_model(  # the same chunking and peak picking as the benchmark model
+        model.eval(),
+        cfg,
+        out,
+        name="fp32-twin-of-bench-model",
+        thresholds=dict(spec.thresholds),
+        min_interval_s=spec.min_interval_s,
+        chunk_s=spec.chunk_s,
+        context_s=spec.context_s,
+    )
+    return out, model
+
+
+@pytest.fixture(scope="session")
+def int8_path(fp32_twin: tuple[Path, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The exporters' dynamic int8 of the benchmark model's weights."""
+    from drumscribe_exporters.quantize import to_int8
+
+    return to_int8(fp32_twin[0], tmp_path_factory.mktemp("int8") / "model.int8.onnx")
 
 
 @pytest.fixture(scope="session")
 def weights(
-    bench_model_path: Path, int8_path: Path, cfg: Any, request: pytest.FixtureRequest, tmp_path_factory: Any
+    bench_model_path: Path, fp32_twin: tuple[Path, Any], int8_path: Path, tmp_path_factory: Any
 ) -> Weights:
-    """Same weights in ONNX fp32, ONNX int8 and torch eager.
+    """Same weights in ONNX fp32, ONNX dynamic int8, ONNX static int8 and torch eager.
 
-    The benchmark model and its checkpoint when the checkpoint is found (checked by output
-    parity), else the random-weight seed export (same architecture, hence same cost).
+    Static int8 is the benchmark model itself when it is that variant, else the exporters'
+    ``to_int8_static`` of the fp32 twin, calibrated on generated drum-like audio.
     """
-    found = _matching_checkpoint(bench_model_path, cfg)
-    if found is not None:
-        model, ckpt = found
-        w = Weights(bench_model_path, int8_path, model, f"{MODEL_INFO.get('kind')}; torch from {ckpt}")
-    else:
-        onnx_path, model = request.getfixturevalue("seed_export")
-        if onnx_path == bench_model_path:
-            i8 = int8_path
-        else:
-            from drumscribe_exporters.quantize import to_int8
+    from drumscribe_exporters.quantize import to_int8_static
+    from support.tiny_model import drum_like_audio
 
-            i8 = to_int8(onnx_path, tmp_path_factory.mktemp("seed-int8") / "model.int8.onnx")
-        w = Weights(onnx_path, i8, model, "seed architecture, random weights (torch seed 0)")
-    w.int8_static = static_int8_convs(
-        w.onnx,
-        tmp_path_factory.mktemp("int8-static") / "model.onnx",
-        calibration_s=2.0 if _bench.quick() else 8.0,
-        pieces=1 if _bench.quick() else 4,
-    )
+    fp32, model = fp32_twin
+    w = Weights(fp32, int8_path, model.eval(), f"{MODEL_INFO.get('kind')}; fp32 and torch from its weights")
+    side = json.loads(Path(str(bench_model_path) + ".json").read_text(encoding="utf-8"))
+    if side.get("variant") == "int8-static":
+        w.int8_static = bench_model_path
+    else:
+        seconds, pieces = (2.0, 1) if _bench.quick() else (8.0, 4)
+        calibration = [drum_like_audio(seconds=seconds, seed=500 + i)[0] for i in range(pieces)]
+        w.int8_static = to_int8_static(
+            fp32,
+            tmp_path_factory.mktemp("int8-static") / "model.onnx",
+            calibration=calibration,
+            method="percentile",
+        )
     return w
 
 

@@ -8,7 +8,9 @@ Usage::
                                                                       # `pytest benchmarks --benchmark-json run.json`
     uv run python scripts/write_benchmark_results.py -- -k "rtf or engines"   # extra pytest args
 
-A run keeps its raw pytest-benchmark JSON beside the tables (``benchmarks/RESULTS.json``).
+A run keeps its raw pytest-benchmark JSON (``--keep-json``; the committed runs are in
+``benchmarks/runs/``, one file per run, and RESULTS.md is rendered from them with ``--json A
+--json B``: a later run's rows replace an earlier one's).
 Everything in the tables comes from the JSON: the benchmarks store their derived numbers
 (real-time factors, rates, RSS) in ``extra_info`` and the session's machine, versions, model
 and machine load under the ``drumscribe`` key (``benchmarks/conftest.py``). A hand-written
