@@ -284,11 +284,10 @@ def fp32_twin(bench_model_path: Path, cfg: Any, tmp_path_factory: pytest.TempPat
     static-int8 file's weights are dequantized) and exported again in fp32, so every engine
     runs the same weights whatever file is bundled.
     """
+    import drumscribe
     from drumscribe_exporters.onnx_export import export_model
     from drumscribe_training.network.crnn import build_model
     from drumscribe_training.network.onnx_import import import_onnx_weights
-
-    import drumscribe
 
     spec = drumscribe.load_model(bench_model_path, cache=False).spec
     model = build_model(cfg)

@@ -85,11 +85,15 @@ def main() -> None:
                 "hits_per_minute": {lane: round(v, 1) for lane, v in per_minute.items()},
             }
             results[str(path)] = row
-            print(f"{path}: {len(songs)} songs, {minutes:.1f} min; micro P/R/F (mix vs no-guitar) "
-                f"{row['micro_precision']} / {row['micro_recall']} / {row['micro_f1']}")
+            print(
+                f"{path}: {len(songs)} songs, {minutes:.1f} min; micro P/R/F (mix vs no-guitar) "
+                f"{row['micro_precision']} / {row['micro_recall']} / {row['micro_f1']}"
+            )
             for key in ("precision", "recall", "hits_per_minute"):
                 print(f"  {key:16s}", "  ".join(f"{lane} {v}" for lane, v in row[key].items()))  # type: ignore[attr-defined]
-    (args.out / "results.json").write_text(json.dumps({"songs": [str(s) for s in songs], "models": results}, indent=2))
+    (args.out / "results.json").write_text(
+        json.dumps({"songs": [str(s) for s in songs], "models": results}, indent=2)
+    )
 
 
 if __name__ == "__main__":
