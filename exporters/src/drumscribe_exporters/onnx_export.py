@@ -116,7 +116,6 @@ def export_model(
     training, metrics : dict, optional
         Summaries stored in the sidecar.
     """
-
     out_path = Path(out)
     model = model.eval()
     wrapper = ExportWrapper(model).eval()

@@ -98,7 +98,7 @@ def calibration_windows(
     drumscribe.errors.DrumscribeError
         If a file cannot be read (naming it), or no file holds one whole window.
     """
-    from drumscribe.audio import iter_file_blocks, probe_audio
+    from drumscribe.audio import probe_audio
     from drumscribe.errors import DrumscribeError
 
     size = round(window_s * sample_rate)
@@ -118,11 +118,26 @@ def calibration_windows(
     windows: list[np.ndarray] = []
     for path, count in zip(files, dealt, strict=True):
         if count:
-            audio = np.concatenate(list(iter_file_blocks(path, sample_rate=sample_rate)))
+            audio = _decode_head(path, sample_rate=sample_rate, samples=count * size)
             windows += [audio[k * size : (k + 1) * size] for k in range(min(count, audio.size // size))]
     if not windows:
         raise DrumscribeError(f"no calibration audio: no file holds a whole {window_s:g} s window")
     return windows
+
+
+def _decode_head(path: str | os.PathLike[str], *, sample_rate: int, samples: int) -> np.ndarray:
+    """The first ``samples`` of a file at ``sample_rate`` (or all of a shorter one): decoding
+    stops at the block that reaches them, so a few windows of a long song cost a few blocks."""
+    from drumscribe.audio import iter_file_blocks
+
+    parts: list[np.ndarray] = []
+    got = 0
+    for block in iter_file_blocks(path, sample_rate=sample_rate):  # closed when dropped
+        parts.append(block)
+        got += block.size
+        if got >= samples:
+            break
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
 def to_int8_static(
