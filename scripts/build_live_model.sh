@@ -5,9 +5,15 @@
 #   bash scripts/build_live_model.sh            # MAX_TIME (DD:HH:MM:SS) bounds the fit, default 8 min
 # Data: TRAIN_CLIPS and VAL_CLIPS clips of data/synth-10h (the first of each split in CSV order);
 # thresholds tuned on TUNE_CLIPS validation clips, scores on TEST_CLIPS test clips (default 20 each).
+# CKPT=path/to/last.ckpt ships an already trained live checkpoint instead (no preprocess, no fit),
+# named NAME with INFO_NOTES in its training info, e.g. the CPU run of experiments/configs/live_cpu.yaml:
+#   CKPT=checkpoints/live-cpu/best.ckpt CONFIG=experiments/configs/live_cpu.yaml NAME=drumscribe-live \
+#     INFO_NOTES="..." bash scripts/build_live_model.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=experiments/configs/live_model_preliminary.yaml
+CONFIG=${CONFIG:-experiments/configs/live_model_preliminary.yaml}
+NAME=${NAME:-drumscribe-live-preliminary}
+INFO_NOTES=${INFO_NOTES:-preliminary: a few CPU minutes; weak; the real run of configs/live_model.yaml is pending}
 WORK=runs/live-prelim
 DEST=runtime/src/drumscribe/models/live
 MAX_TIME=${MAX_TIME:-00:00:08:00}
@@ -15,6 +21,7 @@ TRAIN_CLIPS=${TRAIN_CLIPS:-60}
 VAL_CLIPS=${VAL_CLIPS:-8}
 mkdir -p "$WORK" "$DEST"
 
+if [ -z "${CKPT:-}" ]; then
 python3 - "$WORK/subset.csv" "$TRAIN_CLIPS" "$VAL_CLIPS" <<'PY'
 import csv, sys
 out, n_train, n_val = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -30,8 +37,12 @@ PY
 nice -n 10 uv run drumscribe-train preprocess --config "$CONFIG" --csv "$WORK/subset.csv" --num-workers 1 --no-progress
 nice -n 10 uv run drumscribe-train fit --config "$CONFIG" --experiment-name live-prelim --max-time "$MAX_TIME"
 CKPT=$(ls -t "$WORK"/checkpoints/live-prelim*/last.ckpt "$WORK"/checkpoints/*/last.ckpt 2>/dev/null | head -1)
-uv run drumscribe-export "$CKPT" -o "$DEST/model.onnx" --name drumscribe-live-preliminary \
-    --training-info <(python3 -c "import json; print(json.dumps({'recipe': '$CONFIG', 'max_time': '$MAX_TIME', 'clips': {'train': $TRAIN_CLIPS, 'validation': $VAL_CLIPS}, 'notes': 'preliminary: a few CPU minutes; weak; the real run of configs/live_model.yaml is pending'}))")
+INFO="{'recipe': '$CONFIG', 'max_time': '$MAX_TIME', 'clips': {'train': $TRAIN_CLIPS, 'validation': $VAL_CLIPS}, 'notes': '$INFO_NOTES'}"
+else
+INFO="{'recipe': '$CONFIG', 'checkpoint': '$CKPT', 'notes': '$INFO_NOTES'}"
+fi
+uv run drumscribe-export "$CKPT" -o "$DEST/model.onnx" --name "$NAME" \
+    --training-info <(python3 -c "import json; print(json.dumps($INFO))")
 # per-lane thresholds tuned on validation clips through the live graph (hop by hop), then the test clips
 uv run drumscribe-train evaluate --config configs/live_model.yaml --model "$DEST/model.onnx" --split test \
     --limit "${TEST_CLIPS:-20}" --tune-thresholds --tune-limit "${TUNE_CLIPS:-20}" --out "$WORK/eval-test"
