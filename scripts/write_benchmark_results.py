@@ -628,6 +628,59 @@ def data_sections(r: Results) -> list[str]:
     return out
 
 
+def live_sections(r: Results) -> list[str]:
+    """Live mode (bench_live.py): compute per 10 ms block on one thread, end-to-end delay."""
+    compute = r.all("test_live_compute_per_block")
+    delay = r.all("test_live_end_to_end_delay")
+    if not compute and not delay:
+        return []
+    out = ["## Live mode (`LiveTranscriber`, 10 ms blocks, one thread)", ""]
+    if compute:
+        rows = [
+            [
+                c.get("model", "-"),
+                f(1000 * c["declared_latency_s"], ".0f") + " ms" if c.get("declared_latency_s") else "-",
+                " / ".join(f(c.get(f"call_ms_{q}"), ".3f") for q in ("p50", "p95", "p99")),
+                f(c.get("call_ms_max"), ".2f"),
+                " / ".join(f(c.get(f"push_ms_{q}"), ".3f") for q in ("p50", "p95", "p99")),
+                f(c.get("push_ms_max"), ".2f"),
+                c.get("blocks", "-"),
+            ]
+            for c in compute
+        ]
+        headers = [
+            "model",
+            "declared latency",
+            "model call, ms p50 / p95 / p99",
+            "max",
+            "push at 48 kHz, ms p50 / p95 / p99",
+            "max",
+            "blocks",
+        ]
+        out += [table(headers, rows), ""]
+    if delay:
+        rows = [
+            [
+                d.get("model", "-"),
+                d.get("hits", "-"),
+                f(d.get("delay_ms_median"), ".1f"),
+                f(d.get("delay_ms_p95"), ".1f"),
+                f(d.get("delay_ms_max"), ".1f"),
+                f(d.get("delay_ms_sd"), ".1f"),
+                f(1000 * d["declared_latency_s"], ".1f") if d.get("declared_latency_s") else "-",
+            ]
+            for d in delay
+        ]
+        out += [
+            "End-to-end delay: from the end of the block holding a hit's sample to the end of the push "
+            "that returned the hit, plus that push's compute (10 ms blocks at 48 kHz in real time).",
+            "",
+            table(["model", "hits", "median ms", "p95 ms", "max ms", "jitter (sd) ms", "declared ms"], rows),
+            "",
+        ]
+    return out
+
+
 def other_lines(r: Results) -> list[str]:
     """Result lines of benchmarks the tables above do not cover (kept, not lost)."""
     known = {
@@ -644,6 +697,8 @@ def other_lines(r: Results) -> list[str]:
         "test_compression_disk_and_reads",
         "test_loader_throughput",
         "test_train_step",
+        "test_live_compute_per_block",
+        "test_live_end_to_end_delay",
     }
     lines = []
     for test, benches in r.by_test.items():
@@ -669,6 +724,7 @@ def render(r: Results, *, source: str) -> str:
     parts += headline_and_targets(r)
     parts += runtime_sections(r)
     parts += data_sections(r)
+    parts += live_sections(r)
     parts += other_lines(r)
     parts += [NOTES_LINK, ""]
     return "\n".join(parts).rstrip() + "\n"

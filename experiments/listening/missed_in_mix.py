@@ -118,8 +118,10 @@ def main() -> None:
                 times = np.array([e.time_s for e in events])
                 got_alone = _matched(times, np.array([h.time_s for h in alone if h.lane == lane]))
                 got_mix = _matched(times, np.array([h.time_s for h in mixed if h.lane == lane]))
-                for e, a, m in zip(events, got_alone, got_mix):
-                    ratio = 10 * np.log10(_window_energy(d_cum, e.time_s, sr) / _window_energy(b_cum, e.time_s, sr))
+                for e, a, m in zip(events, got_alone, got_mix, strict=True):
+                    ratio = 10 * np.log10(
+                        _window_energy(d_cum, e.time_s, sr) / _window_energy(b_cum, e.time_s, sr)
+                    )
                     for axis, b in (
                         ("velocity", _bin(e.velocity, VELOCITY_BINS)),
                         ("local_db", _bin(ratio, RATIO_BINS)),
@@ -133,7 +135,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     labels = {
         "velocity": [f"{VELOCITY_BINS[i]}-{VELOCITY_BINS[i + 1] - 1}" for i in range(len(VELOCITY_BINS) - 1)],
-        "local_db": [f"{RATIO_BINS[i]:+.0f}..{RATIO_BINS[i + 1]:+.0f} dB" for i in range(len(RATIO_BINS) - 1)],
+        "local_db": [
+            f"{RATIO_BINS[i]:+.0f}..{RATIO_BINS[i + 1]:+.0f} dB" for i in range(len(RATIO_BINS) - 1)
+        ],
     }
     table: dict[str, dict[str, list[dict[str, float | int | str]]]] = {}
     lines = [
@@ -146,7 +150,13 @@ def main() -> None:
         for axis, bins in axes.items():
             lost_total = sum(c[3] for c in bins.values()) or 1
             rows_out = []
-            lines += ["", f"## {group}, by {axis}", "", "| bin | hits | recall alone | recall in mix | lost |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {group}, by {axis}",
+                "",
+                "| bin | hits | recall alone | recall in mix | lost |",
+                "|---|---|---|---|---|",
+            ]
             for b in sorted(bins):
                 a, m, n, lost = bins[b]
                 rec = {
@@ -161,7 +171,11 @@ def main() -> None:
                     f"| {rec['bin']} | {n} | {100 * a / n:.1f} | {100 * m / n:.1f} | {100 * lost / lost_total:.0f} % |"
                 )
             table[group][axis] = rows_out
-    (out / "results.json").write_text(json.dumps({"model": args.model, "level_db": args.level_db, "clips": clips, "groups": table}, indent=1))
+    (out / "results.json").write_text(
+        json.dumps(
+            {"model": args.model, "level_db": args.level_db, "clips": clips, "groups": table}, indent=1
+        )
+    )
     (out / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

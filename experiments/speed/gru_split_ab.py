@@ -38,8 +38,8 @@ def split_bidirectional_grus(model: onnx.ModelProto) -> onnx.ModelProto:
         if node.op_type != "GRU" or attrs.get("direction") != b"bidirectional":
             nodes.append(node)
             continue
-        x, w, r, b, seq_lens, h0 = (list(node.input) + [""] * 6)[:6]
-        y, y_h = (list(node.output) + ["", ""])[:2]
+        x, w, r, b, seq_lens, h0 = [*node.input, *[""] * 6][:6]
+        y, y_h = [*node.output, "", ""][:2]
         halves = []
         for d, direction in enumerate(("forward", "reverse")):
             names = []
@@ -54,8 +54,12 @@ def split_bidirectional_grus(model: onnx.ModelProto) -> onnx.ModelProto:
                 nodes.append(
                     helper.make_node(
                         "Slice",
-                        [h0, _const(graph, f"{h0_d}_s", d), _const(graph, f"{h0_d}_e", d + 1),
-                         _const(graph, f"{h0_d}_a", 0)],
+                        [
+                            h0,
+                            _const(graph, f"{h0_d}_s", d),
+                            _const(graph, f"{h0_d}_e", d + 1),
+                            _const(graph, f"{h0_d}_a", 0),
+                        ],
                         [h0_d],
                     )
                 )
@@ -75,9 +79,7 @@ def split_bidirectional_grus(model: onnx.ModelProto) -> onnx.ModelProto:
             halves.append(y_d)
         nodes.append(helper.make_node("Concat", halves, [y], axis=1))
         if y_h:
-            nodes.append(
-                helper.make_node("Concat", [f"{y_h}_h_forward", f"{y_h}_h_reverse"], [y_h], axis=0)
-            )
+            nodes.append(helper.make_node("Concat", [f"{y_h}_h_forward", f"{y_h}_h_reverse"], [y_h], axis=0))
     del graph.node[:]
     graph.node.extend(nodes)
     onnx.checker.check_model(out)
