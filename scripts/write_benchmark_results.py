@@ -32,6 +32,9 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "RESULTS.md"
+#: Evaluation reports of the bundled live model beside the offline one on the same clips (issue 26).
+LIVE_REPORTS = REPO_ROOT / "docs" / "model" / "reports" / "live-model-test20"
+LIVE_CONDITIONS = ("drums", "mix+0dB", "mix-6dB")
 
 #: Targets of issue 10 (default model, 2 CPU cores).
 TARGET_SONG_S = 2.0
@@ -678,7 +681,33 @@ def live_sections(r: Results) -> list[str]:
             table(["model", "hits", "median ms", "p95 ms", "max ms", "jitter (sd) ms", "declared ms"], rows),
             "",
         ]
-    return out
+    return out + live_accuracy(LIVE_REPORTS)
+
+
+def live_accuracy(folder: Path) -> list[str]:
+    """F1 of the bundled live model beside the offline one, from their evaluation reports."""
+    rows = []
+    for cond in LIVE_CONDITIONS:
+        paths = (folder / cond / "report.json", folder / "offline" / cond / "report.json")
+        if not all(p.is_file() for p in paths):
+            continue
+        live, offline = (json.loads(p.read_text(encoding="utf-8")) for p in paths)
+        cells = [cond, str(live["clips"])]
+        for key in ("50ms", "20ms"):
+            cells.append(" / ".join(f(100 * r["scores"][key]["micro_f1"], ".1f") for r in (live, offline)))
+        for lane in ("kick", "snare"):
+            cells.append(" / ".join(f(100 * r["scores"]["50ms"]["f1"][lane], ".1f") for r in (live, offline)))
+        rows.append(cells)
+    if not rows:
+        return []
+    headers = ["condition", "clips", "F1 @50 ms live / offline", "F1 @20 ms", "kick @50 ms", "snare @50 ms"]
+    return [
+        f"Accuracy on held-out test clips, the live model beside the offline one on the same clips "
+        f"(`{_rel(folder)}`):",
+        "",
+        table(headers, rows),
+        "",
+    ]
 
 
 def other_lines(r: Results) -> list[str]:
