@@ -89,7 +89,7 @@ MAX_STATE_ELEMENTS = 1 << 24
 
 
 def default_live_model_path() -> Path:
-    """Path of the live model bundled inside the package (preliminary: see its sidecar)."""
+    """Path of the live model bundled inside the package (what it scores: docs/model/MODEL.md, "Live model")."""
     return Path(str(resources.files("drumscribe") / "models" / "live" / "model.onnx"))
 
 
@@ -500,7 +500,7 @@ class LiveTranscriber:
     ----------
     model : LiveModel or path-like, optional
         A live model (:func:`load_live_model`) or its ``.onnx`` path; default: the bundled
-        live model (preliminary: see docs/model/MODEL.md).
+        live model (docs/model/MODEL.md, "Live model").
     sample_rate : int
         Rate of the pushed audio in Hz (resampled to the model's).
     threshold : float or sequence or dict, optional
