@@ -631,6 +631,46 @@ def data_sections(r: Results) -> list[str]:
     return out
 
 
+def band_sections(r: Results) -> list[str]:
+    """Band parts (bench_band.py): renderer real-time factor, on-the-fly crop cost, mixing loader."""
+    rtf = r.all("test_band_render_rtf")
+    crop = r.all("test_band_on_the_fly_crop_cost")
+    loader = r.all("test_mixing_loader_throughput")
+    if not (rtf or crop or loader):
+        return []
+    out = ["## Band parts (renderer and mixing loader)", ""]
+    for b in rtf:
+        out.append(
+            f"- Band-part renderer: {f(b.get('real_time_factor'), '.1f')}x real time "
+            f"({f(b.get('audio_s'), '.0f')} s clips, one process, warm caches)."
+        )
+    for b in crop:
+        out.append(
+            f"- Band part per on-the-fly training crop ({f(b.get('crop_s'), 'g')} s): "
+            f"{f(1000 * b['mean_s'], '.0f') if b.get('mean_s') else '-'} ms mean, "
+            f"{f(1000 * b['best_s'], '.0f') if b.get('best_s') else '-'} ms best."
+        )
+    if loader:
+        rows = [
+            [
+                b.get("workers", "-"),
+                f(b.get("mixed_examples_per_s"), ".1f"),
+                f(b.get("drums_examples_per_s"), ".1f"),
+                f(ratio(b.get("mixed_examples_per_s"), b.get("drums_examples_per_s")), ".2f"),
+            ]
+            for b in sorted(loader, key=lambda b: b.get("workers", 0))
+        ]
+        out += [
+            "",
+            "Training loader with augmentation on a generated set whose every clip has a stored band "
+            "part: mixed (70 % of crops under their band part, half of those through the mastering "
+            "chain, 5 % band alone) against band mixing off, in one run (examples of 4 s per second):",
+            "",
+            table(["workers", "mixed", "drums alone", "ratio"], rows),
+        ]
+    return [*out, ""]
+
+
 def live_sections(r: Results) -> list[str]:
     """Live mode (bench_live.py): compute per 10 ms block on one thread, end-to-end delay."""
     compute = r.all("test_live_compute_per_block")
@@ -727,6 +767,9 @@ def other_lines(r: Results) -> list[str]:
         "test_loader_throughput",
         "test_train_step",
         "test_live_compute_per_block",
+        "test_band_render_rtf",
+        "test_band_on_the_fly_crop_cost",
+        "test_mixing_loader_throughput",
         "test_live_end_to_end_delay",
     }
     lines = []
@@ -753,6 +796,7 @@ def render(r: Results, *, source: str) -> str:
     parts += headline_and_targets(r)
     parts += runtime_sections(r)
     parts += data_sections(r)
+    parts += band_sections(r)
     parts += live_sections(r)
     parts += other_lines(r)
     parts += [NOTES_LINK, ""]
