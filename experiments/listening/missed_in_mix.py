@@ -39,6 +39,8 @@ GROUPS = {
     "crash+ride": (("crash", "ride"), (3000.0, 12000.0)),
 }
 VELOCITY_BINS = (1, 41, 71, 101, 128)
+#: A lost hit's largest activation in the mix within the window, as a share of its lane's threshold.
+ACTIVATION_BINS = (0.0, 0.25, 0.5, 0.75, 1.0, np.inf)
 RATIO_BINS = (-np.inf, -10.0, -5.0, 0.0, 5.0, 10.0, np.inf)
 
 
@@ -90,6 +92,10 @@ def main() -> None:
     counts: dict[str, dict[str, dict[int, list[int]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
     )
+    # lost[group][bin]: hits found alone and lost in the mix, by their mix activation / threshold
+    lost_acts: dict[str, list[int]] = defaultdict(lambda: [0] * (len(ACTIVATION_BINS) - 1))
+    thresholds = model.spec.thresholds
+    drum_gain_db: list[float] = []
     clips = 0
     for row in rows:
         band_file = band_path(root, row.audio_filename)
@@ -104,11 +110,14 @@ def main() -> None:
         peak = float(np.abs(mix).max())
         if peak > 1.0:
             drums, band, mix = drums / peak, band / peak, mix / peak
+        drum_gain_db.append(-20 * np.log10(max(peak, 1.0)))
         ref = read_onsets(
             root / row.midi_filename, note_map=cfg.classes.note_map, ignored_notes=cfg.classes.ignored_notes
         ).events
         alone = drumscribe.transcribe(drums, sample_rate=sr, model=model).hits
-        mixed = drumscribe.transcribe(mix, sample_rate=sr, model=model).hits
+        mixed_result = drumscribe.transcribe(mix, sample_rate=sr, model=model, keep_activations=True)
+        mixed, acts = mixed_result.hits, mixed_result.activations
+        fps = model.spec.frame_rate
         clips += 1
         for group, (lanes, (lo, hi)) in GROUPS.items():
             ids = [LANE_NAMES.index(n) for n in lanes]
@@ -119,6 +128,11 @@ def main() -> None:
                 got_alone = _matched(times, np.array([h.time_s for h in alone if h.lane == lane]))
                 got_mix = _matched(times, np.array([h.time_s for h in mixed if h.lane == lane]))
                 for e, a, m in zip(events, got_alone, got_mix, strict=True):
+                    if a and not m and acts is not None:
+                        f0 = max(int((e.time_s - WINDOW_S) * fps), 0)
+                        f1 = int((e.time_s + WINDOW_S) * fps) + 1
+                        share = float(acts[f0:f1, lane].max(initial=0.0)) / thresholds[LANE_NAMES[lane]]
+                        lost_acts[group][_bin(share, ACTIVATION_BINS)] += 1
                     ratio = 10 * np.log10(
                         _window_energy(d_cum, e.time_s, sr) / _window_energy(b_cum, e.time_s, sr)
                     )
@@ -171,6 +185,23 @@ def main() -> None:
                     f"| {rec['bin']} | {n} | {100 * a / n:.1f} | {100 * m / n:.1f} | {100 * lost / lost_total:.0f} % |"
                 )
             table[group][axis] = rows_out
+    act_labels = [
+        f"{ACTIVATION_BINS[i]:g}-{ACTIVATION_BINS[i + 1]:g}" for i in range(len(ACTIVATION_BINS) - 1)
+    ]
+    lines += [
+        "",
+        "## Hits found alone and lost in the mix: their largest mix activation within 50 ms / threshold",
+        "",
+        f"Drums in the mixes sit {-np.mean(drum_gain_db):.1f} dB below the drums alone on average "
+        "(the sum is scaled to fit the peak ceiling).",
+        "",
+        "| group | " + " | ".join(act_labels) + " |",
+        "|---|" + "---|" * len(act_labels),
+    ]
+    for group, hist in lost_acts.items():
+        total = sum(hist) or 1
+        lines.append(f"| {group} | " + " | ".join(f"{100 * h / total:.0f} %" for h in hist) + " |")
+    table["lost_by_activation"] = {g: dict(zip(act_labels, h, strict=True)) for g, h in lost_acts.items()}  # type: ignore[assignment]
     (out / "results.json").write_text(
         json.dumps(
             {"model": args.model, "level_db": args.level_db, "clips": clips, "groups": table}, indent=1
