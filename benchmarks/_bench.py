@@ -67,6 +67,38 @@ def measure(
     return result, kept
 
 
+def timed_rounds(fn: Callable[[], Any], *, rounds: int) -> list[float]:
+    """Seconds of each of ``rounds`` calls of ``fn``, outside pytest-benchmark (a second
+    measurement in one test: ``benchmark.pedantic`` runs once per test)."""
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def train_batches(datamodule: Any) -> Callable[[], None]:
+    """A function that takes the next training batch of ``datamodule`` (set up for ``fit``),
+    starting a new epoch when one ends (tiny data sets have short ones). Its workers are
+    started and what they prefetched is drained before it is returned, so a timing of it
+    measures the steady rate."""
+    loader = datamodule.train_dataloader()
+    it = iter(loader)
+
+    def next_batch() -> None:
+        nonlocal it
+        try:
+            next(it)
+        except StopIteration:
+            it = iter(loader)
+            next(it)
+
+    for _ in range(1 + datamodule.num_workers * datamodule.prefetch_factor):
+        next_batch()
+    return next_batch
+
+
 def median(times: list[float]) -> float:
     return float(statistics.median(times))
 

@@ -17,7 +17,6 @@ synth or loader worker after its first clips; vocals when espeak-ng is installed
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import _bench
@@ -147,19 +146,7 @@ def _loader_rate(cfg, processed: Path, workers: int, benchmark=None) -> tuple[fl
     torch.manual_seed(0)
     dm = EGMDDataModule(cfg, processed_dir=processed, num_workers=workers, augment=True, pin_memory=False)
     dm.setup("fit")
-    loader = dm.train_dataloader()
-    it = iter(loader)
-
-    def next_batch() -> None:
-        nonlocal it
-        try:
-            next(it)
-        except StopIteration:  # a short epoch: start the next one
-            it = iter(loader)
-            next(it)
-
-    for _ in range(1 + workers * dm.prefetch_factor):  # workers started, prefetch drained
-        next_batch()
+    next_batch = _bench.train_batches(dm)
     n_batches = QUICK_MIX_BATCHES if _bench.quick() else MIX_BATCHES
 
     def run() -> None:
@@ -169,11 +156,7 @@ def _loader_rate(cfg, processed: Path, workers: int, benchmark=None) -> tuple[fl
     if benchmark is not None:
         _, times = _bench.measure(benchmark, run, rounds=_bench.rounds(3))
     else:
-        times = []
-        for _ in range(_bench.rounds(3)):
-            t0 = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - t0)
+        times = _bench.timed_rounds(run, rounds=_bench.rounds(3))
     share = dm.train_dataset.index.band_share  # type: ignore[union-attr]
     return n_batches * dm.batch_size / _bench.best(times), share
 
@@ -191,4 +174,12 @@ def test_mixing_loader_throughput(benchmark, mixed_set: Path, workers: int) -> N
         f"{alone:.1f} with band_mix off on the same set "
         f"(ratio {mixed / alone:.2f}; {100 * share:.0f} % of examples have a band part)"
     )
-    _bench.report(benchmark, line, workers=workers, mixed_examples_per_s=mixed, drums_examples_per_s=alone)
+    _bench.report(
+        benchmark,
+        line,
+        workers=workers,
+        mixed_examples_per_s=mixed,
+        drums_examples_per_s=alone,
+        band_mix=MIX_SETTINGS,
+        crop_s=base.data.crop_s,
+    )

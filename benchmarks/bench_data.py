@@ -211,21 +211,8 @@ def test_loader_throughput(benchmark, cfg, processed: Path, augment: bool, worke
     torch.manual_seed(0)
     dm = EGMDDataModule(cfg, processed_dir=processed, num_workers=workers, augment=augment, pin_memory=False)
     dm.setup("fit")
-    loader = dm.train_dataloader()
     bs = dm.batch_size
-    it = iter(loader)
-
-    def next_batch() -> None:
-        nonlocal it
-        try:
-            next(it)
-        except StopIteration:  # a short epoch (tiny data): start the next one
-            it = iter(loader)
-            next(it)
-
-    # start the workers and drain what they prefetched, outside the timing
-    for _ in range(1 + workers * dm.prefetch_factor):
-        next_batch()
+    next_batch = _bench.train_batches(dm)
     n_batches = QUICK_LOADER_BATCHES if _bench.quick() else LOADER_BATCHES
 
     def run() -> None:

@@ -660,11 +660,13 @@ def band_sections(r: Results) -> list[str]:
             ]
             for b in sorted(loader, key=lambda b: b.get("workers", 0))
         ]
+        mix = loader[0].get("band_mix") or {}
+        recipe = ", ".join(f"{k} {v:g}" for k, v in mix.items()) or "-"
         out += [
             "",
             "Training loader with augmentation on a generated set whose every clip has a stored band "
-            "part: mixed (70 % of crops under their band part, half of those through the mastering "
-            "chain, 5 % band alone) against band mixing off, in one run (examples of 4 s per second):",
+            f"part: band mixing on (`band_mix`: {recipe}) against off, in one run "
+            f"(examples of {f(loader[0].get('crop_s'), 'g')} s per second):",
             "",
             table(["workers", "mixed", "drums alone", "ratio"], rows),
         ]
