@@ -37,12 +37,21 @@ PY
 nice -n 10 uv run drumscribe-train preprocess --config "$CONFIG" --csv "$WORK/subset.csv" --num-workers 1 --no-progress
 nice -n 10 uv run drumscribe-train fit --config "$CONFIG" --experiment-name live-prelim --max-time "$MAX_TIME"
 CKPT=$(ls -t "$WORK"/checkpoints/live-prelim*/last.ckpt "$WORK"/checkpoints/*/last.ckpt 2>/dev/null | head -1)
-INFO="{'recipe': '$CONFIG', 'max_time': '$MAX_TIME', 'clips': {'train': $TRAIN_CLIPS, 'validation': $VAL_CLIPS}, 'notes': '$INFO_NOTES'}"
-else
-INFO="{'recipe': '$CONFIG', 'checkpoint': '$CKPT', 'notes': '$INFO_NOTES'}"
+TRAINED_HERE=1
 fi
-uv run drumscribe-export "$CKPT" -o "$DEST/model.onnx" --name "$NAME" \
-    --training-info <(python3 -c "import json; print(json.dumps($INFO))")
+# the sidecar's training info, built from the environment (any quote in INFO_NOTES is safe)
+export CONFIG CKPT MAX_TIME TRAIN_CLIPS VAL_CLIPS INFO_NOTES TRAINED_HERE=${TRAINED_HERE:-}
+uv run drumscribe-export "$CKPT" -o "$DEST/model.onnx" --name "$NAME" --training-info <(python3 - <<'PY'
+import json, os
+e = os.environ
+info = {"recipe": e["CONFIG"]}
+if e["TRAINED_HERE"]:
+    info |= {"max_time": e["MAX_TIME"], "clips": {"train": int(e["TRAIN_CLIPS"]), "validation": int(e["VAL_CLIPS"])}}
+else:
+    info["checkpoint"] = e["CKPT"]
+print(json.dumps(info | {"notes": e["INFO_NOTES"]}))
+PY
+)
 # per-lane thresholds tuned on validation clips through the live graph (hop by hop), then the test clips
 uv run drumscribe-train evaluate --config configs/live_model.yaml --model "$DEST/model.onnx" --split test \
     --limit "${TEST_CLIPS:-20}" --tune-thresholds --tune-limit "${TUNE_CLIPS:-20}" --out "$WORK/eval-test"
