@@ -1,7 +1,8 @@
 """Which drum hits a model loses when a band plays over them: recall by velocity and by local level.
 
-For each clip of a split with a band part, the model transcribes the drums alone and the full mix
-at one drums-to-band level (as ``evaluate --mix-levels`` does). Each reference hit is labelled by
+For each clip of a split with a band part, the model transcribes the full mix at one
+drums-to-band level (``mix_parts_at_level``, the terms of ``evaluate --mix-levels``' mix) and the
+drums alone at the level they have in that mix, so that only the band differs. Each reference hit is labelled by
 its MIDI velocity and by the **local drums-to-band ratio**: the energy of the drum stem against the
 energy of the (level-scaled) band part in the 30 ms after the onset, in dB, in the frequency range
 where the hit's lane lives (kick: 30-150 Hz, snare and toms: 150-1,000 Hz, cymbals: 3-12 kHz). The
@@ -70,7 +71,7 @@ def _bin(value: float, edges: tuple[float, ...]) -> int:
 
 def main() -> None:
     from drumscribe_training.config import load_config
-    from drumscribe_training.data.band_mix import _band_gain, fit_length
+    from drumscribe_training.data.band_mix import mix_parts_at_level
     from drumscribe_training.data.egmd import read_onsets
     from drumscribe_training.eval.evaluate import band_path, select_rows
 
@@ -103,18 +104,14 @@ def main() -> None:
             continue
         drums, sr = sf.read(root / row.audio_filename, dtype="float32", always_2d=True)
         band, _ = sf.read(band_file, dtype="float32", always_2d=True)
-        drums = drums.mean(axis=1)
-        band = fit_length(band.mean(axis=1), drums.shape[0])
-        band = band * np.float32(_band_gain(drums, band, args.level_db, sr))
+        stem = drums.mean(axis=1)
+        drums, band = mix_parts_at_level(stem, band.mean(axis=1), level_db=args.level_db, sample_rate=sr)
         mix = drums + band
-        peak = float(np.abs(mix).max())
-        if peak > 1.0:
-            drums, band, mix = drums / peak, band / peak, mix / peak
-        drum_gain_db.append(-20 * np.log10(max(peak, 1.0)))
+        drum_gain_db.append(20 * np.log10(np.abs(drums).max() / np.abs(stem).max()))
         ref = read_onsets(
             root / row.midi_filename, note_map=cfg.classes.note_map, ignored_notes=cfg.classes.ignored_notes
         ).events
-        alone = drumscribe.transcribe(drums, sample_rate=sr, model=model).hits
+        alone = drumscribe.transcribe(drums, sample_rate=sr, model=model).hits  # at their level in the mix
         mixed_result = drumscribe.transcribe(mix, sample_rate=sr, model=model, keep_activations=True)
         mixed, acts = mixed_result.hits, mixed_result.activations
         fps = model.spec.frame_rate

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from drumscribe_training.config import load_config
-from drumscribe_training.data.band_mix import BandMixer, loudness_db, mix_at_level
+from drumscribe_training.data.band_mix import BandMixer, loudness_db, mix_at_level, mix_parts_at_level
 from drumscribe_training.data.dataset import CropDataset, FixedCropDataset, ShardIndex, TargetSpec
 from drumscribe_training.data.egmd import read_index
 from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
@@ -41,6 +41,21 @@ def test_mix_at_level_sets_the_loudness_difference() -> None:
         assert got == pytest.approx(level, abs=0.05)
     loud = mix_at_level(drums, _tone(SR * 4, 220.0, SR, amp=0.9), level_db=-12.0, sample_rate=SR)
     assert np.abs(loud).max() <= 0.99 + 1e-6  # the ceiling holds when the band is far louder
+
+
+def test_mix_parts_are_the_terms_of_the_mix() -> None:
+    """Drums and band as they sit in the mix: their sum is the mix, both scaled by its peak fit."""
+    rng = np.random.default_rng(3)
+    drums = 3 * _bursts(SR * 4, SR, rng)
+    band = _tone(SR * 3, 220.0, SR, amp=0.9)  # shorter: padded; far louder: the peak fit acts
+    mixed = mix_at_level(drums, band, level_db=-24.0, sample_rate=SR)
+    d, b = mix_parts_at_level(drums, band, level_db=-24.0, sample_rate=SR)
+    assert d.shape == b.shape == mixed.shape and d.dtype == b.dtype == np.float32
+    np.testing.assert_allclose(d + b, mixed, atol=1e-6)
+    scale = float(np.abs(d).max() / np.abs(drums).max())
+    assert scale < 1.0  # the drums were turned down with the sum
+    got = loudness_db(d, sample_rate=SR) - loudness_db(b, sample_rate=SR)
+    assert got == pytest.approx(-24.0, abs=0.05)
 
 
 def test_mixer_draws_follow_the_settings() -> None:

@@ -22,7 +22,7 @@ from drumscribe_training.config import BandMixConfig
 from drumscribe_training.synth.band.effects import gated_rms_db
 from drumscribe_training.synth.dsp import fit_length
 
-__all__ = ["BandMixer", "MixParams", "loudness_db", "mix_at_level"]
+__all__ = ["BandMixer", "MixParams", "loudness_db", "mix_at_level", "mix_parts_at_level"]
 
 #: Loudness gate (dB under the loudest 400 ms block) of the stems' gated RMS.
 LOUDNESS_GATE_DB = -30.0
@@ -60,10 +60,16 @@ def _band_gain(drums: np.ndarray, band: np.ndarray, level_db: float, sample_rate
     return _db_to_gain(d - level_db - b)
 
 
-def _fit_peak(x: np.ndarray) -> np.ndarray:
+def _peak_scale(x: np.ndarray) -> float:
+    """The gain that brings ``x``'s peak down to :data:`PEAK_CEILING` (1.0 when it is under)."""
     peak = float(np.abs(x).max()) if x.size else 0.0
-    if peak > PEAK_CEILING:
-        x = x * np.float32(PEAK_CEILING / peak)
+    return PEAK_CEILING / peak if peak > PEAK_CEILING else 1.0
+
+
+def _fit_peak(x: np.ndarray) -> np.ndarray:
+    scale = _peak_scale(x)
+    if scale < 1.0:
+        x = x * np.float32(scale)
     return np.asarray(x, dtype=np.float32)
 
 
@@ -87,6 +93,27 @@ def mix_at_level(drums: np.ndarray, band: np.ndarray, *, level_db: float, sample
     band = fit_length(band, drums.shape[0])
     gain = _band_gain(drums, band, level_db, sample_rate)
     return _fit_peak(drums.astype(np.float32) + np.float32(gain) * band.astype(np.float32))
+
+
+def mix_parts_at_level(
+    drums: np.ndarray, band: np.ndarray, *, level_db: float, sample_rate: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two terms of :func:`mix_at_level`'s sum, each scaled as it sits in the mix.
+
+    For analyses that need to know what the drums and the band each contribute to a mix
+    (their sum is :func:`mix_at_level`'s result up to float rounding).
+
+    Returns
+    -------
+    drums, band : np.ndarray
+        Shape (samples,) each, float32: the drums and the level-matched band, both times the
+        mix's peak-fitting gain.
+    """
+    band = fit_length(band, drums.shape[0])
+    d = drums.astype(np.float32)
+    b = np.float32(_band_gain(drums, band, level_db, sample_rate)) * band.astype(np.float32)
+    scale = np.float32(_peak_scale(d + b))
+    return d * scale, b * scale
 
 
 class BandMixer:
