@@ -66,7 +66,7 @@ def test_train_step(benchmark: Any, cfg: Any, device: str, precision: str) -> No
 
     def step() -> float:
         with torch.autocast(device, dtype=torch.bfloat16, enabled=use_bf16):
-            loss, _onset, _vel, _probs = module._losses(batch)
+            loss = module._losses(batch).total
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), tr.gradient_clip_val)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from drumscribe_training.config import load_config
 from drumscribe_training.data.band_mix import BandMixer, loudness_db, mix_at_level, mix_parts_at_level
@@ -150,6 +151,29 @@ def test_training_crops_mix_and_validation_mixes_at_its_level(band_processed: Pa
     j = int(np.flatnonzero(wet.window_example == int(np.flatnonzero(vidx.band_length > 0)[0]))[0])
     assert not np.allclose(dry[j]["audio"].numpy(), wet[j]["audio"].numpy(), atol=1e-3)
     assert np.array_equal(wet[j]["audio"].numpy(), wet[j]["audio"].numpy())  # the same every time
+
+
+def test_teacher_audio_is_the_crops_drums_before_the_band(band_processed: Path) -> None:
+    cfg = load_config().replace(band_mix={"probability": 1.0, "band_only_probability": 0.0})
+    spec = TargetSpec(sample_rate=SR, hop_length=cfg.audio.hop_length)
+    idx = ShardIndex.for_split(band_processed, "train", sample_rate=SR)
+    ex = int(np.flatnonzero(idx.band_length > 0)[0])
+    plain = CropDataset(idx, crop_s=1.0, spec=spec, seed=3)
+    i = int(np.flatnonzero(plain.window_example == ex)[0])
+
+    def crop(settings: dict[str, float]) -> dict[str, torch.Tensor]:
+        mixer = BandMixer(cfg.replace(band_mix=settings).band_mix, sample_rate=SR)
+        return CropDataset(idx, crop_s=1.0, spec=spec, seed=3, band_mixer=mixer, teacher_drums=True)[i]
+
+    drums = plain[i]["audio"].numpy()
+    mixed = crop({"probability": 1.0, "band_only_probability": 0.0})
+    assert np.array_equal(mixed["teacher_audio"].numpy(), drums)  # the drums as they were
+    assert not np.allclose(mixed["audio"].numpy(), drums, atol=1e-3)  # the student hears the band
+    alone = crop({"probability": 0.0})
+    assert np.array_equal(alone["teacher_audio"].numpy(), alone["audio"].numpy())
+    band_only = crop({"probability": 1.0, "band_only_probability": 1.0})
+    assert not band_only["teacher_audio"].any() and band_only["audio"].any()  # no drums to hear
+    assert "teacher_audio" not in plain[i]
 
 
 def test_evaluate_scores_drums_and_mixes_side_by_side(

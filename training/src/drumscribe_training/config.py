@@ -31,6 +31,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "DataConfig",
+    "DistillConfig",
     "FrontendConfig",
     "HardwareConfig",
     "InferenceConfig",
@@ -214,6 +215,25 @@ class TrainingConfig:
 
 
 @dataclass(frozen=True)
+class DistillConfig:
+    """``distill.*``: a frozen teacher model whose probabilities are part of the onset target.
+
+    With ``teacher`` set, the onset loss is ``(1 - weight)`` times the loss against the
+    labels plus ``weight`` times the loss against the teacher's onset probabilities
+    (binary cross-entropy with soft targets, same per-lane positive weights).
+    ``teacher_hears`` says what audio the teacher gets: ``drums``, the crop's drums alone
+    (augmented as the student's crop, before any band part is mixed in; silence for a
+    band-only crop), so that the student learns to be as sure of a hit under a band as the
+    teacher is without it; or ``input``, the student's own input (a plain distillation,
+    for example an offline teacher for a causal student).
+    """
+
+    teacher: str | None
+    weight: float
+    teacher_hears: Literal["drums", "input"]
+
+
+@dataclass(frozen=True)
 class HardwareConfig:
     accelerator: str
     devices: int | list[int] | str
@@ -268,6 +288,7 @@ class Config:
     augmentation: AugmentationConfig
     band_mix: BandMixConfig
     training: TrainingConfig
+    distill: DistillConfig
     hardware: HardwareConfig
     logging: LoggingConfig
     peak_picking: PeakPickingConfig
@@ -534,6 +555,13 @@ def _check(cfg: Config) -> None:
     if cfg.data.synth_kits < 0:
         raise ConfigError(f"{cfg.source}: data.synth_kits must be >= 0, got {cfg.data.synth_kits}")
     piece_variation(cfg)  # raises on a bad value
+    if not 0.0 <= cfg.distill.weight <= 1.0:
+        raise ConfigError(f"{cfg.source}: distill.weight must be within 0..1, got {cfg.distill.weight}")
+    if cfg.distill.teacher is not None and not str(cfg.distill.teacher).endswith(".onnx"):
+        raise ConfigError(
+            f"{cfg.source}: distill.teacher must name an exported model.onnx (with its sidecar), "
+            f"got {cfg.distill.teacher!r}"
+        )
     band_problems = cfg.band_mix.problems()
     if band_problems:
         raise ConfigError(f"{cfg.source}: {band_problems[0]}")

@@ -140,6 +140,8 @@ class EGMDDataModule(L.LightningDataModule):
                 extra_kits=data.extra_kits,
                 piece_variation=piece_variation(self.config),
                 band_mixer=self.make_band_mixer(),
+                teacher_drums=self.config.distill.teacher is not None
+                and self.config.distill.teacher_hears == "drums",
                 seed=self.seed,
             )
         if stage in (None, "fit", "validate") and self.val_dataset is None:

@@ -323,6 +323,10 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         else they stay drums alone. A band part costs about 0.09 s of CPU per 4 s crop
         (mean, warm caches; 0.06 s for the tiny kit's drums) and about 1.5 GB per loader
         worker for the train SoundFonts (docs/DATA.md "Band parts").
+    teacher_drums : bool
+        Items also hold ``teacher_audio`` (crop_n,): the crop's drums alone, augmented as
+        ``audio`` is (same draw), silence for a band-only crop; what a distillation teacher
+        hears with ``distill.teacher_hears: drums``.
     seed : int
         Mixed with the worker's torch seed to seed each worker's numpy RNG.
     """
@@ -341,6 +345,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         extra_kits: bool = False,
         piece_variation: PieceVariation | None = None,
         band_mixer: BandMixer | None = None,
+        teacher_drums: bool = False,
         seed: int = 0,
     ) -> None:
         if crop_s <= 0:
@@ -361,6 +366,7 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self.extra_kits = bool(extra_kits)
         self.piece_variation = piece_variation
         self.band_mixer = band_mixer
+        self.teacher_drums = bool(teacher_drums)
         self.seed = seed
         if self.band_on_the_fly and synth_fraction > 0:
             from drumscribe_training.synth.band import soundfonts_for_split
@@ -407,15 +413,23 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
             audio, labels, band_of = self._rendered(rng, need)
         else:
             audio, labels, band_of = self._stored(rng, i, need)
+        drums = audio
         if band_of is not None:
-            audio, labels = self._mix_band(rng, audio, labels, band_of)
+            audio, labels, band_only = self._mix_band(rng, audio, labels, band_of)
+            if band_only:
+                drums = np.zeros_like(drums)
         times, lanes, velocities = labels
         if params is not None:
             audio = self.augmenter.apply(audio, params)
             times = times / rate
         audio = fit_length(audio, self.crop_n)
         onsets, vel = _targets(times, lanes, velocities, self.crop_n, self.spec)
-        return _item(audio, onsets, vel)
+        item = _item(audio, onsets, vel)
+        if self.teacher_drums:
+            if drums is not audio:
+                drums = self.augmenter.apply(drums, params) if params is not None else drums
+            item["teacher_audio"] = torch.from_numpy(fit_length(drums, self.crop_n).astype(np.float32))
+        return item
 
     def _stored(
         self, rng: np.random.Generator, i: int, n_samples: int
@@ -438,18 +452,20 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         audio: np.ndarray,
         labels: _Labels,
         band_of: Callable[[], np.ndarray | None],
-    ) -> tuple[np.ndarray, _Labels]:
+    ) -> tuple[np.ndarray, _Labels, bool]:
         """Mix a crop with its band part as the band mixer draws (read or rendered only
-        when the draw wants a band); a band-only crop loses its labels."""
+        when the draw wants a band): the audio, its labels (none for a band-only crop) and
+        whether the crop is the band alone."""
         assert self.band_mixer is not None
         mix = self.band_mixer.sample(rng)
         if not mix.with_band:
-            return audio, labels
+            return audio, labels, False
         band = band_of()
         audio = self.band_mixer.apply(audio, band, mix)
-        if mix.band_only and band is not None:
+        band_only = bool(mix.band_only and band is not None)
+        if band_only:
             labels = (labels[0][:0], labels[1][:0], labels[2][:0])
-        return audio, labels
+        return audio, labels, band_only
 
     def _rendered(
         self, rng: np.random.Generator, n_samples: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import lightning as L
 import numpy as np
@@ -16,7 +16,17 @@ from drumscribe_training.config import Config
 from drumscribe_training.eval.metrics import OnsetCounts
 from drumscribe_training.network.crnn import DrumTranscriber, build_model
 
-__all__ = ["DrumTranscriberModule"]
+__all__ = ["DrumTranscriberModule", "Losses"]
+
+
+class Losses(NamedTuple):
+    """The losses of one batch (scalars) and its onset probabilities (B, F, 8)."""
+
+    total: torch.Tensor
+    onset: torch.Tensor
+    velocity: torch.Tensor
+    probs: torch.Tensor
+    distill: torch.Tensor | None  # against the teacher alone; None without one
 
 
 class DrumTranscriberModule(L.LightningModule):
@@ -46,14 +56,55 @@ class DrumTranscriberModule(L.LightningModule):
             "pos_weight", torch.tensor(onset_pos_weights(self.cfg), dtype=torch.float32), persistent=False
         )
         self._val_counts = OnsetCounts()
+        self._teacher: Any = None  # drumscribe.model.Model, opened on first use (not pickled)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state["_teacher"] = None
+        return state
+
+    def teacher_probabilities(self, audio: torch.Tensor) -> torch.Tensor:
+        """The distillation teacher's onset probabilities for a batch.
+
+        Parameters
+        ----------
+        audio : torch.Tensor
+            Shape (B, N), float32 at the model rate.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (B, F, 8), in [0, 1], on ``audio``'s device; no gradient.
+
+        Raises
+        ------
+        ConfigError
+            If the teacher's sample rate or hop differ from this model's.
+        """
+        if self._teacher is None:
+            from drumscribe.model import Model
+            from drumscribe_training.config import ConfigError
+
+            providers = ["CUDAExecutionProvider"] if audio.is_cuda else []
+            teacher = Model(str(self.cfg.distill.teacher), providers=[*providers, "CPUExecutionProvider"])
+            spec, audio_cfg = teacher.spec, self.cfg.audio
+            if (spec.sample_rate, spec.hop_length) != (audio_cfg.sample_rate, audio_cfg.hop_length):
+                raise ConfigError(
+                    f"{teacher.path}: distill.teacher runs at {spec.sample_rate} Hz, hop {spec.hop_length};"
+                    f" this model at {audio_cfg.sample_rate} Hz, hop {audio_cfg.hop_length}"
+                )
+            self._teacher = teacher
+        probs, _ = self._teacher.run(audio.detach().float().cpu().numpy())
+        return torch.from_numpy(probs).to(audio.device)
 
     def forward(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         out: tuple[torch.Tensor, torch.Tensor | None] = self.model(audio)
         return out
 
-    def _losses(
-        self, batch: dict[str, torch.Tensor]
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _losses(self, batch: dict[str, torch.Tensor], *, distill: bool = False) -> Losses:
+        """Total, onset and velocity losses and the onset probabilities of a batch; with
+        ``distill`` (training, ``distill.teacher`` set) the onset loss also takes
+        ``distill.weight`` from the teacher's probabilities."""
         onset_logits, vel_logits = self.model(batch["audio"])
         target = batch["onsets"]
         frames = min(onset_logits.shape[1], target.shape[1])
@@ -61,6 +112,16 @@ class DrumTranscriberModule(L.LightningModule):
         onset_loss = nn.functional.binary_cross_entropy_with_logits(
             onset_logits.float(), target, pos_weight=self.pos_weight
         )
+        distill_loss = None
+        if distill and self.cfg.distill.teacher is not None:
+            heard = batch["teacher_audio"] if self.cfg.distill.teacher_hears == "drums" else batch["audio"]
+            soft = self.teacher_probabilities(heard)
+            n = min(frames, soft.shape[1])
+            distill_loss = nn.functional.binary_cross_entropy_with_logits(
+                onset_logits[:, :n].float(), soft[:, :n], pos_weight=self.pos_weight
+            )
+            w = self.cfg.distill.weight
+            onset_loss = (1.0 - w) * onset_loss + w * distill_loss
         vel_loss = torch.zeros((), device=onset_logits.device)
         if vel_logits is not None and "velocities" in batch:
             vel_target = batch["velocities"][:, :frames]
@@ -71,11 +132,13 @@ class DrumTranscriberModule(L.LightningModule):
                 )
                 vel_loss = (per * mask).sum() / mask.sum()
         loss = onset_loss + self.cfg.training.velocity_loss_weight * vel_loss
-        return loss, onset_loss, vel_loss, torch.sigmoid(onset_logits.detach().float())
+        return Losses(loss, onset_loss, vel_loss, torch.sigmoid(onset_logits.detach().float()), distill_loss)
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss, onset_loss, vel_loss, _ = self._losses(batch)
+        loss, onset_loss, vel_loss, _, distill_loss = self._losses(batch, distill=True)
         bs = batch["audio"].shape[0]
+        if distill_loss is not None:
+            self.log("train/distill_loss", distill_loss, batch_size=bs)
         self.log("train/loss", loss, prog_bar=True, batch_size=bs, sync_dist=False)
         self.log("train/onset_loss", onset_loss, batch_size=bs)
         self.log("train/velocity_loss", vel_loss, batch_size=bs)
@@ -85,7 +148,7 @@ class DrumTranscriberModule(L.LightningModule):
         self._val_counts = OnsetCounts()
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss, _, _, probs = self._losses(batch)
+        loss, _, _, probs, _ = self._losses(batch)
         bs = batch["audio"].shape[0]
         self.log("val/loss", loss, prog_bar=True, batch_size=bs, sync_dist=True)
         fps = self.cfg.audio.frame_rate
