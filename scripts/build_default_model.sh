@@ -30,14 +30,14 @@ MIX_ARGS=()
 mkdir -p "$DEST" "$WORK"
 
 # calibration audio for static int8: 32 validation clips spread over the split, each alone
-# and summed with its band part as rendered (no band part: the clip alone)
+# and mixed with its band part at 0 dB as evaluation mixes (no band part: the clip alone)
 mkdir -p "$WORK/calibration"
 uv run python - "$CONFIG" "$WORK/calibration" >"$WORK/calibration.txt" <<'PY'
 import sys
 from pathlib import Path
-import numpy as np
 import soundfile as sf
 from drumscribe_training.config import load_config
+from drumscribe_training.data.band_mix import mix_at_level
 from drumscribe_training.data.egmd import read_index
 from drumscribe_training.synth.band.manifest import band_path
 cfg, out = load_config(sys.argv[1]), Path(sys.argv[2])
@@ -50,9 +50,8 @@ for i, row in enumerate(rows[:: max(1, len(rows) // 32)][:32]):
     if band is not None:
         d, rate = sf.read(drums, dtype="float32", always_2d=True)
         b, _ = sf.read(band, dtype="float32", always_2d=True)
-        n = min(len(d), len(b))
-        mix = d[:n].mean(axis=1) + b[:n].mean(axis=1)
-        sf.write(out / f"mix{i:02d}.wav", mix / max(1.0, float(np.abs(mix).max())), rate)
+        mix = mix_at_level(d.mean(axis=1), b.mean(axis=1), level_db=0.0, sample_rate=rate)
+        sf.write(out / f"mix{i:02d}.wav", mix, rate)
         print(out / f"mix{i:02d}.wav")
 PY
 mapfile -t CALIBRATION <"$WORK/calibration.txt"
