@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from drumscribe_training.config import load_config
+from drumscribe_training.config import Config, load_config
 from drumscribe_training.data.band_mix import BandMixer, loudness_db, mix_at_level, mix_parts_at_level
 from drumscribe_training.data.dataset import CropDataset, FixedCropDataset, ShardIndex, TargetSpec
 from drumscribe_training.data.egmd import read_index
@@ -125,16 +125,22 @@ def test_preprocess_keeps_drums_and_band_apart(band_processed: Path, tiny_proces
     assert plain.band_share == 0.0  # a set without band parts has none
 
 
-def test_training_crops_mix_and_validation_mixes_at_its_level(band_processed: Path) -> None:
+def _train_crops(band_processed: Path) -> tuple[Config, TargetSpec, ShardIndex, CropDataset, int]:
+    """A config that mixes every crop, the train split's crops unmixed, and the index of a
+    crop whose clip has a band part."""
     cfg = load_config().replace(band_mix={"probability": 1.0, "band_only_probability": 0.0})
     spec = TargetSpec(sample_rate=SR, hop_length=cfg.audio.hop_length)
     idx = ShardIndex.for_split(band_processed, "train", sample_rate=SR)
     ex = int(np.flatnonzero(idx.band_length > 0)[0])
     plain = CropDataset(idx, crop_s=1.0, spec=spec, seed=3)
+    return cfg, spec, idx, plain, int(np.flatnonzero(plain.window_example == ex)[0])
+
+
+def test_training_crops_mix_and_validation_mixes_at_its_level(band_processed: Path) -> None:
+    cfg, spec, idx, plain, i = _train_crops(band_processed)
     mixed = CropDataset(
         idx, crop_s=1.0, spec=spec, seed=3, band_mixer=BandMixer(cfg.band_mix, sample_rate=SR)
     )
-    i = int(np.flatnonzero(plain.window_example == ex)[0])
     a, b = plain[i], mixed[i]
     assert not np.allclose(a["audio"].numpy(), b["audio"].numpy(), atol=1e-3)  # the band is in
     assert np.array_equal(a["onsets"].numpy(), b["onsets"].numpy())  # labels untouched
@@ -154,12 +160,7 @@ def test_training_crops_mix_and_validation_mixes_at_its_level(band_processed: Pa
 
 
 def test_teacher_audio_is_the_crops_drums_before_the_band(band_processed: Path) -> None:
-    cfg = load_config().replace(band_mix={"probability": 1.0, "band_only_probability": 0.0})
-    spec = TargetSpec(sample_rate=SR, hop_length=cfg.audio.hop_length)
-    idx = ShardIndex.for_split(band_processed, "train", sample_rate=SR)
-    ex = int(np.flatnonzero(idx.band_length > 0)[0])
-    plain = CropDataset(idx, crop_s=1.0, spec=spec, seed=3)
-    i = int(np.flatnonzero(plain.window_example == ex)[0])
+    cfg, spec, idx, plain, i = _train_crops(band_processed)
 
     def crop(settings: dict[str, float]) -> dict[str, torch.Tensor]:
         mixer = BandMixer(cfg.replace(band_mix=settings).band_mix, sample_rate=SR)
