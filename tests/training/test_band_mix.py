@@ -164,7 +164,10 @@ def test_teacher_audio_is_the_crops_drums_before_the_band(band_processed: Path) 
 
     def crop(settings: dict[str, float]) -> dict[str, torch.Tensor]:
         mixer = BandMixer(cfg.replace(band_mix=settings).band_mix, sample_rate=SR)
-        return CropDataset(idx, crop_s=1.0, spec=spec, seed=3, band_mixer=mixer, teacher_drums=True)[i]
+        item: dict[str, torch.Tensor] = CropDataset(
+            idx, crop_s=1.0, spec=spec, seed=3, band_mixer=mixer, teacher_drums=True
+        )[i]
+        return item
 
     drums = plain[i]["audio"].numpy()
     mixed = crop({"probability": 1.0, "band_only_probability": 0.0})
