@@ -224,6 +224,9 @@ def test_sigint_during_a_batch_exits_130_without_partial_output(ctx: rc.Context,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # as from a terminal: a test run started in the background (`cmd &` in a script) has
+        # SIGINT ignored, and a child inherits that, so Python would never see the Ctrl-C
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None
