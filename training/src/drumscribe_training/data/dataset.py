@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -54,6 +54,8 @@ RENDER_SPLIT = "train"
 
 #: A crop's labels: onset times (s), lanes, velocities.
 _Labels = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: What a training crop holds after band mixing: its drums alone, drums and band, or the band alone.
+_Heard = Literal["drums", "mix", "band"]
 
 
 class DataError(DrumscribeError):
@@ -414,10 +416,9 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         else:
             audio, labels, band_of = self._stored(rng, i, need)
         drums = audio
+        heard: _Heard = "drums"  # what the crop holds (the teacher's input depends on it)
         if band_of is not None:
-            audio, labels, band_only = self._mix_band(rng, audio, labels, band_of)
-            if band_only:
-                drums = np.zeros_like(drums)
+            audio, labels, heard = self._mix_band(rng, audio, labels, band_of)
         times, lanes, velocities = labels
         if params is not None:
             audio = self.augmenter.apply(audio, params)
@@ -426,10 +427,21 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         onsets, vel = _targets(times, lanes, velocities, self.crop_n, self.spec)
         item = _item(audio, onsets, vel)
         if self.teacher_drums:
-            if drums is not audio:
-                drums = self.augmenter.apply(drums, params) if params is not None else drums
-            item["teacher_audio"] = torch.from_numpy(fit_length(drums, self.crop_n).astype(np.float32))
+            item["teacher_audio"] = self._teacher_audio(item["audio"], drums, heard, params)
         return item
+
+    def _teacher_audio(
+        self, audio: torch.Tensor, drums: np.ndarray, heard: _Heard, params: Any
+    ) -> torch.Tensor:
+        """The crop's drums alone as the student's crop was made: its own audio when no band
+        was mixed in, silence for the band alone, else the drums augmented by the same draw."""
+        if heard == "drums":
+            return audio
+        if heard == "band":
+            return torch.zeros(self.crop_n)
+        if params is not None:
+            drums = self.augmenter.apply(drums, params)
+        return torch.from_numpy(fit_length(drums, self.crop_n).astype(np.float32))
 
     def _stored(
         self, rng: np.random.Generator, i: int, n_samples: int
@@ -452,20 +464,21 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         audio: np.ndarray,
         labels: _Labels,
         band_of: Callable[[], np.ndarray | None],
-    ) -> tuple[np.ndarray, _Labels, bool]:
+    ) -> tuple[np.ndarray, _Labels, _Heard]:
         """Mix a crop with its band part as the band mixer draws (read or rendered only
         when the draw wants a band): the audio, its labels (none for a band-only crop) and
-        whether the crop is the band alone."""
+        what it holds: ``drums`` (no band mixed in), ``mix`` or ``band`` (the band alone)."""
         assert self.band_mixer is not None
         mix = self.band_mixer.sample(rng)
         if not mix.with_band:
-            return audio, labels, False
+            return audio, labels, "drums"
         band = band_of()
+        if band is None:
+            return audio, labels, "drums"
         audio = self.band_mixer.apply(audio, band, mix)
-        band_only = bool(mix.band_only and band is not None)
-        if band_only:
-            labels = (labels[0][:0], labels[1][:0], labels[2][:0])
-        return audio, labels, band_only
+        if mix.band_only:
+            return audio, (labels[0][:0], labels[1][:0], labels[2][:0]), "band"
+        return audio, labels, "mix"
 
     def _rendered(
         self, rng: np.random.Generator, n_samples: int
