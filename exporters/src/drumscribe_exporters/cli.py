@@ -3,6 +3,9 @@
 A causal checkpoint (``model.kind: causal``) is exported as the live, stateful graph (docs/LIVE.md).
 An exported ``model.onnx`` in place of the checkpoint makes variants of it only (``--int8-static``,
 ``--int8``, ``--fp16``; export settings from the default config), written beside ``-o``.
+
+``drumscribe-export average A.onnx B.onnx [...] -o model.onnx [--weights 0.5 0.5]`` writes the
+weighted mean of exports of one network (:mod:`drumscribe_exporters.average`).
 """
 
 from __future__ import annotations
@@ -52,12 +55,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_average_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="drumscribe-export average",
+        description="Average exported models of one network (fp32 model.onnx files with sidecars),"
+        " e.g. a fine-tune and the model it started from.",
+    )
+    p.add_argument("models", nargs="+", help="two or more fp32 model.onnx files of one network")
+    p.add_argument("-o", "--output", required=True, help="model.onnx to write (sidecar: model.onnx.json)")
+    p.add_argument("--weights", nargs="+", type=float, help="one weight per model (default equal)")
+    p.add_argument("--name", help="model name in the sidecar (default: the first model's, -average)")
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    averaging = bool(argv) and argv[0] == "average"
+    args = build_average_parser().parse_args(argv[1:]) if averaging else build_parser().parse_args(argv)
     from drumscribe.errors import DrumscribeError
 
     try:
-        return _run(args)
+        return _run_average(args) if averaging else _run(args)
     except DrumscribeError as exc:
         print(f"drumscribe-export: error: {exc}", file=sys.stderr)
         return 2
@@ -104,6 +122,14 @@ def _run(args: argparse.Namespace) -> int:
             status = 1
     _write_variants(args, out, loaded.config)
     return status
+
+
+def _run_average(args: argparse.Namespace) -> int:
+    from drumscribe_exporters.average import average_models
+
+    out = average_models(args.models, args.output, weights=args.weights, name=args.name)
+    print(f"wrote {out} (average of {len(args.models)} models)")
+    return 0
 
 
 def _variants_of_onnx(args: argparse.Namespace, src: Path, out: Path) -> int:

@@ -15,6 +15,7 @@ import functools
 import json
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -524,6 +525,7 @@ def rewrite_sidecar(
     thresholds: dict[str, float] | None = None,
     name: str | None = None,
     extra: dict[str, Any] | None = None,
+    drop: Iterable[str] = (),
 ) -> Path:
     """Write a sidecar for ``model_path`` from ``source_model``'s, changing only what is given.
 
@@ -543,6 +545,8 @@ def rewrite_sidecar(
         New model name; the source's when None.
     extra : dict, optional
         Keys added to (or replacing) the source's free-form keys.
+    drop : iterable of str
+        Free-form keys of the source not to keep (e.g. metrics measured on another model).
 
     Returns
     -------
@@ -550,7 +554,8 @@ def rewrite_sidecar(
         The sidecar written (atomically).
     """
     data = json.loads(sidecar_path(source_model).read_text(encoding="utf-8"))
-    kept = {k: v for k, v in data.items() if k not in SIDECAR_CORE_KEYS}
+    dropped = set(drop)
+    kept = {k: v for k, v in data.items() if k not in SIDECAR_CORE_KEYS and k not in dropped}
     if LIVE_KEY in data:  # a live model's tensors are its own: keep their descriptions
         kept |= {k: data[k] for k in ("inputs", "outputs") if k in data}
     kept.update(extra or {})
