@@ -106,6 +106,37 @@ def test_weights_one_and_zero_give_the_first_member(
         assert np.array_equal(onnx.numpy_helper.to_array(tensor), first[tensor.name]), tensor.name
 
 
+def _static_int8(src: Path, dst: Path) -> Path:
+    from drumscribe_exporters.quantize import to_int8_static
+    from support.tiny_model import drum_like_audio
+
+    calibration = [drum_like_audio(seconds=2.0, seed=70 + i)[0] for i in range(3)]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    return to_int8_static(src, dst, calibration=calibration, method="percentile")
+
+
+def test_a_static_int8_member_counts_dequantized(
+    members: tuple[torch.nn.Module, torch.nn.Module, Path, Path], tmp_path: Path
+) -> None:
+    """The bundled model is static int8: a fine-tune of it averages with the file itself."""
+    _, _, a, b = members
+    static = _static_int8(a, tmp_path / "start" / "model.int8-static.onnx")
+    out = average_models([static, b], tmp_path / "soup" / "model.onnx", weights=[1.0, 0.0])
+    graph = onnx.load(str(out)).graph
+    assert not any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in graph.node)  # b's fp32 graph
+    # weight 1 on the int8 member: the network is a's, up to int8 rounding
+    fp32 = {t.name: onnx.numpy_helper.to_array(t) for t in onnx.load(str(b)).graph.initializer}
+    moved = 0
+    for tensor in graph.initializer:
+        got = onnx.numpy_helper.to_array(tensor)
+        if got.dtype.kind == "f" and got.size > 1 and not np.array_equal(got, fp32[tensor.name]):
+            moved += 1
+    assert moved >= 4  # the convolutions, GRUs and dense layers all came from the int8 member
+    audio = (0.3 * np.random.default_rng(1).standard_normal(16000 * 3)).astype(np.float32)
+    got, start, tuned = _run(out, audio), _run(a, audio), _run(b, audio)
+    assert np.abs(got - start).max() < 0.25 * np.abs(tuned - start).max()
+
+
 def test_sidecar_records_members_and_drops_measurements(
     members: tuple[torch.nn.Module, torch.nn.Module, Path, Path], tmp_path: Path
 ) -> None:
@@ -131,9 +162,12 @@ def test_refusals_name_the_file(
         average_models([a], out)
     with pytest.raises(DrumscribeError, match="do not fit"):
         average_models([a, b], out, weights=[1.0])
-    quantised = to_int8(b, tmp_path / "model.int8.onnx")
-    with pytest.raises(DrumscribeError, match=rf"{quantised}: a quantised variant"):
-        average_models([a, quantised], out)
+    dynamic = to_int8(b, tmp_path / "model.int8.onnx")
+    with pytest.raises(DrumscribeError, match=rf"{dynamic}: a dynamic-int8 variant"):
+        average_models([a, dynamic], out)
+    static = _static_int8(b, tmp_path / "model.int8-static.onnx")
+    with pytest.raises(DrumscribeError, match="every model given is a quantised variant"):
+        average_models([static, static], out)
     narrower = tmp_path / "narrower" / "model.onnx"
     narrower.parent.mkdir()
     narrow = load_config(overrides={**SMALL, "model": {**SMALL["model"], "hidden_size": 16}})

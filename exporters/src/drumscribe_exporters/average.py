@@ -9,10 +9,12 @@ does this for checkpoints; this module does it for exports, where BatchNorm is a
 into the convolutions, so members exported from differently parametrised checkpoints (an ONNX
 import re-parametrises its BatchNorms) average as the functions they compute.
 
-The members must be fp32 exports of one network: the same weights (type, shape and the operators
-using them, in order) and the same sidecar contract (lanes, rate, hop, front-end, architecture);
-the graph is the first member's.
-Floating-point initialisers are averaged; every other initialiser must be equal. The result
+The members must be exports of one network: the same weights (shape, type and the operators
+using them, in order) and the same sidecar contract (lanes, rate, hop, front-end, architecture).
+A static-int8 variant (the bundled default model is one) takes part with its int8 weights
+dequantized, so a fine-tune can be averaged with the bundled file it started from; the graph
+written is the first fp32 member's, so one member must be fp32. Floating-point weights are
+averaged; every other constant must be equal. The result
 keeps the first member's sidecar (thresholds included, to be tuned again) and records the
 members and weights under ``training.averaged_from``; what was measured on the first member
 (metrics, threshold tuning) is dropped.
@@ -21,6 +23,7 @@ members and weights under ``training.averaged_from``; what was measured on the f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +38,10 @@ __all__ = ["average_models"]
 _SAME_NETWORK_KEYS = ("frontend", "architecture", "live")
 #: Sidecar keys that describe a measurement of one member; the average drops them.
 _MEASURED_KEYS = ("metrics", "threshold_tuning", "variant", "source_onnx_sha256")
-#: Operators that mark a quantised variant (QDQ or integer kernels).
-_QUANTISED_OPS = frozenset(
-    {
-        "QuantizeLinear",
-        "DequantizeLinear",
-        "DynamicQuantizeLinear",
-        "QLinearConv",
-        "ConvInteger",
-        "MatMulInteger",
-    }
-)
+#: Operators of a static-int8 (QDQ) variant: its weights are read back dequantized.
+_QDQ_OPS = frozenset({"QuantizeLinear", "DequantizeLinear"})
+#: Operators of a dynamic-int8 variant (integer kernels): not averaged.
+_INTEGER_OPS = frozenset({"DynamicQuantizeLinear", "QLinearConv", "ConvInteger", "MatMulInteger"})
 
 
 def average_models(
@@ -54,6 +50,7 @@ def average_models(
     *,
     weights: Sequence[float] | None = None,
     name: str | None = None,
+    training: dict[str, Any] | None = None,
 ) -> Path:
     """Write the (weighted) mean of several exported models of one network.
 
@@ -69,6 +66,9 @@ def average_models(
         One non-negative weight per model, normalised to sum 1; equal by default.
     name : str, optional
         Model name in the sidecar; by default the first member's with ``-average``.
+    training : dict, optional
+        More keys for the sidecar's ``training`` summary (recipe, data, hardware), beside
+        ``averaged_from``.
 
     Returns
     -------
@@ -90,37 +90,100 @@ def average_models(
         raise DrumscribeError(f"averaging needs two or more models, got {len(paths)}")
     w = _normalised(weights, len(paths))
     specs = [load_model(p, cache=False).spec for p in paths]  # contract and hash hold
-    graphs = [onnx.load(str(p)) for p in paths]
-    for path, graph in zip(paths, graphs, strict=True):
-        quantised = sorted({n.op_type for n in graph.graph.node} & _QUANTISED_OPS)
-        if quantised:
+    members = [_Member.read(Path(p)) for p in paths]
+    template = next((m for m in members if not m.quantised), None)
+    if template is None:
+        raise DrumscribeError(
+            f"{paths[0]}: every model given is a quantised variant; one fp32 export is needed"
+            " (its graph is written, with the mean weights)"
+        )
+    for spec, member in zip(specs, members, strict=True):
+        _check_same_network(template, specs[members.index(template)].raw, member, spec.raw)
+    averaged = template.graph
+    for tensor in averaged.graph.initializer:
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type)
+        values = [
+            _mean([m.weights[key] for m in members], w, dtype, key)
+            for key in template.readers.get(tensor.name, [])
+        ]
+        if values and any(not np.array_equal(values[0], v) for v in values[1:]):
             raise DrumscribeError(
-                f"{path}: a quantised variant ({', '.join(quantised)}); average the fp32 exports,"
-                " then make variants of the result"
+                f"{template.path}: {tensor.name} is one tensor read by {len(values)} operators, whose"
+                " weights differ in the other models; put another fp32 export first"
             )
-    for path, spec, graph in zip(paths[1:], specs[1:], graphs[1:], strict=True):
-        _check_same_network(Path(paths[0]), specs[0].raw, graphs[0], Path(path), spec.raw, graph)
-
-    averaged = graphs[0]
-    for i, tensor in enumerate(averaged.graph.initializer):
-        arrays = [onnx.numpy_helper.to_array(g.graph.initializer[i]) for g in graphs]
-        if np.issubdtype(arrays[0].dtype, np.floating):
-            mean = sum(wi * a.astype(np.float64) for wi, a in zip(w, arrays, strict=True))
-            value = np.asarray(mean).astype(arrays[0].dtype)
-        elif all(np.array_equal(arrays[0], a) for a in arrays[1:]):
-            continue
-        else:
-            raise DrumscribeError(
-                f"{paths[1]}: tensor {i} ({tensor.name}) differs from {paths[0]}'s and is not"
-                " floating point: not exports of one network"
-            )
-        tensor.CopyFrom(onnx.numpy_helper.from_array(value, tensor.name))
+        if values:
+            tensor.CopyFrom(onnx.numpy_helper.from_array(values[0], tensor.name))
     out_p = Path(out)
     out_p.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_p) as tmp:
         onnx.save(averaged, str(tmp))
-    _write_sidecar(paths, specs, w, out_p, name=name)
+    _write_sidecar(paths, specs, w, out_p, name=name, training=training)
     return out_p
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One model: its graph and the constants its network operators read.
+
+    A constant is keyed by the operator that reads it and the input slot (``("/model/body/gru/GRU",
+    1)``): the exporter names operators after the modules, stably across exporter versions,
+    while tensor names (``onnx::Conv_569``), the order of tensors and extra nodes (a ``Cast``,
+    QDQ pairs, constants folded into initialisers by quantisation) differ. A static-int8
+    weight is read through its DequantizeLinear and counts dequantized.
+    """
+
+    path: Path
+    graph: Any
+    weights: dict[tuple[str, int], np.ndarray]
+    readers: dict[str, list[tuple[str, int]]]
+    quantised: bool
+
+    @classmethod
+    def read(cls, path: Path) -> _Member:
+        import onnx
+
+        from drumscribe_training.network.onnx_import import OnnxImportError, constant_tensors
+
+        try:
+            _, values = constant_tensors(path)
+        except OnnxImportError as exc:
+            raise DrumscribeError(str(exc)) from None
+        model = onnx.load(str(path))
+        ops = {node.op_type for node in model.graph.node}
+        if ops & _INTEGER_OPS:
+            raise DrumscribeError(
+                f"{path}: a dynamic-int8 variant ({', '.join(sorted(ops & _INTEGER_OPS))}); average the"
+                " fp32 or static-int8 files"
+            )
+        weights: dict[tuple[str, int], np.ndarray] = {}
+        readers: dict[str, list[tuple[str, int]]] = {}
+        source = {name: name for name in values}  # through Identity copies, to the tensor stored
+        for node in model.graph.node:
+            if node.op_type == "Identity" and node.input[0] in values:  # an exporter's shared copy
+                values[node.output[0]] = values[node.input[0]]
+                source[node.output[0]] = source[node.input[0]]
+                continue
+            if node.op_type in _QDQ_OPS:
+                continue
+            for slot, name in enumerate(node.input):
+                if name in values:
+                    key = (node.name, slot)
+                    weights[key] = values[name]
+                    readers.setdefault(source[name], []).append(key)
+        return cls(path=path, graph=model, weights=weights, readers=readers, quantised=bool(ops & _QDQ_OPS))
+
+
+def _mean(arrays: list[np.ndarray], weights: list[float], dtype: Any, key: tuple[str, int]) -> np.ndarray:
+    """The weighted mean of one weight across the members (a non-float constant must agree)."""
+    if np.issubdtype(arrays[0].dtype, np.floating):
+        mean = sum(wi * a.astype(np.float64) for wi, a in zip(weights, arrays, strict=True))
+        return np.asarray(mean).astype(dtype)
+    if any(not np.array_equal(arrays[0], a) for a in arrays[1:]):
+        raise DrumscribeError(
+            f"input {key[1]} of {key[0]} differs between the models and is not floating point:"
+            " not exports of one network"
+        )
+    return arrays[0]
 
 
 def _normalised(weights: Sequence[float] | None, count: int) -> list[float]:
@@ -132,35 +195,33 @@ def _normalised(weights: Sequence[float] | None, count: int) -> list[float]:
 
 
 def _check_same_network(
-    first: Path, first_raw: dict[str, Any], first_graph: Any, path: Path, raw: dict[str, Any], graph: Any
+    template: _Member, template_raw: dict[str, Any], member: _Member, raw: dict[str, Any]
 ) -> None:
-    """Refuse ``path`` unless it is an export of the same network as ``first``."""
-    for key in ("lanes", "sample_rate", "hop_length", *_SAME_NETWORK_KEYS):
-        if raw.get(key) != first_raw.get(key):
-            raise DrumscribeError(f"{path}: sidecar {key!r} differs from {first}'s: not the same network")
-    if _weight_roles(graph) != _weight_roles(first_graph):
-        raise DrumscribeError(
-            f"{path}: its weights (shapes, or the operators using them) differ from {first}'s:"
-            " not the same network"
-        )
-
-
-def _weight_roles(graph: Any) -> list[tuple[int, tuple[int, ...], tuple[tuple[str, int], ...]]]:
-    """Each initialiser's type, shape and uses (operator, input slot), in order.
-
-    Names are the exporter's (``onnx::Conv_569``) and other nodes may differ between exporter
-    versions (a ``Cast`` more), so two exports of one network are matched by what each
-    weight is and where it goes.
-    """
-    uses: dict[str, list[tuple[str, int]]] = {}
-    for node in graph.graph.node:
-        for slot, name in enumerate(node.input):
-            uses.setdefault(name, []).append((node.op_type, slot))
-    return [(t.data_type, tuple(t.dims), tuple(uses.get(t.name, ()))) for t in graph.graph.initializer]
+    """Refuse ``member`` unless it is an export of the same network as ``template``: the same
+    sidecar contract, and every constant the template's operators read found in ``member`` at
+    the same operator and slot with the same shape and kind."""
+    for field in ("lanes", "sample_rate", "hop_length", *_SAME_NETWORK_KEYS):
+        if raw.get(field) != template_raw.get(field):
+            raise DrumscribeError(
+                f"{member.path}: sidecar {field!r} differs from {template.path}'s: not the same network"
+            )
+    for key in template.weights:
+        mine, theirs = template.weights[key], member.weights.get(key)
+        if theirs is None or theirs.shape != mine.shape or theirs.dtype.kind != mine.dtype.kind:
+            raise DrumscribeError(
+                f"{member.path}: its weights (shapes, or the operators using them) differ from"
+                f" {template.path}'s at {key[0]}: not the same network"
+            )
 
 
 def _write_sidecar(
-    paths: Sequence[str | Path], specs: Sequence[Any], weights: list[float], out: Path, *, name: str | None
+    paths: Sequence[str | Path],
+    specs: Sequence[Any],
+    weights: list[float],
+    out: Path,
+    *,
+    name: str | None,
+    training: dict[str, Any] | None,
 ) -> None:
     """The first member's sidecar for ``out``, the members recorded, the measurements dropped."""
     from drumscribe.model import rewrite_sidecar
@@ -178,6 +239,6 @@ def _write_sidecar(
         paths[0],
         out,
         name=name or f"{specs[0].raw.get('name', 'drumscribe')}-average",
-        extra={"training": {"averaged_from": members}},
+        extra={"training": {**(training or {}), "averaged_from": members}},
         drop=_MEASURED_KEYS,
     )

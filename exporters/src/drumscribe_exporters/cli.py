@@ -65,6 +65,7 @@ def build_average_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="model.onnx to write (sidecar: model.onnx.json)")
     p.add_argument("--weights", nargs="+", type=float, help="one weight per model (default equal)")
     p.add_argument("--name", help="model name in the sidecar (default: the first model's, -average)")
+    p.add_argument("--training-info", help="JSON file merged into the sidecar's training summary")
     return p
 
 
@@ -127,7 +128,8 @@ def _run(args: argparse.Namespace) -> int:
 def _run_average(args: argparse.Namespace) -> int:
     from drumscribe_exporters.average import average_models
 
-    out = average_models(args.models, args.output, weights=args.weights, name=args.name)
+    training = _read_json_object(args.training_info, what="training info") if args.training_info else None
+    out = average_models(args.models, args.output, weights=args.weights, name=args.name, training=training)
     print(f"wrote {out} (average of {len(args.models)} models)")
     return 0
 

@@ -30,7 +30,7 @@ from torch import nn
 
 from drumscribe_training.network.crnn import DrumTranscriber
 
-__all__ = ["OnnxImportError", "calibrate_batchnorm", "import_onnx_weights"]
+__all__ = ["OnnxImportError", "calibrate_batchnorm", "constant_tensors", "import_onnx_weights"]
 
 #: Gate blocks of ONNX's GRU (z, r, h) taken in PyTorch's order (r, z, n).
 _GATE_ORDER = (1, 0, 2)
@@ -55,7 +55,7 @@ def _gru_gates(w: np.ndarray, hidden: int) -> np.ndarray:
     return np.concatenate([w[g * hidden : (g + 1) * hidden] for g in _GATE_ORDER], axis=0)
 
 
-def _initializers(path: Path) -> tuple[object, dict[str, np.ndarray]]:
+def constant_tensors(path: Path) -> tuple[object, dict[str, np.ndarray]]:
     """The graph and its constant tensors: initializers, and the outputs of DequantizeLinear
     nodes fed by initializers (the int8 weights of a static-int8 export), dequantized."""
     import onnx
@@ -100,7 +100,7 @@ def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
         If the graph's layers do not match ``model``'s, naming the file and the layer.
     """
     path = Path(onnx_path)
-    graph, inits = _initializers(path)
+    graph, inits = constant_tensors(path)
     body = model.body
     nodes = list(graph.node)  # type: ignore[attr-defined]
     convs = [  # the body's 2-D convolutions (the front-end's conv-DFT is 1-D and not learnt)
