@@ -61,7 +61,8 @@ uv run drumscribe-export "$CKPT" -o "$WORK/model.onnx" --fp16 --int8-static "${C
     "${EXPORT_ARGS[@]}"
 uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.onnx" --split test \
     --tune-thresholds --write-metrics --out "$REPORTS" "${MIX_ARGS[@]}"
-# the variants get the tuned thresholds too; int8-static then gets the same test evaluation
+# the variants get the tuned thresholds too; int8-static then gets the same test evaluation, its
+# scores stored in its own sidecar (the bundled file's metrics are its own)
 # (model.fp16.onnx is for GPU providers: onnxruntime's CPU provider crashes on it)
 for v in int8-static fp16; do
     uv run python - "$WORK/model.onnx" "$WORK/model.$v.onnx" <<'PY'
@@ -73,7 +74,7 @@ side = json.loads(sidecar_path(src).read_text())
 write_thresholds(dst, side["peak_picking"]["thresholds"], tuned_on=side["threshold_tuning"])
 PY
     [ "$v" = fp16 ] || uv run drumscribe-train evaluate --config "$CONFIG" --model "$WORK/model.$v.onnx" \
-        --split test --out "$REPORTS-$v" "${MIX_ARGS[@]}"
+        --split test --write-metrics --out "$REPORTS-$v" "${MIX_ARGS[@]}"
 done
 if [ "$INSTALL" = 1 ]; then
     SRC="$WORK/model.onnx"

@@ -19,27 +19,13 @@ from drumscribe_exporters.average import average_models
 from drumscribe_exporters.cli import main as export_main
 from drumscribe_exporters.onnx_export import export_model
 from drumscribe_exporters.quantize import to_int8
-from drumscribe_training.config import Config, load_config
-from drumscribe_training.network.crnn import build_model
-
-SMALL = {
-    "model": {"conv_filters": [8, 16, 16], "hidden_size": 24, "num_gru_layers": 2, "dense_size": 32},
-    "frontend": {"n_mels": 64},
-}
+from drumscribe_training.config import Config
+from support.small_crnn import small_config, small_network
 
 
 @pytest.fixture(scope="module")
 def cfg() -> Config:
-    return load_config(overrides=SMALL)
-
-
-def _net(cfg: Config, seed: int) -> torch.nn.Module:
-    torch.manual_seed(seed)
-    model = build_model(cfg).eval()
-    with torch.no_grad():
-        model.body.input_norm.running_mean.fill_(-6.0)
-        model.body.input_norm.running_var.fill_(9.0)
-    return model
+    return small_config()
 
 
 def _fine_tuned(net: torch.nn.Module, seed: int) -> torch.nn.Module:
@@ -58,7 +44,7 @@ def members(
     cfg: Config, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[torch.nn.Module, torch.nn.Module, Path, Path]:
     folder = tmp_path_factory.mktemp("members")
-    start = _net(cfg, 0)
+    start = small_network(cfg, 0)
     tuned = _fine_tuned(start, 1)
     a, b = folder / "start" / "model.onnx", folder / "tuned" / "model.onnx"
     for net, path, name in ((start, a, "start"), (tuned, b, "tuned")):
@@ -170,8 +156,8 @@ def test_refusals_name_the_file(
         average_models([static, static], out)
     narrower = tmp_path / "narrower" / "model.onnx"
     narrower.parent.mkdir()
-    narrow = load_config(overrides={**SMALL, "model": {**SMALL["model"], "hidden_size": 16}})
-    export_model(_net(narrow, 0), narrow, narrower)
+    narrow = small_config(hidden_size=16)
+    export_model(small_network(narrow, 0), narrow, narrower)
     with pytest.raises(DrumscribeError, match=rf"{narrower}: sidecar 'architecture' differs"):
         average_models([a, narrower], out)
     rewrite_sidecar(a, narrower)  # a sidecar that lies about the network: the weights still tell

@@ -17,31 +17,20 @@ from drumscribe_exporters.cli import main as export_main
 from drumscribe_exporters.onnx_export import OPSET, export_model
 from drumscribe_exporters.parity import check_parity
 from drumscribe_exporters.quantize import to_fp16, to_int8
-from drumscribe_training.config import Config, load_config
+from drumscribe_training.config import Config
 from drumscribe_training.network.checkpoint import load_checkpoint
-from drumscribe_training.network.crnn import build_model
 from drumscribe_training.network.torch_transcriber import TorchModel
-
-SMALL = {
-    "model": {"conv_filters": [8, 16, 16], "hidden_size": 24, "num_gru_layers": 2, "dense_size": 32},
-    "frontend": {"n_mels": 64},
-}
+from support.small_crnn import small_config, small_network
 
 
 @pytest.fixture(scope="module")
 def cfg() -> Config:
-    return load_config(overrides=SMALL)
+    return small_config()
 
 
 @pytest.fixture(scope="module")
 def net(cfg: Config) -> torch.nn.Module:
-    torch.manual_seed(0)
-    model = build_model(cfg).eval()
-    # centre the input so that random weights give peaky activations, some above 0.5
-    with torch.no_grad():
-        model.body.input_norm.running_mean.fill_(-6.0)
-        model.body.input_norm.running_var.fill_(9.0)
-    return model
+    return small_network(cfg, 0)
 
 
 @pytest.fixture(scope="module")
