@@ -57,8 +57,9 @@ def average_models(
     Parameters
     ----------
     paths : sequence of path-like
-        Two or more fp32 ``model.onnx`` files with sidecars, exports of the same network
-        (for example a shipped model and a fine-tune started from it).
+        Two or more ``model.onnx`` files with sidecars, exports of the same network (for
+        example a shipped model and a fine-tune started from it): fp32 or static int8, at
+        least one fp32.
     out : path-like
         The ``model.onnx`` to write; its sidecar is written beside it. Both are written
         atomically.
@@ -79,8 +80,8 @@ def average_models(
     ------
     DrumscribeError
         Fewer than two models, weights that do not fit, a model that does not load
-        (missing sidecar, hash mismatch), a quantised variant, or members that are not
-        exports of one network; the message names the file.
+        (missing sidecar, hash mismatch), a dynamic-int8 variant, no fp32 member, or members
+        that are not exports of one network; the message names the file.
     """
     import onnx
 
@@ -97,8 +98,9 @@ def average_models(
             f"{paths[0]}: every model given is a quantised variant; one fp32 export is needed"
             " (its graph is written, with the mean weights)"
         )
+    template_raw = specs[members.index(template)].raw
     for spec, member in zip(specs, members, strict=True):
-        _check_same_network(template, specs[members.index(template)].raw, member, spec.raw)
+        _check_same_network(template, template_raw, member, spec.raw)
     averaged = template.graph
     for tensor in averaged.graph.initializer:
         dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type)

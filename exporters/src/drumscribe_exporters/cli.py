@@ -26,7 +26,10 @@ __all__ = ["main"]
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="drumscribe-export", description="Export a drumscribe checkpoint to ONNX."
+        prog="drumscribe-export",
+        description="Export a drumscribe checkpoint to ONNX.",
+        epilog="drumscribe-export average A.onnx B.onnx -o OUT.onnx: the weighted mean of exported"
+        " models of one network (drumscribe-export average --help).",
     )
     p.add_argument(
         "checkpoint",
