@@ -86,10 +86,11 @@ def average_models(
     import onnx
 
     from drumscribe.model import load_model
+    from drumscribe_training.network.checkpoint import normalised_weights
 
     if len(paths) < 2:
         raise DrumscribeError(f"averaging needs two or more models, got {len(paths)}")
-    w = _normalised(weights, len(paths))
+    w = normalised_weights(weights, len(paths), what="models")
     specs = [load_model(p, cache=False).spec for p in paths]  # contract and hash hold
     members = [_Member.read(Path(p)) for p in paths]
     template = next((m for m in members if not m.quantised), None)
@@ -144,13 +145,10 @@ class _Member:
     def read(cls, path: Path) -> _Member:
         import onnx
 
-        from drumscribe_training.network.onnx_import import OnnxImportError, constant_tensors
+        from drumscribe_training.network.onnx_import import constant_tensors
 
-        try:
-            _, values = constant_tensors(path)
-        except OnnxImportError as exc:
-            raise DrumscribeError(str(exc)) from None
-        model = onnx.load(str(path))
+        model = onnx.load(str(path))  # readable: load_model has opened it
+        values = constant_tensors(model.graph)
         ops = {node.op_type for node in model.graph.node}
         if ops & _INTEGER_OPS:
             raise DrumscribeError(
@@ -186,14 +184,6 @@ def _mean(arrays: list[np.ndarray], weights: list[float], dtype: Any, key: tuple
             " not exports of one network"
         )
     return arrays[0]
-
-
-def _normalised(weights: Sequence[float] | None, count: int) -> list[float]:
-    """One weight per model, each >= 0, normalised to sum 1 (equal when None)."""
-    w = [1.0] * count if weights is None else [float(x) for x in weights]
-    if len(w) != count or any(x < 0 for x in w) or sum(w) <= 0:
-        raise DrumscribeError(f"weights {list(w)} do not fit {count} models (one >= 0 each, sum > 0)")
-    return [x / sum(w) for x in w]
 
 
 def _check_same_network(

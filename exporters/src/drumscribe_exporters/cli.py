@@ -61,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 def build_average_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="drumscribe-export average",
-        description="Average exported models of one network (fp32 model.onnx files with sidecars),"
-        " e.g. a fine-tune and the model it started from.",
+        description="Average exported models of one network (model.onnx files with sidecars, fp32 or"
+        " static int8, at least one fp32), e.g. a fine-tune and the model it started from.",
     )
-    p.add_argument("models", nargs="+", help="two or more fp32 model.onnx files of one network")
+    p.add_argument("models", nargs="+", help="two or more model.onnx files of one network")
     p.add_argument("-o", "--output", required=True, help="model.onnx to write (sidecar: model.onnx.json)")
     p.add_argument("--weights", nargs="+", type=float, help="one weight per model (default equal)")
     p.add_argument("--name", help="model name in the sidecar (default: the first model's, -average)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,13 @@ from drumscribe.errors import ModelError
 from drumscribe_training.config import Config, ConfigError, config_from_stored
 from drumscribe_training.network.crnn import DrumTranscriber, build_model
 
-__all__ = ["LoadedCheckpoint", "average_checkpoints", "load_checkpoint", "recalibrate_batchnorm"]
+__all__ = [
+    "LoadedCheckpoint",
+    "average_checkpoints",
+    "load_checkpoint",
+    "normalised_weights",
+    "recalibrate_batchnorm",
+]
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,30 @@ def _from_raw(ckpt: dict[str, Any], p: Path, *, config: Config | None) -> Loaded
     )
 
 
+def normalised_weights(weights: Sequence[float] | None, count: int, *, what: str) -> list[float]:
+    """Averaging weights: one per member, each >= 0, normalised to sum 1 (equal when None).
+
+    Parameters
+    ----------
+    weights : sequence of float, optional
+        As given by the user.
+    count : int
+        Number of members.
+    what : str
+        What the members are, for the error ("checkpoints", "models").
+
+    Raises
+    ------
+    ModelError
+        If the weights do not fit the members.
+    """
+    w = [1.0] * count if weights is None else [float(x) for x in weights]
+    if len(w) != count or any(x < 0 for x in w) or sum(w) <= 0:
+        shown = None if weights is None else list(weights)
+        raise ModelError(f"weights {shown} do not fit {count} {what} (one >= 0 each, sum > 0)")
+    return [x / sum(w) for x in w]
+
+
 def average_checkpoints(
     paths: list[str | Path], out: str | Path, *, weights: list[float] | None = None
 ) -> Path:
@@ -123,10 +154,7 @@ def average_checkpoints(
     """
     if not paths:
         raise ModelError("average_checkpoints needs one or more checkpoints")
-    w = [1.0] * len(paths) if weights is None else [float(x) for x in weights]
-    if len(w) != len(paths) or any(x < 0 for x in w) or sum(w) <= 0:
-        raise ModelError(f"weights {weights} do not fit {len(paths)} checkpoints (one >= 0 each, sum > 0)")
-    w = [x / sum(w) for x in w]
+    w = normalised_weights(weights, len(paths), what="checkpoints")
     ckpts = [_read_raw(Path(p)) for p in paths]
     first = _from_raw(ckpts[0], Path(paths[0]), config=None)
     for p, ckpt in zip(paths[1:], ckpts[1:], strict=True):

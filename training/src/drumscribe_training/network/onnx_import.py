@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -55,16 +55,22 @@ def _gru_gates(w: np.ndarray, hidden: int) -> np.ndarray:
     return np.concatenate([w[g * hidden : (g + 1) * hidden] for g in _GATE_ORDER], axis=0)
 
 
-def constant_tensors(path: Path) -> tuple[object, dict[str, np.ndarray]]:
-    """The graph and its constant tensors: initializers, and the outputs of DequantizeLinear
-    nodes fed by initializers (the int8 weights of a static-int8 export), dequantized."""
+def _initializers(path: Path) -> tuple[object, dict[str, np.ndarray]]:
+    """The graph of ``path`` and its constant tensors (:func:`constant_tensors`)."""
     import onnx
-    from onnx import helper, numpy_helper
 
     try:
         graph = onnx.load(str(path)).graph
     except Exception as exc:  # a broken or non-ONNX file
         raise OnnxImportError(f"{path}: not a readable ONNX model ({exc})") from None
+    return graph, constant_tensors(graph)
+
+
+def constant_tensors(graph: Any) -> dict[str, np.ndarray]:
+    """A graph's constant tensors by name: initializers, and the outputs of DequantizeLinear
+    nodes fed by initializers (the int8 weights of a static-int8 export), dequantized."""
+    from onnx import helper, numpy_helper
+
     values = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     for node in graph.node:
         inputs = [x for x in node.input if x]
@@ -79,7 +85,7 @@ def constant_tensors(path: Path) -> tuple[object, dict[str, np.ndarray]]:
             shape[int(axis)] = scale.size
             scale, zero = scale.reshape(shape), zero.reshape(shape)
         values[node.output[0]] = (q - zero) * scale
-    return graph, values
+    return values
 
 
 def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
@@ -100,7 +106,7 @@ def import_onnx_weights(model: DrumTranscriber, onnx_path: str | Path) -> None:
         If the graph's layers do not match ``model``'s, naming the file and the layer.
     """
     path = Path(onnx_path)
-    graph, inits = constant_tensors(path)
+    graph, inits = _initializers(path)
     body = model.body
     nodes = list(graph.node)  # type: ignore[attr-defined]
     convs = [  # the body's 2-D convolutions (the front-end's conv-DFT is 1-D and not learnt)
