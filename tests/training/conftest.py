@@ -49,3 +49,18 @@ def tiny_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) ->
     )
     run_preprocess(opts)
     return out / "shards"
+
+
+@pytest.fixture(scope="session")
+def band_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A train-split band bank of ``BANK_ENTRIES`` grooves of ``BANK_ENTRY_S`` (one worker,
+    seed 4); returns its folder."""
+    from drumscribe_training.synth.band.bank import build_band_bank
+    from support.band import BANK_ENTRIES, BANK_ENTRY_S, BANK_SEED, need_band_sources
+
+    need_band_sources("train")
+    out = tmp_path_factory.mktemp("band-bank") / "bank"
+    build_band_bank(
+        out, minutes=BANK_ENTRIES * BANK_ENTRY_S / 60.0, entry_s=BANK_ENTRY_S, seed=BANK_SEED, progress=False
+    )
+    return out

@@ -16,6 +16,7 @@ from drumscribe_training.data.dataset import CropDataset, FixedCropDataset, Shar
 from drumscribe_training.data.egmd import read_index
 from drumscribe_training.data.preprocess import PreprocessOptions, run_preprocess
 from drumscribe_training.synth.band import band_filename
+from support.band import need_band_sources
 
 SR = 16000
 
@@ -85,6 +86,9 @@ def test_config_refuses_bad_band_mix(tmp_path: Path) -> None:
         load_config(bad)
     bad.write_text(f"base: {default_config_path()}\nband_mix: {{level_db: [6.0, -6.0]}}\n")
     with pytest.raises(ConfigError, match=r"band_mix\.level_db"):
+        load_config(bad)
+    bad.write_text(f"base: {default_config_path()}\nband_mix: {{bank: some/bank}}\n")
+    with pytest.raises(ConfigError, match=r"band_mix\.bank needs band_mix\.on_the_fly"):
         load_config(bad)
 
 
@@ -215,19 +219,6 @@ def test_evaluate_scores_drums_and_mixes_side_by_side(
 FLY_CROP_S = 2.0
 
 
-def _need_train_band_sources() -> None:
-    import os
-
-    from drumscribe_training.synth.band import BandSourceError, soundfonts_for_split
-
-    try:
-        soundfonts_for_split("train")
-    except BandSourceError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-
-
 @pytest.fixture
 def band_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     """Crops rendered on the fly through the tiny kit from procedural grooves (no kit
@@ -238,7 +229,7 @@ def band_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     import drumscribe_training.synth.band.render as band_render
     from drumscribe_training.synth.render import ClipRenderer
 
-    _need_train_band_sources()
+    need_band_sources("train")
     tiny = functools.partial(ClipRenderer, kits=["tiny"], procedural_fraction=1.0)
     monkeypatch.setattr(synth, "ClipRenderer", tiny)
     calls: list[dict[str, object]] = []
@@ -323,3 +314,48 @@ def test_rendered_band_parts_are_reproducible_per_seed(
         np.testing.assert_array_equal(x, y)
     assert not np.allclose(first[0], other, atol=1e-3)
     assert len(band_calls) == 5
+
+
+def test_rendered_crops_under_a_band_come_from_the_band_bank(
+    tiny_processed: Path, band_bank: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``band_mix.bank`` a crop the draw puts under a band plays a bank groove and takes its
+    band part; no band source is touched, and the other crops are rendered as before."""
+    import functools
+
+    import drumscribe_training.synth as synth
+    import drumscribe_training.synth.band as band
+    import drumscribe_training.synth.band.render as band_render
+    from drumscribe_training.synth.render import ClipRenderer
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a band source was used beside a band bank")
+
+    monkeypatch.setattr(band_render, "render_band_part", refuse)
+    monkeypatch.setattr(band, "soundfonts_for_split", refuse)
+    clips: list[bool] = []  # per rendered crop: whether it came with a bank band part
+
+    class Spy(ClipRenderer):
+        def render(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            clip = super().render(*args, **kwargs)  # type: ignore[arg-type]
+            clips.append(clip.band is not None)
+            return clip
+
+    monkeypatch.setattr(synth, "ClipRenderer", functools.partial(Spy, kits=["tiny"], procedural_fraction=1.0))
+    mixed: list[bool] = []
+    real_apply = BandMixer.apply
+
+    def apply(self: BandMixer, drums: np.ndarray, part: np.ndarray | None, params: object) -> np.ndarray:
+        mixed.append(part is not None and bool(params.with_band))  # type: ignore[attr-defined]
+        return real_apply(self, drums, part, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(BandMixer, "apply", apply)
+    ds = _rendered_crops(tiny_processed, seed=3, on_the_fly=True, bank=str(band_bank), probability=0.5)
+    items = [ds[i] for i in range(12)]
+    assert all(np.isfinite(it["audio"].numpy()).all() for it in items)
+    assert 0 < sum(clips) < len(clips) == 12  # some crops under a band, some drums alone
+    assert mixed == [c for c in clips if c]  # exactly the bank's clips were mixed
+    only = _rendered_crops(
+        tiny_processed, seed=3, on_the_fly=True, bank=str(band_bank), band_only_probability=1.0
+    )
+    assert only[0]["onsets"].sum() == 0 and float(only[0]["audio"].abs().max()) > 0  # the band alone

@@ -1,6 +1,7 @@
 """``drumscribe-train``: the training side's one command line.
 
-Subcommands: ``synth`` (synthetic E-GMD-shaped data), ``preprocess`` (E-GMD -> splits +
+Subcommands: ``synth`` (synthetic E-GMD-shaped data), ``band-bank`` (band parts rendered
+ahead with their grooves, for machines without band sources), ``preprocess`` (E-GMD -> splits +
 HDF5 shards), ``fit`` (train the CRNN), ``evaluate`` (per-lane scores of a model on a
 split), ``compare`` (two reports, kit-resampled intervals), ``hear`` (which lanes a model
 hears a kit's pieces as) and ``transcribe`` (audio -> MIDI/JSON with a checkpoint).
@@ -154,6 +155,63 @@ def _run_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_band_bank(subparsers: _Subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "band-bank",
+        help="render band parts ahead, with the grooves they are played to (band_mix.bank)",
+        description=(
+            "Draw grooves as on-the-fly training does and render each one's band part from the "
+            "split's band sources into DIR (bank.json + band.opus, a few MB per 10 minutes). "
+            "With band_mix.bank: DIR (or fit --band-bank DIR) training plays the bank's grooves "
+            "through random kits and takes their band parts: no SoundFont or espeak-ng needed "
+            "where it trains (docs/DATA.md 'Band banks')."
+        ),
+    )
+    p.add_argument("--out", required=True, help="the bank folder (must not exist)")
+    p.add_argument("--minutes", type=_finite_float, required=True, help="band audio to hold, minutes")
+    p.add_argument(
+        "--entry-seconds", type=_finite_float, default=10.0,
+        help="seconds per groove: the longest crop it serves, stretch included (default 10)",
+    )  # fmt: skip
+    p.add_argument(
+        "--split", choices=("train", "validation", "test"), default="train",
+        help="grooves and band sources of this split (default train; training reads train banks only)",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bank)")
+    p.add_argument(
+        "--sample-rate", type=int, default=None,
+        help="Hz of the stored audio (default: the config's audio.sample_rate; one Opus holds)",
+    )  # fmt: skip
+    p.add_argument(
+        "--quality", type=_finite_float, default=0.9,
+        help="Opus compression level, 0 (largest) .. 1 (smallest); 0.9 is about 32 kbit/s (default)",
+    )  # fmt: skip
+    p.add_argument("--config", default=None, help="YAML config whose audio.sample_rate is the default rate")
+    p.add_argument("--num-workers", type=_positive_int, default=1, help="rendering processes")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_band_bank)
+    return p
+
+
+def _run_band_bank(args: argparse.Namespace) -> int:
+    from drumscribe_training.config import load_config
+    from drumscribe_training.synth.band import BandSourceError
+    from drumscribe_training.synth.band.bank import build_band_bank
+
+    rate = args.sample_rate or load_config(args.config).audio.sample_rate
+    try:
+        summary = build_band_bank(
+            args.out, minutes=args.minutes, entry_s=args.entry_seconds, split=args.split,
+            seed=args.seed, sample_rate=rate, quality=args.quality, num_workers=args.num_workers,
+            progress=not args.no_progress,
+        )  # fmt: skip
+    except (ValueError, FileExistsError, BandSourceError) as exc:
+        print(f"drumscribe-train band-bank: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary))
+    return 0
+
+
 def _kit_state(spec: KitSpec) -> str:
     """``installed``, ``bank`` (only its copied one-shot bank is here) or ``MISSING``."""
     from drumscribe_training.synth.registry import bank_files
@@ -268,6 +326,10 @@ def _add_fit(sub: _Subparsers) -> None:
     p.add_argument("--max-epochs", type=int, help="override training.num_epochs")
     p.add_argument("--devices", help="override hardware.devices: a count or a comma list like 0,1")
     p.add_argument("--accelerator", choices=["auto", "cpu", "gpu"], help="override hardware.accelerator")
+    p.add_argument(
+        "--band-bank", metavar="DIR",
+        help="override band_mix.bank: on-the-fly crops under a band come from this band bank",
+    )  # fmt: skip
     p.set_defaults(func=_run_fit)
 
 
@@ -285,6 +347,8 @@ def _run_fit(args: argparse.Namespace) -> int:
         overrides.setdefault("hardware", {})["devices"] = dev
     if args.accelerator is not None:
         overrides.setdefault("hardware", {})["accelerator"] = args.accelerator
+    if args.band_bank is not None:
+        overrides.setdefault("band_mix", {})["bank"] = args.band_bank
     cfg = load_config(args.config, overrides=overrides or None)
     result = fit(
         cfg,
@@ -571,6 +635,7 @@ def _print_and_write(text: str, out: Path | None) -> None:
 #: The subcommands, in the order ``--help`` lists them.
 _SUBCOMMANDS: tuple[Callable[[_Subparsers], object], ...] = (
     _add_synth,
+    _add_band_bank,
     _add_preprocess,
     _add_fit,
     _add_evaluate,

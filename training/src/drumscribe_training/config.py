@@ -128,7 +128,10 @@ class BandMixConfig:
     Levels are drums-to-band loudness differences in dB (0 = equal, negative = band
     louder); ranges are ``[low, high]``, drawn uniformly (``data/band_mix.py``). With
     ``on_the_fly``, crops rendered on the fly (``data.on_the_fly_synth``) get a band part
-    rendered with them from the train split's band sources, mixed by the same draw.
+    rendered with them from the train split's band sources, mixed by the same draw; with
+    ``bank`` (a band bank folder, ``drumscribe-train band-bank``) those that the draw puts
+    under a band play one of the bank's grooves and take its band part instead (no
+    SoundFont or espeak-ng needed).
     """
 
     probability: float
@@ -144,6 +147,7 @@ class BandMixConfig:
     loudness_db: tuple[float, float]
     val_level_db: float | None
     on_the_fly: bool
+    bank: str | None
 
     @property
     def enabled(self) -> bool:
@@ -170,6 +174,8 @@ class BandMixConfig:
                 out.append(f"band_mix.{name} must be a finite [low, high] range, got {[lo, hi]}")
         if self.compressor_ratio[0] < 1.0:
             out.append(f"band_mix.compressor_ratio must be >= 1, got {list(self.compressor_ratio)}")
+        if self.bank is not None and not self.on_the_fly:
+            out.append("band_mix.bank needs band_mix.on_the_fly: true (the bank serves rendered crops)")
         if self.val_level_db is not None and not math.isfinite(self.val_level_db):
             out.append(f"band_mix.val_level_db must be a finite number or null, got {self.val_level_db}")
         return out

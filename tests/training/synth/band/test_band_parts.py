@@ -11,7 +11,6 @@ import pytest
 
 from drumscribe_training.synth.band import (
     BandSettings,
-    BandSourceError,
     band_filename,
     band_path,
     read_band_manifest,
@@ -22,21 +21,13 @@ from drumscribe_training.synth.band import (
 from drumscribe_training.synth.band.instruments import band_data, percussion_keys
 from drumscribe_training.synth.band.vocals import espeak_available
 from drumscribe_training.synth.events import SAMPLE_RATE, note_map
+from support.band import need_band_sources
 
 SPLITS = ("train", "validation", "test")
 #: GM programs 112-127: percussive and sound-effect presets (melodic tom, taiko, synth drum,
 #: reverse cymbal, ...), never in a band part.
 PERCUSSIVE_PROGRAMS = range(112, 128)
 NON_KIT_KEYS = {39, 54, 56, 69, 70, 82}  # clap, tambourine, cowbell, cabasa, maracas, shaker
-
-
-def _need(split: str) -> None:
-    try:
-        soundfonts_for_split(split)
-    except BandSourceError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
 
 
 def _need_espeak() -> None:
@@ -67,7 +58,7 @@ def _render(
 
 
 def test_band_part_is_on_the_clips_beat_grid() -> None:
-    _need("validation")
+    need_band_sources("validation")
     s = BandSettings(strum_spread_s=(0.0, 0.0), instruments=(5, 5))
     tol = s.humanize_s + 1e-6
     for seed in range(4):
@@ -85,7 +76,7 @@ def test_band_part_is_on_the_clips_beat_grid() -> None:
 
 
 def test_band_part_starts_and_ends_with_the_clip() -> None:
-    _need("test")
+    need_band_sources("test")
     _, n, part = _render("test", 1)
     assert part.audio.shape == (n,) and part.audio.dtype == np.float32
     assert (
@@ -103,7 +94,7 @@ def test_band_part_holds_no_drum_kit_notes() -> None:
         assert not set(programs) & set(PERCUSSIVE_PROGRAMS), role
     for kind, keys in percussion_keys().items():
         assert set(keys) <= NON_KIT_KEYS and not set(keys) & kit_notes, kind
-    _need("validation")
+    need_band_sources("validation")
     for seed in range(8):
         _, _, part = _render("validation", seed, settings=BandSettings(instruments=(5, 5)))
         for st in part.stems:
@@ -117,7 +108,7 @@ def test_band_part_holds_no_drum_kit_notes() -> None:
 
 
 def test_band_part_is_reproducible_per_seed() -> None:
-    _need("test")
+    need_band_sources("test")
     _, _, a = _render("test", 11)
     _, _, b = _render("test", 12)
     _, _, c = _render("test", 11)
@@ -134,9 +125,9 @@ def test_held_out_band_sources_never_in_train() -> None:
         assert not fams[held] & fams["train"]
         assert not voices[held] & voices["train"]
     assert not by_split["test"] & by_split["validation"] and not voices["test"] & voices["validation"]
-    _need("test")
+    need_band_sources("test")
     for split in ("validation", "test"):
-        _need(split)
+        need_band_sources(split)
         for seed in range(3):
             _, _, part = _render(split, seed, vocals=espeak_available())
             for st in part.stems:
@@ -170,7 +161,7 @@ def test_vocals_sung_and_spoken() -> None:
 
 
 def test_synth_band_adds_parts_without_touching_drums(tmp_path: Path) -> None:
-    _need("train")
+    need_band_sources("train")
     from drumscribe_training.synth.writer import CSV_NAME, SynthSettings, write_dataset
 
     settings = SynthSettings(hours=0.002, seed=5, kits=("tiny",), split_kits=True, procedural_fraction=1.0,
@@ -210,8 +201,8 @@ def test_synth_band_adds_parts_without_touching_drums(tmp_path: Path) -> None:
 
 
 def test_band_splits_render_parts_for_those_splits_only(tmp_path: Path) -> None:
-    _need("validation")
-    _need("test")
+    need_band_sources("validation")
+    need_band_sources("test")
     import csv
 
     from drumscribe_training.synth.writer import CSV_NAME, SynthSettings, write_dataset

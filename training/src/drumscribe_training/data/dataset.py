@@ -27,7 +27,7 @@ from torch.utils.data import Dataset
 
 from drumscribe.contract import LANE_NAMES
 from drumscribe.errors import DrumscribeError
-from drumscribe_training.data.band_mix import BandMixer, mix_at_level
+from drumscribe_training.data.band_mix import BandMixer, MixParams, mix_at_level
 from drumscribe_training.data.preprocess import READABLE_FORMATS, shard_paths
 from drumscribe_training.data.targets import frame_count, make_targets
 from drumscribe_training.synth.dsp import fit_length
@@ -325,6 +325,9 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         else they stay drums alone. A band part costs about 0.09 s of CPU per 4 s crop
         (mean, warm caches; 0.06 s for the tiny kit's drums) and about 1.5 GB per loader
         worker for the train SoundFonts (docs/DATA.md "Band parts").
+        With ``band_mix.bank`` the crops the draw puts under a band are rendered from a
+        band bank's grooves and take its band parts (decoded once, memory-mapped, shared by
+        the workers; no SoundFont loaded).
     teacher_drums : bool
         Items also hold ``teacher_audio`` (crop_n,): the crop's drums alone, augmented as
         ``audio`` is (same draw), silence for a band-only crop; what a distillation teacher
@@ -370,7 +373,11 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         self.band_mixer = band_mixer
         self.teacher_drums = bool(teacher_drums)
         self.seed = seed
-        if self.band_on_the_fly and synth_fraction > 0:
+        if self.band_bank is not None and synth_fraction > 0:
+            from drumscribe_training.synth.band.bank import BandBank
+
+            BandBank.open(self.band_bank)  # unreadable: fail now, not in a worker; decodes it once
+        elif self.band_on_the_fly and synth_fraction > 0:
             from drumscribe_training.synth.band import soundfonts_for_split
 
             soundfonts_for_split(RENDER_SPLIT)  # no train SoundFont installed: fail now, not in a worker
@@ -390,6 +397,11 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
     def band_on_the_fly(self) -> bool:
         """Whether rendered crops get a band part (``band_mix.on_the_fly``)."""
         return self.band_mixer is not None and bool(self.band_mixer.settings.on_the_fly)
+
+    @property
+    def band_bank(self) -> str | None:
+        """The band bank rendered crops under a band are drawn from (``band_mix.bank``), if any."""
+        return self.band_mixer.settings.bank if self.band_on_the_fly and self.band_mixer else None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -411,14 +423,18 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         params = self.augmenter.sample(rng) if self.augmenter is not None else None
         rate = float(params.stretch_rate) if params is not None else 1.0
         need = math.ceil(self.crop_n * rate)  # source samples that stretch to crop_n
+        mix = None
         if rendered:
-            audio, labels, band_of = self._rendered(rng, need)
+            if self.band_bank is not None:  # the draw decides whether the groove comes from the bank
+                assert self.band_mixer is not None
+                mix = self.band_mixer.sample(rng)
+            audio, labels, band_of = self._rendered(rng, need, from_bank=mix is not None and mix.with_band)
         else:
             audio, labels, band_of = self._stored(rng, i, need)
         drums = audio
         heard: _Heard = "drums"  # what the crop holds (the teacher's input depends on it)
         if band_of is not None:
-            audio, labels, heard = self._mix_band(rng, audio, labels, band_of)
+            audio, labels, heard = self._mix_band(rng, audio, labels, band_of, mix)
         times, lanes, velocities = labels
         if params is not None:
             audio = self.augmenter.apply(audio, params)
@@ -464,12 +480,15 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         audio: np.ndarray,
         labels: _Labels,
         band_of: Callable[[], np.ndarray | None],
+        mix: MixParams | None = None,
     ) -> tuple[np.ndarray, _Labels, _Heard]:
         """Mix a crop with its band part as the band mixer draws (read or rendered only
-        when the draw wants a band): the audio, its labels (none for a band-only crop) and
-        what it holds: ``drums`` (no band mixed in), ``mix`` or ``band`` (the band alone)."""
+        when the draw wants a band; ``mix``: drawn already): the audio, its labels (none for a
+        band-only crop) and what it holds: ``drums`` (no band mixed in), ``mix`` or ``band``
+        (the band alone)."""
         assert self.band_mixer is not None
-        mix = self.band_mixer.sample(rng)
+        if mix is None:
+            mix = self.band_mixer.sample(rng)
         if not mix.with_band:
             return audio, labels, "drums"
         band = band_of()
@@ -481,10 +500,11 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
         return audio, labels, "mix"
 
     def _rendered(
-        self, rng: np.random.Generator, n_samples: int
+        self, rng: np.random.Generator, n_samples: int, *, from_bank: bool = False
     ) -> tuple[np.ndarray, _Labels, Callable[[], np.ndarray | None] | None]:
         """A clip of ``n_samples`` rendered on the fly: audio, labels, and what renders its
-        band part (None unless ``band_mix.on_the_fly``)."""
+        band part (None unless ``band_mix.on_the_fly``); ``from_bank``: a groove of the band
+        bank, whose band part comes with it."""
         from drumscribe.contract import lane_index
 
         if self._renderer is None:
@@ -497,8 +517,11 @@ class CropDataset(Dataset[dict[str, torch.Tensor]]):
                 synth_kits=self.synth_kits,
                 extra_kits=self.extra_kits,
                 piece_variation=self.piece_variation,
+                band_bank=self.band_bank,
             )
-        clip = self._renderer.render(duration_s=n_samples / self.spec.sample_rate, rng=rng)
+        clip = self._renderer.render(
+            duration_s=n_samples / self.spec.sample_rate, rng=rng, from_bank=from_bank
+        )
         if int(clip.sample_rate) != self.spec.sample_rate:
             raise DataError(f"rendered clip at {clip.sample_rate} Hz, expected {self.spec.sample_rate}")
         audio = fit_length(np.asarray(clip.audio, dtype=np.float32).reshape(-1), n_samples)

@@ -23,15 +23,18 @@ from drumscribe_training.synth.registry import get_spec, load_kit, resolve_kits
 from drumscribe_training.synth.variation import PieceVariation
 
 if TYPE_CHECKING:  # pragma: no cover
+    from drumscribe_training.synth.band.bank import BandBank
     from drumscribe_training.synth.band.settings import BandSettings
     from drumscribe_training.synth.gmd import GmdPerformance
 
 __all__ = [
     "DEFAULT_BLEND",
     "ClipRenderer",
+    "Groove",
     "RenderedClip",
     "choose_kit",
     "render_events",
+    "resample_from_synth",
 ]
 
 #: Chance per piece of blending two kits' one-shots, by split (held-out splits: none, so
@@ -58,6 +61,9 @@ class RenderedClip:
         The groove's meter in E-GMD's form (``"4-4"``, ``"6-8"``).
     style : str
         The groove's style (GMD's ``"funk/groove1"``, or a procedural style's name).
+    band : np.ndarray or None
+        The clip's band part when its groove came from a band bank (``audio``'s shape and
+        rate); None otherwise (:meth:`ClipRenderer.render_band` renders one).
     """
 
     audio: np.ndarray
@@ -67,10 +73,12 @@ class RenderedClip:
     quarter_s: float = 0.5
     time_signature: str = "4-4"
     style: str = ""
+    band: np.ndarray | None = None
 
 
-class _Groove(NamedTuple):
-    """The events of a window (times from its start) and the groove's tempo, meter, style."""
+class Groove(NamedTuple):
+    """The events of a window (times from its start, from ``-PREROLL_S`` on) and the
+    groove's tempo (seconds per quarter note), meter and style."""
 
     events: list[NoteEvent]
     quarter_s: float
@@ -86,7 +94,7 @@ def _performance_quarter_s(midi_path: Path) -> float:
     return midi_quarter_s(midi_path)
 
 
-def _at_rate(audio: np.ndarray, sample_rate: int, n_out: int) -> np.ndarray:
+def resample_from_synth(audio: np.ndarray, sample_rate: int, n_out: int) -> np.ndarray:
     """44.1 kHz audio resampled to ``sample_rate`` (soxr HQ), cut or zero-padded to ``n_out``."""
     if sample_rate != SAMPLE_RATE:
         import soxr
@@ -163,6 +171,10 @@ class ClipRenderer:
     piece_variation : PieceVariation, optional
         Re-voices some lane groups' one-shots per clip (tuning, shortened tails): many
         virtual kits from each sampled one.
+    band_bank : path-like or BandBank, optional
+        A band bank of this split (:mod:`~drumscribe_training.synth.band.bank`):
+        ``render(from_bank=True)`` then plays one of its grooves and takes the band part from
+        it, so band parts need no SoundFont here. A path is opened on first use.
 
     Construction only checks the kit names and packages; kits (memory-mapped banks) and
     the Groove MIDI index load on the first :meth:`render` and are cached per process.
@@ -184,6 +196,7 @@ class ClipRenderer:
         synth_kits: int = 0,
         extra_kits: bool = False,
         piece_variation: PieceVariation | None = None,
+        band_bank: str | Path | BandBank | None = None,
     ) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
@@ -200,6 +213,7 @@ class ClipRenderer:
             DEFAULT_BLEND[split] if blend_probability is None else float(blend_probability)
         )
         self.piece_variation = piece_variation
+        self._band_bank = band_bank
         self._rng = np.random.default_rng(seed)
         self._gmd: list[GmdPerformance] | None = None
         if self.procedural_fraction < 1.0:
@@ -226,8 +240,10 @@ class ClipRenderer:
             self._gmd = [p for p in load_gmd_index() if p.split == self.split]
         return self._gmd
 
-    def _groove(self, duration_s: float, rng: np.random.Generator) -> _Groove:
-        """Events from -PREROLL_S to duration_s (times relative to the window start)."""
+    def draw_groove(self, duration_s: float, rng: np.random.Generator) -> Groove:
+        """A random groove window of the split: a procedural groove (``procedural_fraction``)
+        or a window of a Groove MIDI performance; events from ``-PREROLL_S`` to ``duration_s``
+        (times relative to the window start)."""
         total = duration_s + self.PREROLL_S
         if rng.random() < self.procedural_fraction or not self._performances():
             from drumscribe_training.synth.procedural import generate_groove
@@ -235,7 +251,7 @@ class ClipRenderer:
             g = generate_groove(rng, total + 2.0, fill_clip=bool(rng.random() < 0.1))
             shift = float(rng.uniform(0.0, max(0.0, g.duration_s - total)))
             events = [NoteEvent(e.time_s - shift - self.PREROLL_S, e.note, e.velocity) for e in g.events]
-            return _Groove(events, g.quarter_s, g.time_signature, g.style)
+            return Groove(events, g.quarter_s, g.time_signature, g.style)
         from drumscribe_training.synth.gmd import read_events
 
         perfs = self._performances()
@@ -249,19 +265,54 @@ class ClipRenderer:
             if t0 - self.PREROLL_S <= e.time_s < t0 + duration_s
         ]
         quarter_s = _performance_quarter_s(perf.midi_path)
-        return _Groove(events, quarter_s, perf.time_signature, perf.style)
+        return Groove(events, quarter_s, perf.time_signature, perf.style)
 
-    def render(self, duration_s: float = 4.0, rng: np.random.Generator | None = None) -> RenderedClip:
+    def band_bank(self) -> BandBank:
+        """The renderer's band bank, opened on first use.
+
+        Raises
+        ------
+        BandBankError
+            If there is none, it cannot be read, or it was built from another split.
+        """
+        from drumscribe_training.synth.band.bank import BandBank, BandBankError
+
+        if self._band_bank is None:
+            raise BandBankError("this renderer has no band bank (band_bank=...)")
+        if not isinstance(self._band_bank, BandBank):
+            self._band_bank = BandBank.open(self._band_bank)
+        if self._band_bank.split != self.split:
+            raise BandBankError(
+                f"{self._band_bank.path}: a band bank of the {self._band_bank.split} split; this "
+                f"renderer draws the {self.split} split (held-out sources never mix)"
+            )
+        return self._band_bank
+
+    def render(
+        self, duration_s: float = 4.0, rng: np.random.Generator | None = None, *, from_bank: bool = False
+    ) -> RenderedClip:
         """Render one example of ``duration_s`` seconds.
 
         A random groove (procedural, or a random window of a Groove MIDI performance of
         the split), a random kit of the split and a random mix. Hits that started before
         the window are heard (ringing cymbals) but not labelled, as in a crop of a song.
+        With ``from_bank`` the groove is a random window of a band bank entry and the clip
+        carries that window of its band part (:attr:`RenderedClip.band`).
         """
         if duration_s <= 0:
             raise ValueError(f"duration_s must be positive, got {duration_s}")
         rng = self._rng if rng is None else rng
-        groove = self._groove(duration_s, rng)
+        band = None
+        if from_bank:
+            bank = self.band_bank()
+            entry, offset_s = bank.draw(rng, duration_s=duration_s)
+            e = bank.entries[entry]
+            events = bank.events(entry, offset_s=offset_s, duration_s=duration_s)
+            groove = Groove(events, e.quarter_s, e.time_signature, e.style)
+            n_out = round(duration_s * self.sample_rate)
+            band = bank.band(entry, offset_s=offset_s, n_samples=n_out, sample_rate=self.sample_rate)
+        else:
+            groove = self.draw_groove(duration_s, rng)
         kit = choose_kit(self.kit_names, rng)
         n_pre = round(self.PREROLL_S * SAMPLE_RATE)
         n_win = round(duration_s * SAMPLE_RATE)
@@ -276,7 +327,7 @@ class ClipRenderer:
             realism=self.realism,
             variation=self.piece_variation,
         )
-        audio = _at_rate(audio[n_pre:], self.sample_rate, round(duration_s * self.sample_rate))
+        audio = resample_from_synth(audio[n_pre:], self.sample_rate, round(duration_s * self.sample_rate))
         pk = float(np.abs(audio).max()) if audio.size else 0.0
         if pk > 1.0:
             audio = audio / np.float32(pk)
@@ -284,6 +335,7 @@ class ClipRenderer:
         return RenderedClip(
             audio=audio, sample_rate=self.sample_rate, events=labels, kit_name=kit,
             quarter_s=groove.quarter_s, time_signature=groove.time_signature, style=groove.style,
+            band=band,
         )  # fmt: skip
 
     def render_band(
@@ -310,13 +362,15 @@ class ClipRenderer:
         -------
         np.ndarray
             float32, the clip's shape and sample rate; gated RMS about -20 dBFS (silence when
-            no stem sounded).
+            no stem sounded). A clip rendered ``from_bank`` returns its bank band part.
 
         Raises
         ------
         BandSourceError
             If no SoundFont of the split is installed.
         """
+        if clip.band is not None:
+            return clip.band
         from drumscribe_training.synth.band.render import render_band_part
 
         n = int(clip.audio.shape[0])
@@ -325,4 +379,4 @@ class ClipRenderer:
             drum_style=clip.style, n_samples=round(n / clip.sample_rate * SAMPLE_RATE),
             split=self.split, rng=rng, settings=settings,
         )  # fmt: skip
-        return _at_rate(part.audio, clip.sample_rate, n)
+        return resample_from_synth(part.audio, clip.sample_rate, n)
