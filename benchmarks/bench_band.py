@@ -5,6 +5,8 @@
 - :func:`test_band_on_the_fly_crop_cost`: seconds per training crop rendered on the fly
   with ``band_mix.on_the_fly`` (``ClipRenderer.render_band``: a ``data.crop_s`` crop at
   ``audio.sample_rate``, the train split's sources, resampling included).
+- :func:`test_band_bank_crop_cost`: the same crop's band part and groove taken from a band bank
+  (``band_mix.bank``: decoded once, memory-mapped), and the bank's build rate and bitrate.
 - :func:`test_mixing_loader_throughput`: examples per second of the training loader when stored
   crops are mixed with their stored band parts (``band_mix``: 70 % mixed, half of those through
   the mastering chain, augmentation on), against the same loader with ``band_mix`` off on the
@@ -31,6 +33,8 @@ MIX_BATCHES, QUICK_MIX_BATCHES = 30, 3
 MIX_SETTINGS = {"probability": 0.7, "master_probability": 0.5, "band_only_probability": 0.05}
 #: Band parts rendered before timing the on-the-fly crops (loads the SoundFonts, fills caches).
 CROP_WARMUP = 24
+#: Minutes of band bank built for its crop cost (full, quick).
+BANK_MINUTES = {False: 2.0, True: 0.1}
 
 
 def test_band_render_rtf(benchmark) -> None:  # type: ignore[no-untyped-def]
@@ -86,6 +90,38 @@ def test_band_on_the_fly_crop_cost(benchmark) -> None:  # type: ignore[no-untype
         f"{mean * 1e3:.0f} ms mean, {_bench.median(times) * 1e3:.0f} ms median, {best * 1e3:.0f} ms best"
     )
     _bench.report(benchmark, line, crop_s=crop_s, mean_s=round(mean, 4), best_s=round(best, 4))
+
+
+def test_band_bank_crop_cost(benchmark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from drumscribe_training.config import load_config
+    from drumscribe_training.synth.band import BandSourceError
+    from drumscribe_training.synth.band.bank import BandBank, build_band_bank
+
+    cfg = load_config()
+    crop_s = 1.0 if _bench.quick() else cfg.data.crop_s
+    try:
+        built = build_band_bank(tmp_path / "bank", minutes=BANK_MINUTES[_bench.quick()], progress=False)
+    except BandSourceError as exc:
+        pytest.skip(str(exc))
+    bank = BandBank.open(tmp_path / "bank")
+    rate, n = cfg.audio.sample_rate, round(crop_s * cfg.audio.sample_rate)
+    rng = np.random.default_rng(0)
+
+    def fetch() -> np.ndarray:
+        entry, offset_s = bank.draw(rng, duration_s=crop_s)
+        bank.events(entry, offset_s=offset_s, duration_s=crop_s)
+        return bank.band(entry, offset_s=offset_s, n_samples=n, sample_rate=rate)
+
+    _, times = _bench.measure(benchmark, fetch, rounds=_bench.rounds(200))
+    mean, best = float(np.mean(times)), _bench.best(times)
+    build_rtf = built["minutes"] * 60.0 / built["seconds"]
+    line = (
+        f"band part per crop from a band bank ({crop_s:g} s at {rate} Hz): {mean * 1e6:.0f} us mean, "
+        f"{best * 1e6:.0f} us best; bank built at {build_rtf:.0f}x real time (one process), "
+        f"{built['kbit_s']:g} kbit/s"
+    )
+    _bench.report(benchmark, line, crop_s=crop_s, mean_s=round(mean, 6), best_s=round(best, 6),
+                  build_rtf=round(build_rtf, 1), kbit_s=built["kbit_s"])  # fmt: skip
 
 
 def _tone_band(n: int, sample_rate: int, rng: np.random.Generator) -> np.ndarray:

@@ -8,6 +8,9 @@
 #                      share most samples, so 116 MB of banks pack to ~25 MB)
 # DIR/groove-midi.tar.xz   the Groove MIDI performances (~2.4 MB)
 # DIR/init.ckpt        the starting weights, without optimiser state
+# DIR/band-bank/       BANK_MINUTES (default 30; 0 = none) of train-split band parts with their
+#                      grooves (drumscribe-train band-bank, ~4 MB per 15 minutes): what mix recipes
+#                      need on a machine without the band SoundFonts and espeak-ng
 # Held-out kits (validation, test) never travel: the GPU machine renders training data only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +51,12 @@ pack(out / "banks.tar.xz", [(f, f.name) for n in names for f in bank_files(n)])
 pack(out / "groove-midi.tar.xz", [(gmd_root(), "groove-midi")])
 average_checkpoints([init], out / "init.ckpt")
 PY
+BANK_MINUTES=${BANK_MINUTES:-30}
+rm -rf "$DIR/band-bank"
+if [ "$BANK_MINUTES" != 0 ]; then
+  uv run drumscribe-train band-bank --out "$DIR/band-bank" --minutes "$BANK_MINUTES" \
+    --num-workers "$(nproc)" --no-progress
+fi
 du -sh "$DIR"/* && du -sh "$DIR"
 # the device tool carries the tracked tree and the bundle together, 64 MiB at most
 tree=$(git ls-files -z | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)

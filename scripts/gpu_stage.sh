@@ -7,7 +7,8 @@
 # 2. renders and preprocesses a tiny E-GMD-shaped set there (one train kit): its train split
 #    only indexes crops (every training crop is rendered on the fly), its val split is a smoke
 #    signal, not a selection set;
-# 3. runs scripts/timed_finetune.py with what is left of TOTAL_S (less RESERVE_S, default 120),
+# 3. runs scripts/timed_finetune.py with what is left of TOTAL_S (less RESERVE_S, default 120)
+#    (with BUNDLE/band-bank, if the bundle has one, as band_mix.bank: mix recipes' band parts),
 #    writing OUT/candidate.ckpt (weights only), OUT/summary.json, OUT/events.tb and OUT/stage.log.
 # The bundle (~45 MiB) and the tracked tree travel together under the device tool's 64 MiB: move
 # the bundled model.onnx and the reports (docs/model/reports/, experiments/reports/) out of the working tree for the call (none is needed there).
@@ -52,7 +53,8 @@ echo "prepared in $(( $(date +%s) - START )) s; training budget ${LEFT} s"
 [ "$LEFT" -gt 30 ] || { echo "error: no time left to train (TOTAL_S=$TOTAL)" >&2; exit 3; }
 $PY scripts/timed_finetune.py --config "$CONFIG" --experiment-name "$EXP" --data-dir "$WORK/mini-proc" \
   --init-weights "$BUNDLE/init.ckpt" --budget-s "$LEFT" --overrun-s "$OVERRUN" --fill "${FILL:-0.85}" --num-workers "$WORKERS" \
-  --out "$OUT/candidate.ckpt" --summary "$OUT/summary.json" ${ACCELERATOR:+--accelerator $ACCELERATOR}
+  --out "$OUT/candidate.ckpt" --summary "$OUT/summary.json" ${ACCELERATOR:+--accelerator $ACCELERATOR} \
+  $( [ -f "$BUNDLE/band-bank/bank.json" ] && echo --band-bank "$BUNDLE/band-bank" )
 ev=$(find logs/"$EXP" -name 'events.out.tfevents*' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)
 [ -z "$ev" ] || cp "$ev" "$OUT/events.tb"
 echo "done in $(( $(date +%s) - START )) s"

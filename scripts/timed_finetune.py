@@ -58,6 +58,11 @@ def _run() -> int:
     parser.add_argument("--overrun-s", type=float, default=60.0, help="hard stop this long after the budget")
     parser.add_argument("--num-workers", type=int, help="override hardware.num_workers")
     parser.add_argument("--accelerator", choices=("auto", "cpu", "gpu"), help="override hardware.accelerator")
+    parser.add_argument(
+        "--band-bank",
+        type=Path,
+        help="override band_mix.bank (band parts for on-the-fly crops, no SoundFonts)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="slim checkpoint of the final weights")
     parser.add_argument("--summary", type=Path, help="also write the JSON summary here")
     args = parser.parse_args()
@@ -77,7 +82,10 @@ def _run() -> int:
     training: dict[str, object] = {}
     if args.init_weights is not None:
         training["init_weights"] = str(args.init_weights)
-    cfg = load_config(args.config, overrides={"hardware": hardware, "training": training})
+    band_mix: dict[str, object] = {} if args.band_bank is None else {"bank": str(args.band_bank)}
+    cfg = load_config(
+        args.config, overrides={"hardware": hardware, "training": training, "band_mix": band_mix}
+    )
     data_dir = args.data_dir or Path(cfg.data.processed_dir)
 
     t0 = time.perf_counter()
