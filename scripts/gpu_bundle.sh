@@ -60,10 +60,16 @@ fi
 du -sh "$DIR"/* && du -sh "$DIR"
 # the device tool carries the tracked tree and the bundle together, 64 MiB at most
 tree=$(git ls-files -z | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
-bundle=$(du -sb "$DIR" | cut -f1)
-mib=$(( (tree + bundle) / 1048576 ))
-echo "tracked tree + bundle: ${mib} MiB"
-if [ "$mib" -ge 64 ]; then
-  echo "warning: over the 64 MiB a device call carries; move runtime/src/drumscribe/models/default/model.onnx" \
-       "and docs/model/reports/, experiments/reports/ out of the working tree for the call (gpu_stage.sh needs none of them)" >&2
+# what gpu_stage.sh needs of the tree: all but the bundled models and the reports
+lean=$(git ls-files -z | grep -zv -e '^docs/model/reports/' -e '^experiments/reports/' -e '^runtime/src/drumscribe/models/.*\.onnx$' \
+  | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+bundle=$(du -sb --exclude=band.npy "$DIR" | cut -f1)
+mib=$(( (tree + bundle) / 1048576 )); lean_mib=$(( (lean + bundle) / 1048576 ))
+echo "tracked tree + bundle: ${mib} MiB; without the bundled models and reports: ${lean_mib} MiB"
+if [ "$lean_mib" -ge 64 ]; then
+  echo "error: over the 64 MiB a device call carries even without the models and reports; lower BANK_MINUTES" >&2
+  exit 2
+elif [ "$mib" -ge 64 ]; then
+  echo "warning: over the 64 MiB a device call carries; move runtime/src/drumscribe/models/*/model.onnx, docs/model/reports/" \
+       "and experiments/reports/ out of the working tree for the call (gpu_stage.sh needs none of them)" >&2
 fi

@@ -10,8 +10,9 @@
 # 3. runs scripts/timed_finetune.py with what is left of TOTAL_S (less RESERVE_S, default 120)
 #    (with BUNDLE/band-bank, if the bundle has one, as band_mix.bank: mix recipes' band parts),
 #    writing OUT/candidate.ckpt (weights only), OUT/summary.json, OUT/events.tb and OUT/stage.log.
-# The bundle (~45 MiB) and the tracked tree travel together under the device tool's 64 MiB: move
-# the bundled model.onnx and the reports (docs/model/reports/, experiments/reports/) out of the working tree for the call (none is needed there).
+# The bundle (~52 MiB with a 30-minute band bank) and the tracked tree travel together under the device tool's 64 MiB: move
+# the bundled models (runtime/src/drumscribe/models/*/model.onnx) and the reports (docs/model/reports/,
+# experiments/reports/) out of the working tree for the call (none is needed there).
 # Judge the candidate afterwards on the real validation split (scripts/build_default_model.sh
 # with INSTALL=0). PYTHON (default python3), NUM_WORKERS (default: cores - 2) and FILL (share of the
 # training budget the schedule plans, default 0.85: the probe's rate is a guess, 4.0 to 4.7 batches/s
