@@ -95,7 +95,8 @@ def test_band_on_the_fly_crop_cost(benchmark) -> None:  # type: ignore[no-untype
 def test_band_bank_crop_cost(benchmark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from drumscribe_training.config import load_config
     from drumscribe_training.synth.band import BandSourceError
-    from drumscribe_training.synth.band.bank import BandBank, build_band_bank
+    from drumscribe_training.synth.band.bank import BandBank
+    from drumscribe_training.synth.band.bank_writer import build_band_bank
 
     cfg = load_config()
     crop_s = 1.0 if _bench.quick() else cfg.data.crop_s

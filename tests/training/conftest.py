@@ -55,7 +55,7 @@ def tiny_processed(tiny_egmd: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def band_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A train-split band bank of ``BANK_ENTRIES`` grooves of ``BANK_ENTRY_S`` (one worker,
     seed 4); returns its folder."""
-    from drumscribe_training.synth.band.bank import build_band_bank
+    from drumscribe_training.synth.band.bank_writer import build_band_bank
     from support.band import BANK_ENTRIES, BANK_ENTRY_S, BANK_SEED, need_band_sources
 
     need_band_sources("train")

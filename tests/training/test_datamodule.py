@@ -195,6 +195,7 @@ class _FakeRenderer:
         synth_kits: int = 0,
         extra_kits: bool = False,
         piece_variation=None,
+        band_bank=None,
     ) -> None:
         self.sample_rate = sample_rate
         self.split = split
@@ -203,7 +204,7 @@ class _FakeRenderer:
         self.piece_variation = piece_variation
         _FakeRenderer.made.append(self)
 
-    def render(self, *, duration_s: float, rng: np.random.Generator) -> _Clip:
+    def render(self, *, duration_s: float, rng: np.random.Generator, from_bank: bool = False) -> _Clip:
         n = round(duration_s * self.sample_rate)
         audio = np.full(n + 7, 0.25, dtype=np.float32)  # a slightly long clip gets trimmed
         return _Clip(audio, self.sample_rate, (_Note(1.0, 48, 127), _Note(2.0, 99, 10)))

@@ -196,7 +196,7 @@ def _add_band_bank(subparsers: _Subparsers) -> argparse.ArgumentParser:
 def _run_band_bank(args: argparse.Namespace) -> int:
     from drumscribe_training.config import load_config
     from drumscribe_training.synth.band import BandSourceError
-    from drumscribe_training.synth.band.bank import build_band_bank
+    from drumscribe_training.synth.band.bank_writer import build_band_bank
 
     rate = args.sample_rate or load_config(args.config).audio.sample_rate
     try:

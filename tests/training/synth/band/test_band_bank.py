@@ -17,8 +17,8 @@ from drumscribe_training.synth.band.bank import (
     BANK_INDEX,
     BandBank,
     BandBankError,
-    build_band_bank,
 )
+from drumscribe_training.synth.band.bank_writer import build_band_bank
 from drumscribe_training.synth.render import ClipRenderer
 from support.band import BANK_ENTRIES, BANK_ENTRY_S, BANK_SEED, need_band_sources
 
@@ -30,7 +30,7 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_a_bank_holds_train_grooves_and_their_band_parts(band_bank: Path) -> None:
-    from drumscribe_training.synth.band import bank as bank_module
+    from drumscribe_training.synth.band import bank_writer
 
     bank = BandBank.open(band_bank)
     assert (len(bank), bank.split, bank.sample_rate) == (BANK_ENTRIES, "train", SR)
@@ -40,7 +40,7 @@ def test_a_bank_holds_train_grooves_and_their_band_parts(band_bank: Path) -> Non
     voices = set(voices_for_split("train"))
     # each entry's audio is the band part the renderer plays to that entry's groove, re-rendered
     # here from the bank's seed (the stored copy went through Opus)
-    bank_module._worker_init("train", bank_module.BandSettings(), BANK_SEED, SR, BANK_ENTRY_S)
+    bank_writer._worker_init("train", bank_writer.BandSettings(), BANK_SEED, SR, BANK_ENTRY_S)
     for i, e in enumerate(bank.entries):
         assert e.length == round(BANK_ENTRY_S * SR)
         times = [v.time_s for v in e.events]
@@ -49,7 +49,7 @@ def test_a_bank_holds_train_grooves_and_their_band_parts(band_bank: Path) -> Non
         for source in e.sources:
             name = source.split(":", 1)[1].split("+")[0] if source.startswith("espeak-ng:") else source
             assert name in (voices if source.startswith("espeak-ng:") else fonts), source
-        head, fresh = bank_module._render_entry(i)
+        head, fresh = bank_writer._render_entry(i)
         assert [(v.note, v.velocity) for v in head["events"]] == [(v.note, v.velocity) for v in e.events]
         np.testing.assert_allclose([v.time_s for v in head["events"]], times, atol=1e-5)  # stored to 10 us
         assert head["quarter_s"] == e.quarter_s
