@@ -113,6 +113,9 @@ def test_bad_banks_are_refused_in_one_line(
     (broken / BANK_INDEX).write_text(json.dumps({**doc, "samples": doc["samples"] + 1}))
     with pytest.raises(BandBankError, match="tile"):
         BandBank.open(broken)
+    (broken / BANK_INDEX).write_text(json.dumps({**doc, "entries": [], "samples": 0}))
+    with pytest.raises(BandBankError, match="no entries"):
+        BandBank.open(broken)
     (broken / BANK_INDEX).write_text(json.dumps({**doc, "format": 99}))
     with pytest.raises(BandBankError, match="format 99"):
         BandBank.open(broken)

@@ -171,6 +171,8 @@ class BandBank:
                         preroll_s=float(meta["preroll_s"]))  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
             raise BandBankError(f"{index}: malformed ({type(exc).__name__}: {exc})") from None
+        if not entries:
+            raise BandBankError(f"{index}: a band bank with no entries")
         if sum(e.length for e in entries) != total or any(e.start + e.length > total for e in entries):
             raise BandBankError(f"{index}: entries do not tile its {total} samples")
         audio = _decoded_audio(root, total)
