@@ -142,3 +142,20 @@ def test_cli_builds_a_bank(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     summary = json.loads(capsys.readouterr().out)
     assert summary["entries"] == 1 and summary["kbit_s"] < 64
     assert len(BandBank.open(out)) == 1
+
+
+def test_a_build_that_fails_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drumscribe_training.synth.band import bank_writer
+
+    need_band_sources("train")
+    real = bank_writer._render_entry
+
+    def second_fails(i: int):  # type: ignore[no-untyped-def]
+        if i == 1:
+            raise KeyboardInterrupt
+        return real(i)
+
+    monkeypatch.setattr(bank_writer, "_render_entry", second_fails)
+    with pytest.raises(KeyboardInterrupt):
+        build_band_bank(tmp_path / "bank", minutes=0.1, entry_s=2.0, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

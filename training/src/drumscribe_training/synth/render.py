@@ -302,6 +302,7 @@ class ClipRenderer:
         if duration_s <= 0:
             raise ValueError(f"duration_s must be positive, got {duration_s}")
         rng = self._rng if rng is None else rng
+        n_out = round(duration_s * self.sample_rate)
         band = None
         if from_bank:
             bank = self.band_bank()
@@ -309,7 +310,6 @@ class ClipRenderer:
             e = bank.entries[entry]
             events = bank.events(entry, offset_s=offset_s, duration_s=duration_s)
             groove = Groove(events, e.quarter_s, e.time_signature, e.style)
-            n_out = round(duration_s * self.sample_rate)
             band = bank.band(entry, offset_s=offset_s, n_samples=n_out, sample_rate=self.sample_rate)
         else:
             groove = self.draw_groove(duration_s, rng)
@@ -327,7 +327,7 @@ class ClipRenderer:
             realism=self.realism,
             variation=self.piece_variation,
         )
-        audio = resample_from_synth(audio[n_pre:], self.sample_rate, round(duration_s * self.sample_rate))
+        audio = resample_from_synth(audio[n_pre:], self.sample_rate, n_out)
         pk = float(np.abs(audio).max()) if audio.size else 0.0
         if pk > 1.0:
             audio = audio / np.float32(pk)

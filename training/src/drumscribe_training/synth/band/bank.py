@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from drumscribe._io import atomic_write
 from drumscribe.errors import DrumscribeError
 from drumscribe_training.synth.dsp import fit_length
 from drumscribe_training.synth.events import NoteEvent
@@ -267,12 +267,10 @@ def _decoded_audio(root: Path, total: int) -> np.ndarray:
         raise BandBankError(f"{src}: unreadable band audio ({exc})") from None
     if x.shape != (total,):
         raise BandBankError(f"{src}: {x.shape[0]} samples, {BANK_INDEX} says {total}")
-    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp.npy")
     try:
-        np.save(tmp, x)
-        tmp.replace(cache)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+        with atomic_write(cache, "wb") as fh:
+            np.save(fh, x)
+    except (OSError, DrumscribeError):  # a read-only folder: keep the decoded audio in memory
         return np.asarray(x)
     decoded: np.ndarray = np.load(cache, mmap_mode="r")
     return decoded

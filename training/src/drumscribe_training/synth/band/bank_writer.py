@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing as mp
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from drumscribe_training.synth.band.bank import (
 )
 from drumscribe_training.synth.band.settings import BAND_VERSION, BandSettings
 from drumscribe_training.synth.events import SAMPLE_RATE
+from drumscribe_training.synth.render import ClipRenderer, resample_from_synth
 
 __all__ = ["build_band_bank"]
 
@@ -35,8 +37,6 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(split: str, settings: BandSettings, seed: int, sample_rate: int, entry_s: float) -> None:
-    from drumscribe_training.synth.render import ClipRenderer
-
     _WORKER.update(
         renderer=ClipRenderer(split=split, sample_rate=sample_rate, kits=("tiny",), split_kits=False),
         split=split, settings=settings, seed=seed, sample_rate=sample_rate, entry_s=entry_s,
@@ -46,10 +46,9 @@ def _worker_init(split: str, settings: BandSettings, seed: int, sample_rate: int
 def _render_entry(i: int) -> tuple[dict[str, Any], np.ndarray]:
     """Entry ``i``: its groove (the on-the-fly renderer's draw) and band part at the bank's rate."""
     from drumscribe_training.synth.band.render import render_band_part
-    from drumscribe_training.synth.render import resample_from_synth
 
     w = _WORKER
-    preroll_s = w["renderer"].PREROLL_S
+    preroll_s = ClipRenderer.PREROLL_S
     rng = np.random.default_rng([w["seed"], i, _ENTRY_SALT])
     groove = w["renderer"].draw_groove(w["entry_s"], rng)
     n44 = round(w["entry_s"] * SAMPLE_RATE)
@@ -155,21 +154,23 @@ def build_band_bank(
     count = max(1, math.ceil(minutes * 60.0 / entry_s))
     part = root.with_name(root.name + ".part")
     if part.exists():
-        import shutil
-
         shutil.rmtree(part)
     part.mkdir(parents=True)
     t0 = time.perf_counter()
     entries: list[BankEntry] = []
     start = 0
     init = (split, settings, int(seed), int(sample_rate), float(entry_s))
-    with sf.SoundFile(part / BANK_AUDIO, "w", samplerate=sample_rate, channels=1, format="OGG",
-                      subtype="OPUS", compression_level=quality) as f:  # fmt: skip
-        rows = _entries(count, max(1, int(num_workers)), init)
-        for head, audio in tqdm(rows, total=count, desc="band bank", unit="part", disable=not progress):
-            f.write(audio)
-            entries.append(BankEntry(start=start, length=int(audio.shape[0]), **head))
-            start += int(audio.shape[0])
+    try:
+        with sf.SoundFile(part / BANK_AUDIO, "w", samplerate=sample_rate, channels=1, format="OGG",
+                          subtype="OPUS", compression_level=quality) as f:  # fmt: skip
+            rows = _entries(count, max(1, int(num_workers)), init)
+            for head, audio in tqdm(rows, total=count, desc="band bank", unit="part", disable=not progress):
+                f.write(audio)
+                entries.append(BankEntry(start=start, length=int(audio.shape[0]), **head))
+                start += int(audio.shape[0])
+    except BaseException:  # an error or Ctrl-C: no half-written bank left behind
+        shutil.rmtree(part, ignore_errors=True)
+        raise
     doc = {
         "format": BANK_FORMAT,
         "band_version": BAND_VERSION,
@@ -177,7 +178,7 @@ def build_band_bank(
         "seed": int(seed),
         "sample_rate": int(sample_rate),
         "entry_s": float(entry_s),
-        "preroll_s": _preroll_s(),
+        "preroll_s": float(ClipRenderer.PREROLL_S),
         "quality": float(quality),
         "samples": start,
         "settings": settings.as_json(),
@@ -193,9 +194,3 @@ def build_band_bank(
         "kbit_s": round(size * 8 / 1000 / max(start / sample_rate, 1e-9), 1),
         "seconds": round(time.perf_counter() - t0, 1),
     }
-
-
-def _preroll_s() -> float:
-    from drumscribe_training.synth.render import ClipRenderer
-
-    return float(ClipRenderer.PREROLL_S)
