@@ -50,7 +50,7 @@ def ts_run(ts_build: Path, model: Path, wav: Path, block: int) -> dict:
     return json.loads(proc.stdout)
 
 
-@pytest.mark.parametrize("model_kind", ["tiny", "tiny-4-hops", "shipped"])
+@pytest.mark.parametrize("model_kind", ["tiny", "tiny-4-hops", "tiny-rise", "shipped"])
 @pytest.mark.parametrize("block", [1, 160, 1000])
 def test_ts_live_matches_python(ts_build: Path, tmp_path: Path, model_kind: str, block: int) -> None:
     import soundfile as sf
@@ -61,7 +61,9 @@ def test_ts_live_matches_python(ts_build: Path, tmp_path: Path, model_kind: str,
         model = SHIPPED
     else:
         model = build_tiny_live_model(
-            tmp_path / "live.onnx", hops_per_call=4 if model_kind == "tiny-4-hops" else 1
+            tmp_path / "live.onnx",
+            hops_per_call=4 if model_kind == "tiny-4-hops" else 1,
+            peak_rule="rise" if model_kind == "tiny-rise" else "peak",
         )
     audio, _ = drum_like_audio(seconds=2.0 if block == 1 else 4.0, seed=4, hits_per_s=6.0)
     wav = tmp_path / "drums.wav"

@@ -281,7 +281,7 @@ def test_ts_reads_float_wav_too(ts_build: Path, model_dir: Path) -> None:
 
 
 def test_ts_peak_picking_is_exact_on_random_activations(ts_build: Path, tmp_path: Path) -> None:
-    """Same activations in, bit-identical hit times out (plateaus, edges, close peaks)."""
+    """Same activations in, bit-identical hit times out (plateaus, edges, close peaks), both rules."""
     from drumscribe.peaks import pick_peaks
 
     rng = np.random.default_rng(2024)
@@ -294,12 +294,19 @@ def test_ts_peak_picking_is_exact_on_random_activations(ts_build: Path, tmp_path
     acts = acts.astype(np.float32)
     vels = rng.uniform(0.0, 1.0, (frames, 8)).astype(np.float32)
     thresholds = dict(zip(LANES, (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65), strict=True))
-    for min_interval, use_vel in ((0.03, True), (0.0, False), (0.1234, True)):
+    for min_interval, use_vel, rule in (
+        (0.03, True, "peak"),
+        (0.0, False, "peak"),
+        (0.1234, True, "peak"),
+        (0.03, True, "rise"),
+        (0.0, False, "rise"),
+    ):
         params = {
             "frames": frames,
             "frame_rate": 86.1328125,
             "thresholds": thresholds,
             "min_interval_s": min_interval,
+            "rule": rule,
         }
         (tmp_path / "params.json").write_text(json.dumps(params))
         acts.tofile(tmp_path / "onsets.f32")
@@ -310,6 +317,7 @@ def test_ts_peak_picking_is_exact_on_random_activations(ts_build: Path, tmp_path
             threshold=thresholds,
             min_interval_s=min_interval,
             velocities=vels if use_vel else None,
+            rule=rule,
         )
         exp = sorted((h.time_s, LANES.index(h.drum), h.velocity) for h in expected)
         files = [str(tmp_path / "onsets.f32")] + ([str(tmp_path / "vels.f32")] if use_vel else [])

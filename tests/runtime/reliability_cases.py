@@ -1126,6 +1126,14 @@ CLI_CASES: tuple[CliCase, ...] = (
         r"peak_picking\.min_interval_s must be a number >= 0",
     ),
     CliCase(
+        "sidecar-unknown-peak-rule",
+        "model",
+        "Sidecar `peak_picking.rule: valley`",
+        _model_case(_edit_sidecar(_set("peak_picking.rule", "valley"))),
+        2,
+        r"peak_picking\.rule must be one of peak, rise, got 'valley'",
+    ),
+    CliCase(
         "sidecar-nan-chunk",
         "model",
         "Sidecar `chunk_s: NaN`",

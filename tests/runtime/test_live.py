@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drumscribe import DrumHit, DrumscribeError, LiveTranscriber, ModelError, load_live_model
+from drumscribe import LANE_NAMES, DrumHit, DrumscribeError, LiveTranscriber, ModelError, load_live_model
 from drumscribe.live import LiveModel, LowLatencyResampler
 from support.tiny_live_model import build_tiny_live_model
 from support.tiny_model import build_tiny_model, drum_like_audio
@@ -15,9 +15,11 @@ from support.tiny_model import build_tiny_model, drum_like_audio
 RATE = 16000
 
 
-@pytest.fixture(scope="module")
-def live_model(tmp_path_factory: pytest.TempPathFactory) -> LiveModel:
-    return load_live_model(build_tiny_live_model(tmp_path_factory.mktemp("live") / "live.onnx"))
+@pytest.fixture(scope="module", params=["peak", "rise"])
+def live_model(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> LiveModel:
+    """The tiny live model under each peak rule (``rise`` decides a hit one hop earlier)."""
+    path = tmp_path_factory.mktemp("live") / "live.onnx"
+    return load_live_model(build_tiny_live_model(path, peak_rule=request.param))
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +128,9 @@ def test_changing_the_audio_after_t_never_changes_earlier_hits(
 
 
 def test_latency_is_the_declared_one(live_model: LiveModel) -> None:
-    assert LiveTranscriber(live_model, sample_rate=RATE).latency_s == pytest.approx(0.02)
-    assert LiveTranscriber(live_model, sample_rate=48000).latency_s == pytest.approx(0.021)
+    declared = 0.02 if live_model.spec.peak_rule == "peak" else 0.01  # frame reach + confirmation
+    assert LiveTranscriber(live_model, sample_rate=RATE).latency_s == pytest.approx(declared)
+    assert LiveTranscriber(live_model, sample_rate=48000).latency_s == pytest.approx(declared + 0.001)
 
 
 def test_reset_starts_afresh(live_model: LiveModel, signal: tuple[np.ndarray, np.ndarray]) -> None:
@@ -257,3 +260,13 @@ def test_a_live_model_behind_the_offline_interface(
     assert [d for d, _ in by_lane_offline] == [d for d, _ in by_lane_live]
     assert all(abs(a[1] - b[1]) <= 0.005 + 1e-9 for a, b in zip(by_lane_offline, by_lane_live, strict=True))
     assert isinstance(load_any_model(live_model.path), LiveAsOfflineModel)
+
+
+def test_rewriting_a_sidecar_keeps_its_peak_rule(tmp_path: Path) -> None:
+    """Threshold tuning rewrites the sidecar; the rule (and so the declared latency) stays."""
+    from drumscribe.model import rewrite_sidecar
+
+    path = build_tiny_live_model(tmp_path / "live.onnx", peak_rule="rise")
+    rewrite_sidecar(path, thresholds=dict.fromkeys(LANE_NAMES, 0.4))
+    spec = load_live_model(path).spec
+    assert (spec.peak_rule, spec.thresholds["kick"]) == ("rise", 0.4)

@@ -94,6 +94,7 @@ def test_properties_of_picked_hits(acts: np.ndarray, thr: float, interval: float
         assert np.all(gaps >= interval * FPS - 1 - 1e-6)
 
 
+@pytest.mark.parametrize("rule", ["peak", "rise"])
 @settings(max_examples=60, deadline=None)
 @given(
     acts=acts_strategy,
@@ -102,10 +103,10 @@ def test_properties_of_picked_hits(acts: np.ndarray, thr: float, interval: float
     interval=st.floats(0.0, 0.2),
 )
 def test_streaming_blocks_equal_offline(
-    acts: np.ndarray, cuts: list[int], thr: float, interval: float
+    rule: str, acts: np.ndarray, cuts: list[int], thr: float, interval: float
 ) -> None:
-    offline = pick_peaks(acts, frame_rate=FPS, threshold=thr, min_interval_s=interval)
-    picker = PeakPicker(frame_rate=FPS, threshold=thr, min_interval_s=interval)
+    offline = pick_peaks(acts, frame_rate=FPS, threshold=thr, min_interval_s=interval, rule=rule)
+    picker = PeakPicker(frame_rate=FPS, threshold=thr, min_interval_s=interval, rule=rule)
     bounds = sorted({0, len(acts), *[c for c in cuts if c <= len(acts)]})
     streamed = []
     for i, (a, b) in enumerate(itertools.pairwise(bounds)):
@@ -121,3 +122,35 @@ def test_higher_threshold_gives_subset_without_interval(acts: np.ndarray, lo: fl
     low = set(pick_peaks(acts, frame_rate=FPS, threshold=lo, min_interval_s=0.0))
     high = set(pick_peaks(acts, frame_rate=FPS, threshold=hi, min_interval_s=0.0))
     assert high <= low
+
+
+def test_rise_rule_hits_the_first_frame_over_threshold_of_each_rise() -> None:
+    acts = np.zeros((12, 8))
+    acts[:, 1] = [0, 0.3, 0.6, 0.9, 0.5, 0.7, 0.8, 0.2, 0.55, 0.55, 0.6, 0]
+    rise = pick_peaks(acts, frame_rate=FPS, threshold=0.5, min_interval_s=0.0, rule="rise")
+    peak = pick_peaks(acts, frame_rate=FPS, threshold=0.5, min_interval_s=0.0, rule="peak")
+    assert [round(h.time_s * FPS) for h in rise] == [2, 5, 8, 10]
+    assert [round(h.time_s * FPS) for h in peak] == [3, 6, 8, 10]  # refined times round to their frames
+    assert all(h.time_s * FPS == round(h.time_s * FPS) for h in rise)  # no refinement
+    assert [h.velocity for h in rise] == [round(127 * v) for v in (0.6, 0.7, 0.55, 0.6)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(acts=acts_strategy, thr=st.floats(0.05, 1.0), cut=st.integers(0, 120))
+def test_rise_rule_decides_a_frame_from_the_frames_up_to_it(acts: np.ndarray, thr: float, cut: int) -> None:
+    """A ``rise`` hit needs no later frame (the live model's look-ahead takes that hop); every rise
+    that reaches the threshold gives one hit, as every such peak does under ``peak``, no later."""
+    rise = pick_peaks(acts, frame_rate=FPS, threshold=thr, min_interval_s=0.0, rule="rise")
+    prefix = pick_peaks(acts[:cut], frame_rate=FPS, threshold=thr, min_interval_s=0.0, rule="rise")
+    assert prefix == [h for h in rise if h.time_s * FPS < min(cut, len(acts)) - 1e-9]
+    peak = pick_peaks(acts, frame_rate=FPS, threshold=thr, min_interval_s=0.0, rule="peak")
+    for name in LANE_NAMES:
+        r = [round(h.time_s * FPS) for h in rise if h.drum == name]
+        p = [round(h.time_s * FPS) for h in peak if h.drum == name]
+        assert len(r) == len(p)
+        assert all(a <= b for a, b in zip(r, p, strict=True))
+
+
+def test_unknown_peak_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="peak rule must be one of peak, rise"):
+        PeakPicker(frame_rate=FPS, rule="valley")

@@ -30,8 +30,15 @@ def build_tiny_live_model(
     sample_rate: int = SAMPLE_RATE,
     hops_per_call: int = 1,
     thresholds: float = 0.5,
+    peak_rule: str = "peak",
 ) -> Path:
-    """Write ``path`` (live model.onnx) and its sidecar; return ``path``."""
+    """Write ``path`` (live model.onnx) and its sidecar; return ``path``.
+
+    Its frames reach one hop past their time; ``peak_rule`` (sidecar ``peak_picking.rule``) adds
+    the frames the rule reads after a hit's to the declared latency, as the exporter does.
+    """
+    from drumscribe.contract import PEAK_RULE_CONFIRM_FRAMES
+
     n = 8
     win = 2 * hop
     kernel = np.tile(np.hanning(win).astype(np.float32) / win, (n, 1, 1)) * LANE_GAINS[:, None, None]
@@ -96,6 +103,7 @@ def build_tiny_live_model(
         hop_length=hop,
         thresholds=thresholds,
         min_interval_s=0.03,
+        peak_rule=peak_rule,
         chunk_s=hops_per_call * hop / sample_rate,
         context_s=0.0,
         name="tiny-live-test-model",
@@ -104,7 +112,10 @@ def build_tiny_live_model(
                 "hops_per_call": hops_per_call,
                 "lookahead_frames": 0,
                 "output_delay_frames": 0,
-                "latency_s": (2 + hops_per_call - 1) * hop / sample_rate,  # + waiting for a whole call
+                # frame reach + the rule's confirmation + waiting for a whole call
+                "latency_s": (1 + PEAK_RULE_CONFIRM_FRAMES[peak_rule] + hops_per_call - 1)
+                * hop
+                / sample_rate,
                 "states": [
                     {
                         "name": "state_audio",

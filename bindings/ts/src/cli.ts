@@ -147,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
       thresholds: params.thresholds,
       minIntervalS: params.min_interval_s,
       velocities,
+      rule: params.rule,
     }));
     return 0;
   }

@@ -10,8 +10,8 @@
 
 export * from "./chart";
 export { loadChart } from "./node";
-export { pickPeaks, resolveThresholds, roundHalfEven } from "./peaks";
+export { PEAK_RULES, PEAK_RULE_CONFIRM_FRAMES, isCandidate, pickPeaks, resolveThresholds, roundHalfEven } from "./peaks";
 export { LowLatencyResampler } from "./resample";
-export type { PeakOptions, PickedHit } from "./peaks";
+export type { PeakOptions, PeakRule, PickedHit } from "./peaks";
 export { decodeWav, WavError } from "./wav";
 export type { DecodedAudio } from "./wav";

@@ -1,9 +1,11 @@
 /**
  * Run a drumscribe *live* model (docs/LIVE.md) with onnxruntime-node, one call of
  * `live.hops_per_call` hops at a time, and pick hits causally as drumscribe.LiveTranscriber
- * does: a lane's frame j is a hit when a[j] >= threshold, a[j] > a[j-1], a[j] >= a[j+1] and
- * the lane's last hit is min_interval_s or more before (whole frames); it is decided when
- * frame j + 1 arrives; times stay on the frame grid (no sub-frame refinement).
+ * does, by the sidecar's peak_picking.rule (peaks.ts): under "peak" a lane's frame j is a hit
+ * when a[j] >= threshold, a[j] > a[j-1], a[j] >= a[j+1], decided when frame j + 1 arrives;
+ * under "rise" when it is the first frame over the threshold of a rise, decided at once; and
+ * the lane's last hit is min_interval_s or more before (whole frames). Times stay on the
+ * frame grid (no sub-frame refinement).
  *
  * Push mono float32 blocks of any length at `sampleRate` (default: the model's); other rates
  * go through LowLatencyResampler (resample.ts), the twin of the Python runtime's, which adds
@@ -17,7 +19,7 @@ import * as ort from "onnxruntime-node";
 
 import { LANE_NAMES } from "./chart";
 import { ModelError, Sidecar, parseSidecar } from "./model";
-import { PickedHit, resolveThresholds, roundHalfEven } from "./peaks";
+import { PEAK_RULE_CONFIRM_FRAMES, PickedHit, isCandidate, resolveThresholds, roundHalfEven } from "./peaks";
 import { LowLatencyResampler } from "./resample";
 
 /** Tolerance of the min-interval comparison, as in the Python peak picker. */
@@ -216,18 +218,24 @@ export class LiveTranscriber {
     return hits;
   }
 
-  /** Take the next frame (null: the signal ended) and decide the one before it. */
+  /**
+   * Take the next frame (null: the signal ended) and decide the frame the rule can now
+   * decide: the one before it under "peak", the new one itself under "rise".
+   */
   private pickFrame(next: { a: number[]; v: number[] } | null): PickedHit[] {
     const hits: PickedHit[] = [];
-    const t = this.framesPicked - 1; // the frame being decided (held in `cur`)
-    if (t >= 0) {
+    const rule = this.sidecar.peakRule;
+    const newest = this.framesPicked; // the index `next` has (or would have had)
+    const t = newest - PEAK_RULE_CONFIRM_FRAMES[rule]; // the frame being decided
+    if (t >= 0 && (next !== null || t < newest)) {
       for (let lane = 0; lane < LANE_NAMES.length; lane++) {
-        const cur = this.cur[lane];
-        const after = next ? next.a[lane] : 0;
-        if (!(cur >= this.thresholds[lane] && cur > this.prev[lane] && cur >= after)) continue;
+        const at = (k: number): number =>
+          k === newest ? (next ? next.a[lane] : 0) : k === newest - 1 ? this.cur[lane] : k === newest - 2 ? this.prev[lane] : 0;
+        if (!isCandidate(rule, at, t, this.thresholds[lane])) continue;
         if (t - this.lastHit[lane] < this.minIntervalFrames - EPS) continue;
         this.lastHit[lane] = t;
-        const velocity = Math.min(Math.max(roundHalfEven(127.0 * this.curVel[lane]), 1), 127);
+        const vel = t === newest ? next!.v[lane] : this.curVel[lane];
+        const velocity = Math.min(Math.max(roundHalfEven(127.0 * vel), 1), 127);
         hits.push({ time: t / this.sidecar.frameRate, lane, velocity });
       }
     }

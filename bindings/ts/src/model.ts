@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 
 import { LANE_NAMES } from "./chart";
-import { PickedHit, pickPeaks, resolveThresholds } from "./peaks";
+import { PEAK_RULES, PeakRule, PickedHit, pickPeaks, resolveThresholds } from "./peaks";
 import { decodeWav } from "./wav";
 
 export const SIDECAR_FORMAT = "drumscribe-model";
@@ -40,6 +40,8 @@ export interface Sidecar {
   /** one per lane, in lane order */
   thresholds: Float64Array;
   minIntervalS: number;
+  /** peak_picking.rule ("peak" when the sidecar has none) */
+  peakRule: PeakRule;
   onnxSha256: string;
   /** the whole sidecar as parsed */
   raw: Record<string, unknown>;
@@ -102,12 +104,16 @@ export function parseSidecar(data: unknown, where: string): Sidecar {
   if (typeof minIntervalS !== "number" || !(minIntervalS >= 0)) {
     throw new ModelError(`${where}: peak_picking.min_interval_s must be a number >= 0`);
   }
+  const rule = pp.rule ?? "peak";
+  if (typeof rule !== "string" || !(PEAK_RULES as readonly string[]).includes(rule)) {
+    throw new ModelError(`${where}: peak_picking.rule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
+  }
   const sha = get(data, "onnx_sha256");
   if (typeof sha !== "string") throw new ModelError(`${where}: sidecar key onnx_sha256 must be a string`);
   return {
     name: typeof data.name === "string" ? data.name : "drumscribe",
     sampleRate, hopLength, frameRate, lanes: [...LANE_NAMES], thresholds, minIntervalS,
-    onnxSha256: sha, raw: data,
+    peakRule: rule as PeakRule, onnxSha256: sha, raw: data,
   };
 }
 
@@ -253,6 +259,7 @@ export class DrumscribeModel {
       thresholds: options.thresholds ?? this.sidecar.thresholds,
       minIntervalS: options.minIntervalS ?? this.sidecar.minIntervalS,
       velocities: activations.velocities,
+      rule: this.sidecar.peakRule,
     });
     return { hits, activations };
   }

@@ -12,11 +12,32 @@
  * 4. velocity is round-half-even(127 * v[t]) from the velocity head when there is one,
  *    else from a[t], clipped to 1..127.
  *
+ * The "rise" rule (sidecar peak_picking.rule; the default is "peak", above) replaces 1 and 2:
+ * frame t is a candidate when a[t] >= threshold, a[t] > a[t-1] and not (a[t-1] >= threshold
+ * and a[t-1] > a[t-2]), the first frame over the threshold of each rise, with no refinement.
+ * It needs no later frame, so a live model decides a hit one hop sooner.
+ *
  * All arithmetic is in float64 in the same order as the Python code, so times are equal
  * to the last bit for the same activations.
  */
 
 import { LANE_NAMES } from "./chart";
+
+/** The peak-picking rules, as drumscribe.contract.PEAK_RULES. */
+export const PEAK_RULES = ["peak", "rise"] as const;
+export type PeakRule = (typeof PEAK_RULES)[number];
+
+/** Frames after a hit's frame that its rule reads before deciding it (PEAK_RULE_CONFIRM_FRAMES). */
+export const PEAK_RULE_CONFIRM_FRAMES: Record<PeakRule, number> = { peak: 1, rise: 0 };
+
+/** Is frame t a candidate? `at(k)` is the lane's activation at frame k (0 outside the signal). */
+export function isCandidate(rule: PeakRule, at: (k: number) => number, t: number, thr: number): boolean {
+  const cur = at(t);
+  const prev = at(t - 1);
+  if (!(cur >= thr && cur > prev)) return false;
+  if (rule === "rise") return !(prev >= thr && prev > at(t - 2));
+  return cur >= at(t + 1);
+}
 
 export interface PickedHit {
   /** seconds */
@@ -36,6 +57,8 @@ export interface PeakOptions {
   minIntervalS?: number;
   /** velocity head outputs, same layout as the activations */
   velocities?: ArrayLike<number>;
+  /** the candidate rule (default "peak") */
+  rule?: PeakRule;
 }
 
 const EPS = 1e-9;
@@ -99,6 +122,8 @@ export function pickPeaks(
     throw new Error("velocities must have the same shape as onsets");
   }
   const thresholds = resolveThresholds(options.thresholds ?? 0.5, nLanes);
+  const rule = options.rule ?? "peak";
+  if (!PEAK_RULES.includes(rule)) throw new Error(`peak rule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
   const minIntervalFrames = minIntervalS * frameRate;
   const at = (t: number, lane: number): number =>
     t < 0 || t >= nFrames ? 0 : Number(onsets[t * nLanes + lane]);
@@ -107,13 +132,14 @@ export function pickPeaks(
   for (let lane = 0; lane < nLanes; lane++) {
     let lastFrame = -Infinity;
     const thr = thresholds[lane];
+    const atLane = (k: number): number => at(k, lane);
     for (let t = 0; t < nFrames; t++) {
       const cur = at(t, lane);
-      if (!(cur >= thr && cur > at(t - 1, lane) && cur >= at(t + 1, lane))) continue;
+      if (!isCandidate(rule, atLane, t, thr)) continue;
       if (t - lastFrame < minIntervalFrames - EPS) continue;
       lastFrame = t;
       let shift = 0.0;
-      if (t > 0 && t + 1 < nFrames) {
+      if (rule === "peak" && t > 0 && t + 1 < nFrames) {
         const a = at(t - 1, lane);
         const b = cur;
         const c = at(t + 1, lane);

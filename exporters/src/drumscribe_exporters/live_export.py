@@ -73,7 +73,7 @@ def export_live_model(
     has_vel = model.body.velocity_out is not None
     hop, rate = cfg.audio.hop_length, cfg.audio.sample_rate
     _write_step_graph(step, out_path, hop=hop, rate=rate, name=name, has_vel=has_vel)
-    lat = live_latency(model, sample_rate=rate)
+    lat = live_latency(model, sample_rate=rate, peak_rule=cfg.peak_picking.rule)
     # a host calls once hops_per_call hops are in: a frame may wait hops_per_call - 1 more hops
     lat["batching_s"] = (hops_per_call - 1) * hop / rate
     lat["latency_s"] += lat["batching_s"]
@@ -97,6 +97,7 @@ def export_live_model(
         hop_length=hop,
         thresholds=cfg.peak_picking.threshold if thresholds is None else thresholds,
         min_interval_s=cfg.peak_picking.min_interval_s if min_interval_s is None else min_interval_s,
+        peak_rule=cfg.peak_picking.rule,
         chunk_s=hops_per_call * hop / rate,
         context_s=0.0,
         name=name,

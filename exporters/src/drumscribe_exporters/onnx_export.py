@@ -139,6 +139,7 @@ def export_model(
         hop_length=cfg.audio.hop_length,
         thresholds=cfg.peak_picking.threshold if thresholds is None else thresholds,
         min_interval_s=cfg.peak_picking.min_interval_s if min_interval_s is None else min_interval_s,
+        peak_rule=cfg.peak_picking.rule,
         chunk_s=cfg.inference.chunk_s if chunk_s is None else chunk_s,
         context_s=cfg.inference.context_s if context_s is None else context_s,
         name=name,

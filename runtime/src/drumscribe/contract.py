@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DEFAULT_FRAME_RATE",
+    "DEFAULT_PEAK_RULE",
     "EGMD_SAMPLE_RATE",
     "GM_DRUM_CHANNEL",
     "INPUT_NAME",
@@ -27,6 +28,8 @@ __all__ = [
     "LIVE_STATE_OUTPUT_SUFFIX",
     "MODEL_SAMPLE_RATE",
     "ONSETS_NAME",
+    "PEAK_RULES",
+    "PEAK_RULE_CONFIRM_FRAMES",
     "SIDECAR_CORE_KEYS",
     "SIDECAR_FORMAT",
     "SIDECAR_VERSION",
@@ -78,6 +81,15 @@ SIDECAR_CORE_KEYS: frozenset[str] = frozenset(
 
 #: Sidecar key of a live (causal, stateful) model's section. A live model's graph takes
 #: ``audio`` float32 [1, hops * hop_length] plus its state tensors and gives ``onsets``
+#: Peak-picking rules (sidecar ``peak_picking.rule``, default :data:`DEFAULT_PEAK_RULE`):
+#: ``peak``, a hit at a local maximum over the threshold, decided when the next frame arrives;
+#: ``rise``, a hit at the first frame over the threshold of each rise, decided at once (the
+#: live model spends the frame it saves on look-ahead). drumscribe/peaks.py defines both.
+PEAK_RULES: tuple[str, ...] = ("peak", "rise")
+DEFAULT_PEAK_RULE = "peak"
+#: Frames after a hit's frame that its rule reads before deciding it.
+PEAK_RULE_CONFIRM_FRAMES: dict[str, int] = {"peak": 1, "rise": 0}
+
 #: [1, hops, 8] (optionally ``velocities``) plus the new state tensors (docs/LIVE.md).
 LIVE_KEY = "live"
 #: An output carrying a state to the next call is the state input's name plus this suffix.

@@ -227,6 +227,7 @@ class StreamingTranscriber:
             frame_rate=model.spec.frame_rate,
             threshold=model.spec.thresholds if threshold is None else threshold,
             min_interval_s=model.spec.min_interval_s if min_interval_s is None else min_interval_s,
+            rule=model.spec.peak_rule,
         )
         self.keep_activations = keep_activations
         self.keep_onset_strength = keep_onset_strength

@@ -533,6 +533,7 @@ class LiveTranscriber:
             threshold=spec.thresholds if threshold is None else threshold,
             min_interval_s=spec.min_interval_s if min_interval_s is None else min_interval_s,
             refine=False,  # hit times on the frame grid: never earlier than their frame
+            rule=spec.peak_rule,
         )
         self._resample = LowLatencyResampler(self.sample_rate, spec.sample_rate)
         self.reset()

@@ -26,11 +26,13 @@ import numpy as np
 from drumscribe._io import read_regular_file, regular_file_problem
 from drumscribe.audio import file_sha256
 from drumscribe.contract import (
+    DEFAULT_PEAK_RULE,
     INPUT_NAME,
     LANE_NAMES,
     LANES,
     LIVE_KEY,
     ONSETS_NAME,
+    PEAK_RULES,
     SIDECAR_CORE_KEYS,
     SIDECAR_FORMAT,
     SIDECAR_VERSION,
@@ -105,6 +107,9 @@ class ModelSpec:
         Per-lane peak-picking thresholds tuned on validation.
     min_interval_s : float
         Minimum seconds between two hits of a lane.
+    peak_rule : str
+        The peak-picking rule, one of :data:`~drumscribe.contract.PEAK_RULES` (sidecar
+        ``peak_picking.rule``, optional; default :data:`~drumscribe.contract.DEFAULT_PEAK_RULE`).
     chunk_s, context_s : float
         Recommended chunk length and context on each side, seconds.
     onnx_sha256 : str
@@ -122,6 +127,7 @@ class ModelSpec:
     context_s: float
     onnx_sha256: str
     raw: dict[str, Any] = field(repr=False, compare=False)
+    peak_rule: str = DEFAULT_PEAK_RULE
 
     @property
     def frame_rate(self) -> float:
@@ -182,6 +188,11 @@ class ModelSpec:
             raise ModelError(
                 f"{where}: peak_picking.min_interval_s must be a number >= 0, got {min_interval}"
             )
+        rule = pp.get("rule", DEFAULT_PEAK_RULE)
+        if rule not in PEAK_RULES:
+            raise ModelError(
+                f"{where}: peak_picking.rule must be one of {', '.join(PEAK_RULES)}, got {rule!r}"
+            )
         inf = get("inference", dict)
         chunk_s = float(get("chunk_s", (int, float), inf, "inference."))
         context_s = float(get("context_s", (int, float), inf, "inference."))
@@ -204,6 +215,7 @@ class ModelSpec:
             context_s=context_s,
             onnx_sha256=sha,
             raw=data,
+            peak_rule=rule,
         )
 
 
@@ -462,6 +474,7 @@ def write_sidecar(
     hop_length: int,
     thresholds: float | dict[str, float] = 0.5,
     min_interval_s: float = 0.03,
+    peak_rule: str = DEFAULT_PEAK_RULE,
     chunk_s: float = 20.0,
     context_s: float = 2.0,
     name: str = "drumscribe",
@@ -479,6 +492,8 @@ def write_sidecar(
         One value for all lanes or one per lane.
     min_interval_s, chunk_s, context_s : float
         Seconds.
+    peak_rule : str
+        One of :data:`~drumscribe.contract.PEAK_RULES`.
     name : str
     extra : dict, optional
         More top-level keys (frontend, training, metrics, versions, ...).
@@ -505,6 +520,7 @@ def write_sidecar(
         "peak_picking": {
             "thresholds": {k: float(thr[k]) for k in LANE_NAMES},
             "min_interval_s": float(min_interval_s),
+            "rule": peak_rule,
         },
         "inference": {"chunk_s": float(chunk_s), "context_s": float(context_s)},
     }
@@ -567,6 +583,7 @@ def rewrite_sidecar(
         hop_length=data["hop_length"],
         thresholds=thresholds if thresholds is not None else peak_picking["thresholds"],
         min_interval_s=peak_picking["min_interval_s"],
+        peak_rule=peak_picking.get("rule", DEFAULT_PEAK_RULE),
         chunk_s=inference["chunk_s"],
         context_s=inference["context_s"],
         name=name if name is not None else data.get("name", "drumscribe"),

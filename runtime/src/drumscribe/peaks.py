@@ -1,6 +1,8 @@
 """Peak picking: onset activations -> drum hits.
 
-The rule, per lane, on activations ``a[t]`` at ``frame_rate`` frames per second:
+Two rules (:data:`drumscribe.contract.PEAK_RULES`; a model's sidecar names its own in
+``peak_picking.rule``). The ``peak`` rule (the default), per lane, on activations ``a[t]`` at
+``frame_rate`` frames per second:
 
 1. frame ``t`` is a candidate when ``a[t] >= threshold``, ``a[t] > a[t-1]`` and
    ``a[t] >= a[t+1]`` (a missing neighbour at either end of the signal counts as 0), so a
@@ -12,9 +14,17 @@ The rule, per lane, on activations ``a[t]`` at ``frame_rate`` frames per second:
 4. velocity is ``round(127 * v[t])`` from the velocity head when the model has one, else
    ``round(127 * a[t])``, clipped to 1..127.
 
-The same :class:`PeakPicker` serves offline and streaming use: it needs one frame of
-look-ahead, so a frame is decided as soon as the next one arrives (or the stream ends),
-and streaming gives exactly the offline hits. The TypeScript binding ports this rule.
+The ``rise`` rule replaces 1 and 2: frame ``t`` is a candidate when it is the first frame at or
+over the threshold of a rise, ``a[t] >= threshold``, ``a[t] > a[t-1]`` and not
+(``a[t-1] >= threshold`` and ``a[t-1] > a[t-2]``) (frames before the signal count as 0), with
+no refinement. Every rise that reaches the threshold gives one candidate, as every such peak
+does under the ``peak`` rule, but it needs no later frame: the live model spends the 10 ms it
+saves on look-ahead (docs/LIVE.md).
+
+The same :class:`PeakPicker` serves offline and streaming use: a frame is decided as soon as
+the frames its rule reads have arrived (the next one for ``peak``, none for ``rise``) or the
+stream ends, and streaming gives exactly the offline hits. The TypeScript binding ports both
+rules.
 """
 
 from __future__ import annotations
@@ -24,10 +34,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from drumscribe.contract import LANE_NAMES
+from drumscribe.contract import DEFAULT_PEAK_RULE, LANE_NAMES, PEAK_RULE_CONFIRM_FRAMES, PEAK_RULES
 from drumscribe.hits import DrumHit
 
-__all__ = ["PeakPicker", "pick_peaks", "resolve_thresholds"]
+__all__ = ["PeakPicker", "check_peak_rule", "pick_peaks", "resolve_thresholds"]
+
+#: Frames before a frame that a rule reads (``rise``: two), kept between blocks.
+_CONTEXT_FRAMES = 2
+
+
+def check_peak_rule(rule: str) -> str:
+    """``rule`` if it is one of :data:`~drumscribe.contract.PEAK_RULES`, else ``ValueError``."""
+    if rule not in PEAK_RULES:
+        raise ValueError(f"peak rule must be one of {', '.join(PEAK_RULES)}, got {rule!r}")
+    return rule
+
 
 _EPS = 1e-9
 
@@ -78,8 +99,11 @@ class PeakPicker:
     min_interval_s : float
         Minimum time between two hits of one lane, in seconds.
     refine : bool
-        Refine times below one frame (rule 2). Live mode turns it off: a refined time may lie
-        up to half a frame before its frame, which would stretch the declared latency.
+        Refine times below one frame (rule 2 of ``peak``). Live mode turns it off: a refined
+        time may lie up to half a frame before its frame, which would stretch the declared
+        latency.
+    rule : {"peak", "rise"}
+        The candidate rule (module docstring).
     """
 
     def __init__(
@@ -89,6 +113,7 @@ class PeakPicker:
         threshold: float | Sequence[float] | dict[str, float] = 0.5,
         min_interval_s: float = 0.03,
         refine: bool = True,
+        rule: str = DEFAULT_PEAK_RULE,
     ) -> None:
         if frame_rate <= 0:
             raise ValueError(f"frame_rate must be > 0, got {frame_rate}")
@@ -97,15 +122,18 @@ class PeakPicker:
         self.frame_rate = float(frame_rate)
         self.thresholds = resolve_thresholds(threshold)
         self.min_interval_frames = min_interval_s * self.frame_rate
-        self.refine = refine
+        self.rule = check_peak_rule(rule)
+        self.refine = refine and rule == "peak"
+        self._confirm = PEAK_RULE_CONFIRM_FRAMES[rule]
         self.reset()
 
     def reset(self) -> None:
         """Forget everything; the next block starts a new signal at frame 0."""
         n = len(self.thresholds)
         self._frames_seen = 0
-        self._tail_acts = np.zeros((0, n))  # the last <= 2 frames, still undecided context
+        self._tail_acts = np.zeros((0, n))  # the last <= 2 frames: context, then undecided ones
         self._tail_vels: np.ndarray | None = None
+        self._undecided = 0  # frames at the end of the tail not decided yet
         self._last_frame = np.full(n, -np.inf)
 
     def process(
@@ -136,8 +164,7 @@ class PeakPicker:
             if velocities.shape != onsets.shape:
                 raise ValueError("velocities must have the same shape as onsets")
         start = self._frames_seen - len(self._tail_acts)  # absolute index of acts[0]
-        # With two tail frames, the first was decided last time and is only left context.
-        first = 1 if len(self._tail_acts) == 2 else 0
+        first = len(self._tail_acts) - self._undecided  # tail frames before it are context
         acts = np.concatenate([self._tail_acts, onsets])
         vels = None
         if velocities is not None:
@@ -146,12 +173,13 @@ class PeakPicker:
         self._frames_seen += len(onsets)
         if len(acts) == 0:
             return []
-        # Decide frames whose right neighbour is known: all but the last unless final.
-        n_decide = len(acts) if final else len(acts) - 1
+        # Decide the frames whose right neighbours the rule reads are known (all when final).
+        n_decide = len(acts) if final else max(first, len(acts) - self._confirm)
         hits = self._decide(acts, vels, start, first, n_decide) if n_decide > first else []
-        keep = 2 if not final else 0
-        self._tail_acts = acts[-keep:] if keep else acts[:0]
-        self._tail_vels = vels[-keep:] if (vels is not None and keep) else None
+        keep = 0 if final else min(len(acts), _CONTEXT_FRAMES + self._confirm)
+        self._tail_acts = acts[len(acts) - keep :]
+        self._tail_vels = vels[len(acts) - keep :] if (vels is not None and keep) else None
+        self._undecided = len(acts) - n_decide
         if final:
             self.reset()
         return hits
@@ -160,12 +188,15 @@ class PeakPicker:
         self, acts: np.ndarray, vels: np.ndarray | None, start: int, first: int, stop: int
     ) -> list[DrumHit]:
         zero = np.zeros((1, acts.shape[1]))
-        padded = np.concatenate([zero, acts, zero])  # padded[i + 1] == acts[i]
+        padded = np.concatenate([zero, zero, acts, zero])  # padded[i + 2] == acts[i]
         idx = np.arange(first, stop)
-        cur = padded[idx + 1]
-        prev = padded[idx]
-        nxt = padded[idx + 2]
-        is_peak = (cur >= self.thresholds) & (cur > prev) & (cur >= nxt)
+        cur = padded[idx + 2]
+        prev = padded[idx + 1]
+        if self.rule == "rise":
+            before = padded[idx]
+            is_peak = (cur >= self.thresholds) & (cur > prev) & ~((prev >= self.thresholds) & (prev > before))
+        else:
+            is_peak = (cur >= self.thresholds) & (cur > prev) & (cur >= padded[idx + 3])
         # neighbours really present (not the zero padding) for sub-frame refinement
         abs_idx = idx + start
         left_ok = abs_idx > 0
@@ -183,7 +214,7 @@ class PeakPicker:
             shift = 0.0
             i_rel = i - first
             if self.refine and left_ok[i_rel] and right_ok[i_rel]:
-                a, b, c = padded[i, lane], padded[i + 1, lane], padded[i + 2, lane]
+                a, b, c = padded[i + 1, lane], padded[i + 2, lane], padded[i + 3, lane]
                 denom = a - 2.0 * b + c
                 if denom < -_EPS:
                     shift = float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
@@ -202,6 +233,7 @@ def pick_peaks(
     threshold: float | Sequence[float] | dict[str, float] = 0.5,
     min_interval_s: float = 0.03,
     velocities: np.ndarray | None = None,
+    rule: str = DEFAULT_PEAK_RULE,
 ) -> list[DrumHit]:
     """Pick drum hits from a whole activation matrix.
 
@@ -217,11 +249,13 @@ def pick_peaks(
         Minimum seconds between two hits of one lane.
     velocities : numpy.ndarray, optional
         Shape (frames, 8), velocity outputs in [0, 1].
+    rule : {"peak", "rise"}
+        The candidate rule (module docstring).
 
     Returns
     -------
     list of DrumHit
         Sorted by time, then lane.
     """
-    picker = PeakPicker(frame_rate=frame_rate, threshold=threshold, min_interval_s=min_interval_s)
+    picker = PeakPicker(frame_rate=frame_rate, threshold=threshold, min_interval_s=min_interval_s, rule=rule)
     return picker.process(onsets, velocities, final=True)

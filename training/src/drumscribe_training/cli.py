@@ -452,7 +452,10 @@ def _run_evaluate(args: argparse.Namespace) -> int:
                     model, cfg, data_dir, rows, thresholds=0.5, keep_activations=True, band_level_db=level
                 )
             thr, f1 = tune_thresholds(
-                clips, frame_rate=model.spec.frame_rate, min_interval_s=model.spec.min_interval_s
+                clips,
+                frame_rate=model.spec.frame_rate,
+                min_interval_s=model.spec.min_interval_s,
+                rule=model.spec.peak_rule,
             )
             tuned_on = {"split": "val", "clips": len(clips), "window_s": 0.05, "f1_at_tuned": f1}
             tuned_on["conditions"] = [condition_name(level) for level in levels]

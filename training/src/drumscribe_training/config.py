@@ -263,6 +263,7 @@ class PeakPickingConfig:
     threshold: float
     min_interval_s: float
     match_window_s: float
+    rule: Literal["peak", "rise"]
 
 
 @dataclass(frozen=True)

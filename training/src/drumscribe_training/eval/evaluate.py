@@ -23,7 +23,7 @@ import numpy as np
 
 import drumscribe
 from drumscribe._io import atomic_write
-from drumscribe.contract import LANE_NAMES
+from drumscribe.contract import DEFAULT_PEAK_RULE, LANE_NAMES
 from drumscribe.peaks import pick_peaks
 from drumscribe_training.config import Config
 from drumscribe_training.data.band_mix import mix_at_level
@@ -428,9 +428,15 @@ def condition_name(band_level_db: float | None) -> str:
 
 
 def tune_thresholds(
-    clips: Sequence[ClipResult], *, frame_rate: float, min_interval_s: float, window_s: float = WINDOWS_S[0]
+    clips: Sequence[ClipResult],
+    *,
+    frame_rate: float,
+    min_interval_s: float,
+    window_s: float = WINDOWS_S[0],
+    rule: str = DEFAULT_PEAK_RULE,
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Per-lane threshold maximising F1 at ``window_s`` over ``clips`` (which hold activations).
+    """Per-lane threshold maximising F1 at ``window_s`` over ``clips`` (which hold activations),
+    with the model's peak rule (``rule``, see :mod:`drumscribe.peaks`).
 
     Returns
     -------
@@ -450,7 +456,11 @@ def tune_thresholds(
                 acts = np.zeros_like(clip.activations)
                 acts[:, lane] = clip.activations[:, lane]
                 hits = pick_peaks(
-                    acts, frame_rate=frame_rate, threshold=float(thr), min_interval_s=min_interval_s
+                    acts,
+                    frame_rate=frame_rate,
+                    threshold=float(thr),
+                    min_interval_s=min_interval_s,
+                    rule=rule,
                 )
                 counts.add(
                     lane, _ref_times(clip.reference, lane), [h.time_s for h in hits], window_s=window_s

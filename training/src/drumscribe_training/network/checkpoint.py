@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +16,19 @@ from drumscribe_training.config import Config, ConfigError, config_from_stored
 from drumscribe_training.network.crnn import DrumTranscriber, build_model
 
 __all__ = [
+    "WEIGHT_NEUTRAL_MODEL_KEYS",
     "LoadedCheckpoint",
     "average_checkpoints",
     "load_checkpoint",
     "normalised_weights",
     "recalibrate_batchnorm",
 ]
+
+
+#: ``model`` keys that change how a network is run or regularised, not its weights: a fine-tune
+#: (``training.init_weights``) may set them differently from the checkpoint it starts from,
+#: e.g. a live network given one more frame of look-ahead.
+WEIGHT_NEUTRAL_MODEL_KEYS = frozenset({"lookahead_frames", "conv_dropout", "gru_dropout", "dense_dropout"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,9 @@ class LoadedCheckpoint:
     path: str
 
 
-def load_checkpoint(path: str | Path, *, config: Config | None = None) -> LoadedCheckpoint:
+def load_checkpoint(
+    path: str | Path, *, config: Config | None = None, fine_tune: bool = False
+) -> LoadedCheckpoint:
     """Rebuild the network a checkpoint was trained with and load its weights.
 
     Parameters
@@ -44,6 +54,9 @@ def load_checkpoint(path: str | Path, *, config: Config | None = None) -> Loaded
     config : Config, optional
         Check the checkpoint against this config instead of trusting the one stored in it;
         a different architecture raises :class:`ModelError`.
+    fine_tune : bool
+        The weights start a fine-tune under ``config``: the ``model`` keys in
+        :data:`WEIGHT_NEUTRAL_MODEL_KEYS` may differ, and the network is built from ``config``.
 
     Raises
     ------
@@ -51,7 +64,7 @@ def load_checkpoint(path: str | Path, *, config: Config | None = None) -> Loaded
         If the file is missing, not a drumscribe checkpoint, or does not fit the config.
     """
     p = Path(path)
-    return _from_raw(_read_raw(p), p, config=config)
+    return _from_raw(_read_raw(p), p, config=config, fine_tune=fine_tune)
 
 
 def _read_raw(p: Path) -> dict[str, Any]:
@@ -65,7 +78,9 @@ def _read_raw(p: Path) -> dict[str, Any]:
     return ckpt
 
 
-def _from_raw(ckpt: dict[str, Any], p: Path, *, config: Config | None) -> LoadedCheckpoint:
+def _from_raw(
+    ckpt: dict[str, Any], p: Path, *, config: Config | None, fine_tune: bool = False
+) -> LoadedCheckpoint:
     """Rebuild and load the network of a checkpoint dict read from ``p`` (see :func:`load_checkpoint`)."""
     hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
     stored = hparams.get("config") if isinstance(hparams, dict) else None
@@ -78,10 +93,13 @@ def _from_raw(ckpt: dict[str, Any], p: Path, *, config: Config | None) -> Loaded
     cfg = config or stored_cfg
     if config is not None:
         for section in ("audio", "frontend", "model"):
-            if getattr(config, section) != getattr(stored_cfg, section):
+            mine, theirs = getattr(config, section), getattr(stored_cfg, section)
+            if fine_tune and section == "model":
+                neutral = {k: getattr(mine, k) for k in WEIGHT_NEUTRAL_MODEL_KEYS}
+                theirs = dataclasses.replace(theirs, **neutral)
+            if mine != theirs:
                 raise ModelError(
-                    f"{p}: checkpoint was trained with another {section} config "
-                    f"({getattr(stored_cfg, section)} vs {getattr(config, section)})"
+                    f"{p}: checkpoint was trained with another {section} config ({theirs} vs {mine})"
                 )
     model = build_model(cfg)
     state = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items() if k.startswith("model.")}

@@ -161,6 +161,7 @@ class DrumTranscriberModule(L.LightningModule):
                 frame_rate=fps,
                 threshold=self.cfg.peak_picking.threshold,
                 min_interval_s=self.cfg.peak_picking.min_interval_s,
+                rule=self.cfg.peak_picking.rule,
             )
             est_by_lane: list[list[float]] = [[] for _ in LANE_NAMES]
             for h in hits:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from drumscribe.contract import LIVE_STATE_OUTPUT_SUFFIX
+from drumscribe.contract import LIVE_STATE_OUTPUT_SUFFIX, PEAK_RULE_CONFIRM_FRAMES
+from drumscribe.peaks import check_peak_rule
 from drumscribe_training.network.crnn import DrumTranscriber
 
 __all__ = ["LiveStep", "StateSpec", "live_latency", "state_specs"]
@@ -56,21 +57,24 @@ def state_specs(model: DrumTranscriber) -> list[StateSpec]:
     return specs
 
 
-def live_latency(model: DrumTranscriber, *, sample_rate: int) -> dict[str, float]:
+def live_latency(model: DrumTranscriber, *, sample_rate: int, peak_rule: str) -> dict[str, float]:
     """The live model's declared latencies, seconds.
 
     ``latency_s`` is the longest time from a hit's frame time to the last sample needed to
     emit it: the frame's window reaches one hop past its time, the network reads
-    ``lookahead_frames`` more, and the peak picker needs the next frame to confirm a peak.
+    ``lookahead_frames`` more, and the peak picker reads the frames its rule needs after the
+    hit's (:data:`~drumscribe.contract.PEAK_RULE_CONFIRM_FRAMES`: one for ``peak``, none for
+    ``rise``).
     """
     hop = model.frontend.hop
     look = model.lookahead_frames
+    confirm = PEAK_RULE_CONFIRM_FRAMES[check_peak_rule(peak_rule)]
     return {
-        "latency_s": (1 + look + 1) * hop / sample_rate,
+        "latency_s": (1 + look + confirm) * hop / sample_rate,
         "window_s": model.frontend.win_length / sample_rate,
         "lookahead_s": look * hop / sample_rate,
         "frame_reach_s": hop / sample_rate,
-        "peak_confirm_s": hop / sample_rate,
+        "peak_confirm_s": confirm * hop / sample_rate,
     }
 
 

@@ -44,6 +44,7 @@ class TorchModel:
             lanes=LANE_NAMES,
             thresholds=dict(thr_map),
             min_interval_s=cfg.peak_picking.min_interval_s,
+            peak_rule=cfg.peak_picking.rule,
             chunk_s=cfg.inference.chunk_s,
             context_s=cfg.inference.context_s,
             onnx_sha256="",

@@ -187,7 +187,7 @@ def _init_weights(module: Any, cfg: Config, datamodule: Any) -> None:
         return
     from drumscribe_training.network.checkpoint import load_checkpoint
 
-    loaded = load_checkpoint(path, config=cfg)
+    loaded = load_checkpoint(path, config=cfg, fine_tune=True)
     module.model.load_state_dict(loaded.model.state_dict())
     log.info("initialised from %s (epoch %d, step %d)", loaded.path, loaded.epoch, loaded.global_step)
 
