@@ -165,3 +165,33 @@ def test_live_recipe_trains_exports_and_runs(tiny_processed: Path, tmp_path: Pat
     audio, _ = drum_like_audio(seconds=2.0, sample_rate=44100)
     hits = live.push(audio) + live.finish()
     assert all(isinstance(h, drumscribe.DrumHit) and 0 <= h.time_s <= 2.0 for h in hits)
+
+
+def test_a_fine_tune_may_give_the_network_more_look_ahead(tmp_path: Path) -> None:
+    """``training.init_weights`` from a look-ahead-1 checkpoint into a look-ahead-2 config: the
+    weights are the same tensors, so they load; a change of width is still refused."""
+    from drumscribe.errors import ModelError
+    from drumscribe_training.network.checkpoint import load_checkpoint
+
+    start = load_config(overrides=TINY_CAUSAL)
+    model = build_model(start)
+    path = tmp_path / "look1.ckpt"
+    state = {f"model.{k}": v for k, v in model.state_dict().items()}
+    torch.save({"state_dict": state, "hyper_parameters": {"config": start.to_dict()}}, path)
+    look2 = load_config(
+        overrides={
+            "model": {**TINY_CAUSAL["model"], "lookahead_frames": 2},
+            "frontend": TINY_CAUSAL["frontend"],
+        }
+    )
+    loaded = load_checkpoint(path, config=look2, fine_tune=True)
+    assert loaded.model.lookahead_frames == 2
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[key], value), key
+    with pytest.raises(ModelError, match="another model config"):
+        load_checkpoint(path, config=look2)  # not a fine-tune: the config must match
+    wider = load_config(
+        overrides={"model": {**TINY_CAUSAL["model"], "hidden_size": 32}, "frontend": TINY_CAUSAL["frontend"]}
+    )
+    with pytest.raises(ModelError, match="another model config"):
+        load_checkpoint(path, config=wider, fine_tune=True)
