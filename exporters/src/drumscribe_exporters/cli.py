@@ -11,11 +11,14 @@ weighted mean of exports of one network (:mod:`drumscribe_exporters.average`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from drumscribe.contract import PEAK_RULES
 
 if TYPE_CHECKING:
     from drumscribe_training.config import Config
@@ -39,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="drumscribe", help="model name in the sidecar")
     p.add_argument("--thresholds", help="JSON file {lane: threshold} or one number (default: config)")
     p.add_argument("--min-interval", type=float, help="seconds (default: config)")
+    p.add_argument(
+        "--peak-rule",
+        choices=PEAK_RULES,
+        help="peak picking rule for the sidecar (default: config); rise takes a live model's"
+        " peak confirmation hop off its declared latency (docs/LIVE.md)",
+    )
     p.add_argument("--chunk-s", type=float, help="inference chunk length in seconds (default: config)")
     p.add_argument("--context-s", type=float, help="context each side of a chunk, seconds (default: config)")
     p.add_argument(
@@ -103,6 +112,9 @@ def _run(args: argparse.Namespace) -> int:
     if Path(args.checkpoint).suffix == ".onnx":
         return _variants_of_onnx(args, Path(args.checkpoint), out)
     loaded = load_checkpoint(args.checkpoint)
+    if args.peak_rule is not None:
+        config = loaded.config.replace(peak_picking={"rule": args.peak_rule})
+        loaded = dataclasses.replace(loaded, config=config)
     out.parent.mkdir(parents=True, exist_ok=True)
     if loaded.model.causal:
         return _run_live(args, loaded, out, thresholds=thresholds, training_info=training_info)
@@ -165,6 +177,7 @@ def _variants_of_onnx(args: argparse.Namespace, src: Path, out: Path) -> int:
 _CHECKPOINT_ONLY = {
     "--thresholds": "thresholds",
     "--min-interval": "min_interval",
+    "--peak-rule": "peak_rule",
     "--chunk-s": "chunk_s",
     "--context-s": "context_s",
     "--training-info": "training_info",
