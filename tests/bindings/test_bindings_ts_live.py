@@ -28,11 +28,13 @@ SHIPPED = (
 
 
 def python_hits(
-    model: Path, audio: np.ndarray, block: int, *, rate: int = RATE
+    model: Path, audio: np.ndarray, block: int, *, rate: int = RATE, peak_rule: str | None = None
 ) -> list[tuple[float, int, int]]:
     import drumscribe
 
-    live = drumscribe.LiveTranscriber(drumscribe.load_live_model(model), sample_rate=rate, threshold=None)
+    live = drumscribe.LiveTranscriber(
+        drumscribe.load_live_model(model), sample_rate=rate, threshold=None, peak_rule=peak_rule
+    )
     hits = []
     for i in range(0, audio.size, block):
         hits += live.push(audio[i : i + block])
@@ -40,9 +42,18 @@ def python_hits(
     return sorted((h.time_s, LANES.index(h.drum), h.velocity) for h in hits)
 
 
-def ts_run(ts_build: Path, model: Path, wav: Path, block: int) -> dict:
+def ts_run(ts_build: Path, model: Path, wav: Path, block: int, *options: str) -> dict:
     proc = run(
-        ["node", str(ts_build / "src" / "cli.js"), "live", str(model), str(wav), "--block", str(block)],
+        [
+            "node",
+            str(ts_build / "src" / "cli.js"),
+            "live",
+            str(model),
+            str(wav),
+            "--block",
+            str(block),
+            *options,
+        ],
         env=node_env(),
         timeout=300,
     )
@@ -143,3 +154,23 @@ def test_ts_resampler_constants_are_pythons() -> None:
         found = re.search(rf"export const {name} = ([0-9.]+);", text)
         assert found is not None, name
         assert float(found.group(1)) == float(getattr(live, name)), name
+
+
+def test_ts_live_peak_rule_option_matches_python(ts_build: Path, tmp_path: Path) -> None:
+    """``--peak-rule rise`` on a ``peak`` model: Python's ``peak_rule="rise"`` hits, and one hop
+    less of declared latency."""
+    import soundfile as sf
+
+    import drumscribe
+
+    model = build_tiny_live_model(tmp_path / "live.onnx", peak_rule="peak")
+    audio, _ = drum_like_audio(seconds=3.0, seed=6, hits_per_s=6.0)
+    wav = tmp_path / "drums.wav"
+    sf.write(wav, audio, RATE, subtype="FLOAT")
+    expected = python_hits(model, audio, 160, peak_rule="rise")
+    assert len(expected) >= 5 and expected != python_hits(model, audio, 160)
+    out = ts_run(ts_build, model, wav, 160, "--peak-rule", "rise")
+    assert sorted((h["time"], h["lane"], h["velocity"]) for h in out["hits"]) == expected
+    live = drumscribe.LiveTranscriber(drumscribe.load_live_model(model), sample_rate=RATE, peak_rule="rise")
+    assert out["latency_s"] == pytest.approx(live.latency_s, abs=1e-12)
+    assert out["latency_s"] == pytest.approx(0.01, abs=1e-12)

@@ -177,8 +177,13 @@ def test_an_offline_model_is_not_a_live_model(tmp_path: Path) -> None:
         load_live_model(build_tiny_model(tmp_path / "offline.onnx"))
 
 
+@pytest.mark.parametrize(("options", "declared"), [([], "20.0"), (["--peak-rule", "rise"], "10.0")])
 def test_cli_live_prints_hits_with_their_delay(
-    tmp_path: Path, signal: tuple[np.ndarray, np.ndarray], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    signal: tuple[np.ndarray, np.ndarray],
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    declared: str,
 ) -> None:
     import soundfile as sf
 
@@ -187,9 +192,10 @@ def test_cli_live_prints_hits_with_their_delay(
     model = build_tiny_live_model(tmp_path / "live.onnx")
     wav = tmp_path / "drums.wav"
     sf.write(wav, signal[0][:RATE], RATE)
-    assert main(["live", "--input", str(wav), "--model", str(model), "--realtime", "--block-ms", "50"]) == 0
+    argv = ["live", "--input", str(wav), "--model", str(model), "--realtime", "--block-ms", "50", *options]
+    assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("# tiny-live-test-model: declared latency 20.0 ms")
+    assert out[0].startswith(f"# tiny-live-test-model: declared latency {declared} ms")
     hit_lines = [line for line in out if " ms" in line and not line.startswith("#")]
     assert hit_lines and all("kick" in line or "vel" in line for line in hit_lines)
     assert out[-1].startswith("# ") and "median" in out[-1]
@@ -270,3 +276,25 @@ def test_rewriting_a_sidecar_keeps_its_peak_rule(tmp_path: Path) -> None:
     rewrite_sidecar(path, thresholds=dict.fromkeys(LANE_NAMES, 0.4))
     spec = load_live_model(path).spec
     assert (spec.peak_rule, spec.thresholds["kick"]) == ("rise", 0.4)
+
+
+def test_choosing_the_rise_rule_takes_a_hop_off_the_latency(
+    tmp_path: Path, signal: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """``peak_rule="rise"`` on a ``peak`` model: the hits of a ``rise`` model, 10 ms sooner, and
+    changing the audio after t still never changes a hit before t minus the shorter latency."""
+    audio = signal[0]
+    peak_model = load_live_model(build_tiny_live_model(tmp_path / "peak.onnx", peak_rule="peak"))
+    rise_model = load_live_model(build_tiny_live_model(tmp_path / "rise.onnx", peak_rule="rise"))
+    chosen = LiveTranscriber(peak_model, sample_rate=RATE, peak_rule="rise")
+    assert chosen.latency_s == pytest.approx(LiveTranscriber(peak_model, sample_rate=RATE).latency_s - 0.01)
+    assert chosen.latency_s == pytest.approx(LiveTranscriber(rise_model, sample_rate=RATE).latency_s)
+    hits = chosen.push(audio) + chosen.finish()
+    assert hits and hits == run(rise_model, audio, 333)
+    cut_s = 1.5
+    cut = round(cut_s * RATE)
+    early = LiveTranscriber(peak_model, sample_rate=RATE, peak_rule="rise").push(audio[:cut])
+    horizon = cut_s - chosen.latency_s
+    assert [h for h in hits if h.time_s <= horizon] == [h for h in early if h.time_s <= horizon]
+    with pytest.raises(ValueError, match="peak rule must be one of peak, rise"):
+        LiveTranscriber(peak_model, sample_rate=RATE, peak_rule="valley")

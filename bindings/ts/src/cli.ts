@@ -7,7 +7,7 @@
  *                [--activations PREFIX]          hits as JSON on stdout ({"hits": [...], "frames": N});
  *                                                PREFIX: also write PREFIXonsets.f32 (and
  *                                                PREFIXvelocities.f32), float32 [frames, 8]
- *   drumscribe-ts live LIVE_MODEL.onnx AUDIO.wav [--block N]
+ *   drumscribe-ts live LIVE_MODEL.onnx AUDIO.wav [--block N] [--peak-rule peak|rise]
  *                                                a live model (docs/LIVE.md) run hop by hop, the WAV
  *                                                (any rate: resampled as the Python runtime does)
  *                                                pushed N samples at a time (default 160); hits as
@@ -24,7 +24,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 import { ChartError } from "./chart";
 import { loadChart } from "./node";
-import { PickedHit, pickPeaks } from "./peaks";
+import { PEAK_RULES, PeakRule, PickedHit, pickPeaks } from "./peaks";
 
 class UsageError extends Error {}
 
@@ -107,10 +107,15 @@ async function main(argv: string[]): Promise<number> {
   if (command === "live") {
     const positional: string[] = [];
     let block = 160;
+    let peakRule: PeakRule | undefined;
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === "--block") {
         block = Number(rest[++i]);
         if (!Number.isInteger(block) || block < 1) usage("--block needs a positive integer");
+      } else if (rest[i] === "--peak-rule") {
+        const rule = rest[++i];
+        if (!(PEAK_RULES as readonly string[]).includes(rule)) usage(`--peak-rule needs one of ${PEAK_RULES.join(", ")}`);
+        peakRule = rule as PeakRule;
       } else if (rest[i].startsWith("--")) usage(`unknown option ${rest[i]}`);
       else positional.push(rest[i]);
     }
@@ -120,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
     const { decodeWav } = await import("./wav");
     try {
       const audio = decodeWav(readFileSync(positional[1]));
-      const live = await LiveTranscriber.load(positional[0], { sampleRate: audio.sampleRate });
+      const live = await LiveTranscriber.load(positional[0], { sampleRate: audio.sampleRate, peakRule });
       const hits: Array<PickedHit & { pushed: number }> = [];
       let pushed = 0;
       for (let i = 0; i < audio.samples.length; i += block) {
@@ -162,7 +167,7 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     if (e instanceof UsageError) {
-      process.stderr.write(`drumscribe-ts: ${e.message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] [--activations PREFIX] | live LIVE_MODEL.onnx AUDIO.wav [--block N] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
+      process.stderr.write(`drumscribe-ts: ${e.message}\nusage: drumscribe-ts chart FILE... | transcribe MODEL.onnx AUDIO.wav [--threads N] [--threshold X] [--min-interval S] [--activations PREFIX] | live LIVE_MODEL.onnx AUDIO.wav [--block N] [--peak-rule peak|rise] | peaks PARAMS.json ONSETS.f32 [VELOCITIES.f32]\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`drumscribe-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -19,7 +19,7 @@ import * as ort from "onnxruntime-node";
 
 import { LANE_NAMES } from "./chart";
 import { ModelError, Sidecar, parseSidecar } from "./model";
-import { PEAK_RULE_CONFIRM_FRAMES, PickedHit, isCandidate, resolveThresholds, roundHalfEven } from "./peaks";
+import { PEAK_RULES, PEAK_RULE_CONFIRM_FRAMES, PeakRule, PickedHit, isCandidate, resolveThresholds, roundHalfEven } from "./peaks";
 import { LowLatencyResampler } from "./resample";
 
 /** Tolerance of the min-interval comparison, as in the Python peak picker. */
@@ -70,6 +70,8 @@ export interface LiveOptions {
   minIntervalS?: number;
   /** rate of the pushed audio in Hz (default: the model's); resampled to the model's */
   sampleRate?: number;
+  /** override the sidecar's peak_picking.rule; "rise" on a "peak" model takes one hop off latencyS */
+  peakRule?: PeakRule;
 }
 
 export class LiveTranscriber {
@@ -87,6 +89,8 @@ export class LiveTranscriber {
   private readonly thresholds: Float64Array;
   private readonly minIntervalFrames: number;
   private readonly resampler: LowLatencyResampler;
+  /** the peak rule in use (options.peakRule, else the sidecar's) */
+  readonly peakRule: PeakRule;
 
   private constructor(
     readonly path: string,
@@ -99,6 +103,9 @@ export class LiveTranscriber {
     const n = LANE_NAMES.length;
     this.thresholds = resolveThresholds(options.thresholds ?? sidecar.thresholds, n);
     this.minIntervalFrames = (options.minIntervalS ?? sidecar.minIntervalS) * sidecar.frameRate;
+    const rule = options.peakRule ?? sidecar.peakRule;
+    if (!(PEAK_RULES as readonly string[]).includes(rule)) throw new ModelError(`peakRule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
+    this.peakRule = rule;
     this.prev = new Float64Array(n);
     this.cur = new Float64Array(n);
     this.curVel = new Float64Array(n);
@@ -134,9 +141,13 @@ export class LiveTranscriber {
     return new LiveTranscriber(modelPath, sidecar, live, session, session.outputNames.includes("velocities"), options);
   }
 
-  /** Declared algorithmic latency, seconds: the sidecar's live.latency_s plus the resampler's delay. */
+  /**
+   * Declared algorithmic latency, seconds: the sidecar's live.latency_s (with the confirmation
+   * frames of the rule in use in place of the sidecar rule's) plus the resampler's delay.
+   */
   get latencyS(): number {
-    return this.live.latencyS + this.resampler.delayS;
+    const confirm = PEAK_RULE_CONFIRM_FRAMES[this.peakRule] - PEAK_RULE_CONFIRM_FRAMES[this.sidecar.peakRule];
+    return this.live.latencyS + (confirm * this.sidecar.hopLength) / this.sidecar.sampleRate + this.resampler.delayS;
   }
 
   /** Rate of the pushed audio, Hz. */
@@ -224,7 +235,7 @@ export class LiveTranscriber {
    */
   private pickFrame(next: { a: number[]; v: number[] } | null): PickedHit[] {
     const hits: PickedHit[] = [];
-    const rule = this.sidecar.peakRule;
+    const rule = this.peakRule;
     const newest = this.framesPicked; // the index `next` has (or would have had)
     const t = newest - PEAK_RULE_CONFIRM_FRAMES[rule]; // the frame being decided
     if (t >= 0 && (next !== null || t < newest)) {

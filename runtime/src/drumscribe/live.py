@@ -36,6 +36,7 @@ from drumscribe.contract import (
     LIVE_KEY,
     LIVE_REQUIRED_KEYS,
     ONSETS_NAME,
+    PEAK_RULE_CONFIRM_FRAMES,
     VELOCITIES_NAME,
 )
 from drumscribe.errors import DrumscribeError, ModelError
@@ -50,7 +51,7 @@ from drumscribe.model import (
     model_info,
     sidecar_path,
 )
-from drumscribe.peaks import PeakPicker
+from drumscribe.peaks import PeakPicker, check_peak_rule
 
 __all__ = [
     "LIVE_THREADS",
@@ -507,6 +508,11 @@ class LiveTranscriber:
         Peak threshold, one or per lane; default: the sidecar's.
     min_interval_s : float, optional
         Minimum seconds between two hits of a lane; default: the sidecar's.
+    peak_rule : {"peak", "rise"}, optional
+        The peak-picking rule (:mod:`drumscribe.peaks`); default: the sidecar's. ``rise``
+        decides a hit without waiting for the next frame: on a ``peak`` model it takes one hop
+        off :attr:`latency_s` (10 ms for the bundled model, at about the same F1 at 50 ms and
+        a little less at 20 ms; docs/model/MODEL.md, "Live model").
 
     Examples
     --------
@@ -524,16 +530,21 @@ class LiveTranscriber:
         sample_rate: int,
         threshold: float | Sequence[float] | dict[str, float] | None = None,
         min_interval_s: float | None = None,
+        peak_rule: str | None = None,
     ) -> None:
         self.model = model if isinstance(model, LiveModel) else load_live_model(model)
         self.sample_rate = check_sample_rate(sample_rate, "LiveTranscriber")
         spec = self.model.spec
+        self.peak_rule = spec.peak_rule if peak_rule is None else check_peak_rule(peak_rule)
+        # the sidecar's latency holds its own rule's confirmation frames: swap them for this rule's
+        confirm = PEAK_RULE_CONFIRM_FRAMES[self.peak_rule] - PEAK_RULE_CONFIRM_FRAMES[spec.peak_rule]
+        self._model_latency_s = self.model.live.latency_s + confirm * spec.hop_length / spec.sample_rate
         self._picker = PeakPicker(
             frame_rate=spec.frame_rate,
             threshold=spec.thresholds if threshold is None else threshold,
             min_interval_s=spec.min_interval_s if min_interval_s is None else min_interval_s,
             refine=False,  # hit times on the frame grid: never earlier than their frame
-            rule=spec.peak_rule,
+            rule=self.peak_rule,
         )
         self._resample = LowLatencyResampler(self.sample_rate, spec.sample_rate)
         self.reset()
@@ -545,7 +556,7 @@ class LiveTranscriber:
         A hit at time ``t`` is returned once the input up to ``t + latency_s`` has been
         pushed. Compute time and the sound card's buffers come on top.
         """
-        return self.model.live.latency_s + self._resample.delay_s
+        return self._model_latency_s + self._resample.delay_s
 
     def reset(self) -> None:
         """Forget the signal so far; the next push starts at time 0."""

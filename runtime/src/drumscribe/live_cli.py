@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from drumscribe.contract import PEAK_RULES
 from drumscribe.errors import DrumscribeError
 
 __all__ = ["DEFAULT_BLOCK_MS", "add_live_parser", "cmd_live"]
@@ -55,6 +56,11 @@ def add_live_parser(sub: Any) -> None:
     p.add_argument("--threshold", type=float, help="peak threshold for every lane (default: the sidecar's)")
     p.add_argument(
         "--min-interval", type=float, help="seconds between two hits of a lane (default: the sidecar's)"
+    )
+    p.add_argument(
+        "--peak-rule",
+        choices=PEAK_RULES,
+        help="peak picking rule (default: the sidecar's); rise decides a hit one frame sooner (docs/LIVE.md)",
     )
     p.add_argument(
         "--block-ms",
@@ -94,7 +100,11 @@ def cmd_live(args: argparse.Namespace) -> int:
     else:
         blocks, rate = _card_blocks(args.device, block_ms=args.block_ms, seconds=args.seconds)
     live = LiveTranscriber(
-        model, sample_rate=rate, threshold=args.threshold, min_interval_s=args.min_interval
+        model,
+        sample_rate=rate,
+        threshold=args.threshold,
+        min_interval_s=args.min_interval,
+        peak_rule=args.peak_rule,
     )
     source = args.input or f"sound card {args.device or '(default)'}"
     print(
