@@ -112,8 +112,10 @@ def test_live_compute_per_block(benchmark: Any, live_model: Any) -> None:
     )
 
 
-def test_live_end_to_end_delay(benchmark: Any, live_model: Any) -> None:
-    """Delay from a hit's sample entering push to the hit leaving push, 10 ms blocks at 48 kHz."""
+@pytest.mark.parametrize("peak_rule", [None, "rise"])
+def test_live_end_to_end_delay(benchmark: Any, live_model: Any, peak_rule: str | None) -> None:
+    """Delay from a hit's sample entering push to the hit leaving push, 10 ms blocks at 48 kHz,
+    with the sidecar's peak rule and with ``rise`` (no confirmation frame)."""
     from drumscribe import LiveTranscriber
     from support.tiny_model import drum_like_audio
 
@@ -124,7 +126,7 @@ def test_live_end_to_end_delay(benchmark: Any, live_model: Any) -> None:
     step = round(BLOCK_S * CARD_RATE)
 
     def run() -> list[float]:
-        live = LiveTranscriber(live_model, sample_rate=CARD_RATE, threshold=thresholds)
+        live = LiveTranscriber(live_model, sample_rate=CARD_RATE, threshold=thresholds, peak_rule=peak_rule)
         delays = []
         for j in range(0, audio.size, step):
             t0 = time.perf_counter()
@@ -140,16 +142,17 @@ def test_live_end_to_end_delay(benchmark: Any, live_model: Any) -> None:
 
     delays, _ = measure(benchmark, run, rounds=rounds(1))
     d = 1000 * np.asarray(delays)
-    declared = LiveTranscriber(live_model, sample_rate=CARD_RATE).latency_s
+    declared = LiveTranscriber(live_model, sample_rate=CARD_RATE, peak_rule=peak_rule).latency_s
+    label = _label(live_model) + (f" ({peak_rule} rule)" if peak_rule else "")
     if d.size == 0:
-        report(benchmark, f"live {_label(live_model)}: no hits to time", model=_label(live_model))
+        report(benchmark, f"live {label}: no hits to time", model=label)
         return
     report(
         benchmark,
-        f"live {_label(live_model)}: end-to-end delay (10 ms blocks at 48 kHz, {d.size} hits): median"
+        f"live {label}: end-to-end delay (10 ms blocks at 48 kHz, {d.size} hits): median"
         f" {np.median(d):.1f} ms, p95 {np.percentile(d, 95):.1f} ms, max {d.max():.1f} ms, jitter (sd)"
         f" {d.std():.1f} ms; declared algorithmic latency {1000 * declared:.1f} ms",
-        model=_label(live_model),
+        model=label,
         hits=int(d.size),
         delay_ms_median=float(np.median(d)),
         delay_ms_p95=float(np.percentile(d, 95)),
