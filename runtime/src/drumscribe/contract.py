@@ -83,8 +83,8 @@ SIDECAR_CORE_KEYS: frozenset[str] = frozenset(
 #: ``audio`` float32 [1, hops * hop_length] plus its state tensors and gives ``onsets``
 #: Peak-picking rules (sidecar ``peak_picking.rule``, default :data:`DEFAULT_PEAK_RULE`):
 #: ``peak``, a hit at a local maximum over the threshold, decided when the next frame arrives;
-#: ``rise``, a hit at the first frame over the threshold of each rise, decided at once (the
-#: live model spends the frame it saves on look-ahead). drumscribe/peaks.py defines both.
+#: ``rise``, a hit at the first frame over the threshold of each rise, decided at once (a live
+#: model declares one hop less latency). drumscribe/peaks.py defines both.
 PEAK_RULES: tuple[str, ...] = ("peak", "rise")
 DEFAULT_PEAK_RULE = "peak"
 #: Frames after a hit's frame that its rule reads before deciding it.

@@ -18,8 +18,8 @@ The ``rise`` rule replaces 1 and 2: frame ``t`` is a candidate when it is the fi
 over the threshold of a rise, ``a[t] >= threshold``, ``a[t] > a[t-1]`` and not
 (``a[t-1] >= threshold`` and ``a[t-1] > a[t-2]``) (frames before the signal count as 0), with
 no refinement. Every rise that reaches the threshold gives one candidate, as every such peak
-does under the ``peak`` rule, but it needs no later frame: the live model spends the 10 ms it
-saves on look-ahead (docs/LIVE.md).
+does under the ``peak`` rule, but it needs no later frame: a live model declares one hop less
+latency with it (docs/LIVE.md).
 
 The same :class:`PeakPicker` serves offline and streaming use: a frame is decided as soon as
 the frames its rule reads have arrived (the next one for ``peak``, none for ``rise``) or the
@@ -131,7 +131,7 @@ class PeakPicker:
         """Forget everything; the next block starts a new signal at frame 0."""
         n = len(self.thresholds)
         self._frames_seen = 0
-        self._tail_acts = np.zeros((0, n))  # the last <= 2 frames: context, then undecided ones
+        self._tail_acts = np.zeros((0, n))  # the last few frames: context, then undecided ones
         self._tail_vels: np.ndarray | None = None
         self._undecided = 0  # frames at the end of the tail not decided yet
         self._last_frame = np.full(n, -np.inf)
