@@ -24,6 +24,7 @@ Results: experiments/NOTES.md "The live model's look-ahead" (session 16).
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,8 @@ from drumscribe_training.data.egmd import read_onsets
 from drumscribe_training.network.frontend import mel_filterbank
 
 SR, HOP, N_MELS, ISOLATION_S = 16000, 160, 64, 0.03
+#: Frames the offline (centred, bidirectional) reference reads after the hit's.
+OFFLINE_AFTER = 2
 
 
 def half_hann(n: int, *, rising: bool) -> np.ndarray:
@@ -57,44 +60,45 @@ def windows() -> dict[str, tuple[np.ndarray, int, int]]:
     }
 
 
+@functools.cache
+def mel_bank(n_fft: int) -> np.ndarray:
+    return mel_filterbank(sample_rate=SR, n_fft=n_fft, n_mels=N_MELS, fmin=30.0, fmax=8000.0)
+
+
 def logmel(audio: np.ndarray, window: np.ndarray, n_fft: int, reach: int) -> np.ndarray:
     """(frames, mels): frame i's window ends at i * HOP + reach."""
     win = len(window)
     padded = np.concatenate([np.zeros(win), audio, np.zeros(win)])
     n_frames = len(audio) // HOP + 1
-    starts = np.arange(n_frames) * HOP + reach - win + win  # offset by the left padding
-    idx = starts[:, None] + np.arange(win)[None, :]
-    frames = padded[idx] * window
+    # frame i reads [i * HOP + reach - win, i * HOP + reach) of the audio: + win of left padding
+    starts = np.arange(n_frames) * HOP + reach
+    frames = padded[starts[:, None] + np.arange(win)[None, :]] * window
     power = np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2
-    mel = mel_filterbank(sample_rate=SR, n_fft=n_fft, n_mels=N_MELS, fmin=30.0, fmax=8000.0)
-    return np.log(power @ mel.T + 1e-5).astype(np.float32)
+    return np.log(power @ mel_bank(n_fft).T + 1e-5).astype(np.float32)
 
 
 def collect(data_dir: Path, names: list[str], *, before: int, after: int, note_map: dict[int, str]):
-    feats: dict[str, list[np.ndarray]] = {k: [] for k in windows()}
+    fronts = windows()
+    last = {k: OFFLINE_AFTER if k == "offline" else after for k in fronts}  # frames read after the hit's
+    feats: dict[str, list[np.ndarray]] = {k: [] for k in fronts}
     labels: list[int] = []
     for name in names:
         audio, sr = sf.read(data_dir / name, dtype="float32", always_2d=True)
         audio = soxr.resample(audio.mean(axis=1), sr, SR)
         events = read_onsets((data_dir / name).with_suffix(".midi"), note_map=note_map).events
         times = np.array([e.time_s for e in events])
-        specs = {k: logmel(audio, *w) for k, w in windows().items()}
+        specs = {k: logmel(audio, *w) for k, w in fronts.items()}
         for e in events:
-            near = np.abs(times - e.time_s) < ISOLATION_S
-            if near.sum() != 1:
+            if np.sum(np.abs(times - e.time_s) < ISOLATION_S) != 1:
                 continue
             j = round(e.time_s * SR / HOP)
+            if j < before or any(j + last[k] >= len(s) for k, s in specs.items()):
+                continue
             for k, s in specs.items():
-                hi = j + (2 if k == "offline" else after)
-                if j - before < 0 or hi >= len(s):
-                    break
-            else:
-                for k, s in specs.items():
-                    hi = j + (2 if k == "offline" else after)
-                    block = s[j - before : hi + 1]
-                    new = np.log(np.maximum(np.exp(block[before:]) - np.exp(block[before - 1]), 0.0) + 1e-5)
-                    feats[k].append(np.concatenate([block.ravel(), new.ravel()]))
-                labels.append(e.lane)
+                block = s[j - before : j + last[k] + 1]
+                new = np.log(np.maximum(np.exp(block[before:]) - np.exp(block[before - 1]), 0.0) + 1e-5)
+                feats[k].append(np.concatenate([block.ravel(), new.ravel()]))
+            labels.append(e.lane)
     return {k: np.stack(v) for k, v in feats.items()}, np.array(labels)
 
 

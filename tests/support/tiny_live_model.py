@@ -17,6 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from drumscribe.contract import PEAK_RULE_CONFIRM_FRAMES
 from drumscribe.model import write_sidecar
 from support.tiny_model import HOP, LANE_GAINS, OPSET, SAMPLE_RATE
 
@@ -37,7 +38,6 @@ def build_tiny_live_model(
     Its frames reach one hop past their time; ``peak_rule`` (sidecar ``peak_picking.rule``) adds
     the frames the rule reads after a hit's to the declared latency, as the exporter does.
     """
-    from drumscribe.contract import PEAK_RULE_CONFIRM_FRAMES
 
     n = 8
     win = 2 * hop

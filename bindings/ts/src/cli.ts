@@ -24,7 +24,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 import { ChartError } from "./chart";
 import { loadChart } from "./node";
-import { PEAK_RULES, PeakRule, PickedHit, pickPeaks } from "./peaks";
+import { PEAK_RULES, PeakRule, PickedHit, isPeakRule, pickPeaks } from "./peaks";
 
 class UsageError extends Error {}
 
@@ -114,8 +114,8 @@ async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(block) || block < 1) usage("--block needs a positive integer");
       } else if (rest[i] === "--peak-rule") {
         const rule = rest[++i];
-        if (!(PEAK_RULES as readonly string[]).includes(rule)) usage(`--peak-rule needs one of ${PEAK_RULES.join(", ")}`);
-        peakRule = rule as PeakRule;
+        if (!isPeakRule(rule)) usage(`--peak-rule needs one of ${PEAK_RULES.join(", ")}`);
+        peakRule = rule;
       } else if (rest[i].startsWith("--")) usage(`unknown option ${rest[i]}`);
       else positional.push(rest[i]);
     }

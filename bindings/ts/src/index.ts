@@ -10,7 +10,7 @@
 
 export * from "./chart";
 export { loadChart } from "./node";
-export { PEAK_RULES, PEAK_RULE_CONFIRM_FRAMES, isCandidate, pickPeaks, resolveThresholds, roundHalfEven } from "./peaks";
+export { PEAK_RULES, PEAK_RULE_CONFIRM_FRAMES, isCandidate, isPeakRule, pickPeaks, resolveThresholds, roundHalfEven } from "./peaks";
 export { LowLatencyResampler } from "./resample";
 export type { PeakOptions, PeakRule, PickedHit } from "./peaks";
 export { decodeWav, WavError } from "./wav";

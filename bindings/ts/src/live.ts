@@ -19,7 +19,7 @@ import * as ort from "onnxruntime-node";
 
 import { LANE_NAMES } from "./chart";
 import { ModelError, Sidecar, parseSidecar } from "./model";
-import { PEAK_RULES, PEAK_RULE_CONFIRM_FRAMES, PeakRule, PickedHit, isCandidate, resolveThresholds, roundHalfEven } from "./peaks";
+import { PEAK_RULES, PEAK_RULE_CONFIRM_FRAMES, PeakRule, PickedHit, isCandidate, isPeakRule, resolveThresholds, roundHalfEven } from "./peaks";
 import { LowLatencyResampler } from "./resample";
 
 /** Tolerance of the min-interval comparison, as in the Python peak picker. */
@@ -104,7 +104,7 @@ export class LiveTranscriber {
     this.thresholds = resolveThresholds(options.thresholds ?? sidecar.thresholds, n);
     this.minIntervalFrames = (options.minIntervalS ?? sidecar.minIntervalS) * sidecar.frameRate;
     const rule = options.peakRule ?? sidecar.peakRule;
-    if (!(PEAK_RULES as readonly string[]).includes(rule)) throw new ModelError(`peakRule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
+    if (!isPeakRule(rule)) throw new ModelError(`peakRule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
     this.peakRule = rule;
     this.prev = new Float64Array(n);
     this.cur = new Float64Array(n);

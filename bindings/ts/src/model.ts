@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 
 import { LANE_NAMES } from "./chart";
-import { PEAK_RULES, PeakRule, PickedHit, pickPeaks, resolveThresholds } from "./peaks";
+import { PEAK_RULES, PeakRule, PickedHit, isPeakRule, pickPeaks, resolveThresholds } from "./peaks";
 import { decodeWav } from "./wav";
 
 export const SIDECAR_FORMAT = "drumscribe-model";
@@ -105,7 +105,7 @@ export function parseSidecar(data: unknown, where: string): Sidecar {
     throw new ModelError(`${where}: peak_picking.min_interval_s must be a number >= 0`);
   }
   const rule = pp.rule ?? "peak";
-  if (typeof rule !== "string" || !(PEAK_RULES as readonly string[]).includes(rule)) {
+  if (!isPeakRule(rule)) {
     throw new ModelError(`${where}: peak_picking.rule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
   }
   const sha = get(data, "onnx_sha256");
@@ -113,7 +113,7 @@ export function parseSidecar(data: unknown, where: string): Sidecar {
   return {
     name: typeof data.name === "string" ? data.name : "drumscribe",
     sampleRate, hopLength, frameRate, lanes: [...LANE_NAMES], thresholds, minIntervalS,
-    peakRule: rule as PeakRule, onnxSha256: sha, raw: data,
+    peakRule: rule, onnxSha256: sha, raw: data,
   };
 }
 

@@ -27,6 +27,11 @@ import { LANE_NAMES } from "./chart";
 export const PEAK_RULES = ["peak", "rise"] as const;
 export type PeakRule = (typeof PEAK_RULES)[number];
 
+/** Is `x` one of PEAK_RULES? */
+export function isPeakRule(x: unknown): x is PeakRule {
+  return typeof x === "string" && (PEAK_RULES as readonly string[]).includes(x);
+}
+
 /** Frames after a hit's frame that its rule reads before deciding it (PEAK_RULE_CONFIRM_FRAMES). */
 export const PEAK_RULE_CONFIRM_FRAMES: Record<PeakRule, number> = { peak: 1, rise: 0 };
 
@@ -123,7 +128,7 @@ export function pickPeaks(
   }
   const thresholds = resolveThresholds(options.thresholds ?? 0.5, nLanes);
   const rule = options.rule ?? "peak";
-  if (!PEAK_RULES.includes(rule)) throw new Error(`peak rule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
+  if (!isPeakRule(rule)) throw new Error(`peak rule must be one of ${PEAK_RULES.join(", ")}, got ${JSON.stringify(rule)}`);
   const minIntervalFrames = minIntervalS * frameRate;
   const at = (t: number, lane: number): number =>
     t < 0 || t >= nFrames ? 0 : Number(onsets[t * nLanes + lane]);

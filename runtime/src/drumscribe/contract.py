@@ -79,17 +79,17 @@ SIDECAR_CORE_KEYS: frozenset[str] = frozenset(
 )
 
 
+#: Peak-picking rules (sidecar ``peak_picking.rule``, default :data:`DEFAULT_PEAK_RULE`), each
+#: with the frames after a hit's frame that it reads before deciding it: ``peak``, a hit at a
+#: local maximum over the threshold, decided when the next frame arrives; ``rise``, a hit at the
+#: first frame over the threshold of each rise, decided at once (a live model declares one hop
+#: less latency). drumscribe/peaks.py defines both.
+PEAK_RULE_CONFIRM_FRAMES: dict[str, int] = {"peak": 1, "rise": 0}
+PEAK_RULES: tuple[str, ...] = tuple(PEAK_RULE_CONFIRM_FRAMES)
+DEFAULT_PEAK_RULE = "peak"
+
 #: Sidecar key of a live (causal, stateful) model's section. A live model's graph takes
 #: ``audio`` float32 [1, hops * hop_length] plus its state tensors and gives ``onsets``
-#: Peak-picking rules (sidecar ``peak_picking.rule``, default :data:`DEFAULT_PEAK_RULE`):
-#: ``peak``, a hit at a local maximum over the threshold, decided when the next frame arrives;
-#: ``rise``, a hit at the first frame over the threshold of each rise, decided at once (a live
-#: model declares one hop less latency). drumscribe/peaks.py defines both.
-PEAK_RULES: tuple[str, ...] = ("peak", "rise")
-DEFAULT_PEAK_RULE = "peak"
-#: Frames after a hit's frame that its rule reads before deciding it.
-PEAK_RULE_CONFIRM_FRAMES: dict[str, int] = {"peak": 1, "rise": 0}
-
 #: [1, hops, 8] (optionally ``velocities``) plus the new state tensors (docs/LIVE.md).
 LIVE_KEY = "live"
 #: An output carrying a state to the next call is the state input's name plus this suffix.
